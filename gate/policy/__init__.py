@@ -1,0 +1,1 @@
+"""The policy: loading and validation (``load``), the model, and evaluation (``evaluate``)."""

@@ -1,0 +1,28 @@
+"""Policy errors that carry the file, line and key path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PolicyIssue:
+    """One problem in a policy file."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class PolicyError(Exception):
+    """The policy cannot be used; ``issues`` says every reason found."""
+
+    def __init__(self, issues: list[PolicyIssue]) -> None:
+        super().__init__("\n".join(str(i) for i in issues))
+        self.issues = issues

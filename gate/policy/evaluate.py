@@ -1,0 +1,195 @@
+"""Apply a Policy to findings and runs: dispositions in DESIGN's order, verdict, exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pathspec
+
+from gate.decision import Decided, Decision, Disposition, Verdict
+from gate.findings import Finding, Severity
+from gate.policy.model import Policy, RuleOverride, Waiver, level_word, reaches
+from gate.scanners.interface import ScannerRun
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_SCANNER = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Context:
+    """Inputs beyond findings and runs: the date, the category, whether the scan was partial."""
+
+    today: dt.date
+    category: str = "gate"
+    partial: bool = False
+    files_scanned: int = 0
+
+
+def today_utc() -> dt.date:
+    """The current date in UTC (waivers are active through their whole expiry date, UTC)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _paths_match(patterns: Sequence[str], path: str) -> bool:
+    if not patterns:
+        return True
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns).match_file(path)
+
+
+def rule_matches(rule: RuleOverride, finding: Finding) -> bool:
+    """True when a ``[[rules]]`` entry applies to ``finding``."""
+    if rule.scanner and rule.scanner != finding.scanner:
+        return False
+    if not any(fnmatch.fnmatchcase(rid, rule.id) for rid in finding.rule_ids):
+        return False
+    return _paths_match(rule.paths, finding.location.path)
+
+
+def waiver_matches(waiver: Waiver, finding: Finding) -> bool:
+    """True when a waiver names this finding (by any rule alias or fingerprint) and path."""
+    if waiver.fingerprint and waiver.fingerprint != finding.fingerprint:
+        return False
+    if waiver.rule and not any(fnmatch.fnmatchcase(r, waiver.rule) for r in finding.rule_ids):
+        return False
+    return _paths_match(waiver.paths, finding.location.path)
+
+
+def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[ScannerRun],
+             ctx: Context) -> Decision:
+    """Decide every finding and the verdict. Pure: no I/O."""
+    items: list[Decided] = []
+    used: set[int] = set()
+    expired_hits: dict[int, Waiver] = {}
+    for finding in findings:
+        decided = _decide(policy, finding, ctx, used, expired_hits)
+        items.append(decided)
+    items = _merge_duplicates(items)
+
+    reasons: list[str] = []
+    warnings: list[str] = []
+    failed_runs = [r for r in runs if not r.ok]
+    scanner_trouble = False
+    for run in failed_runs:
+        text = f"scanner {run.scanner} failed: {run.error}"
+        if policy.on_scanner_error == "fail":
+            reasons.append(text)
+            scanner_trouble = True
+        else:
+            warnings.append(text + " (on_scanner_error = \"warn\": not failing the gate)")
+    skipped = [(r.scanner, s) for r in runs for s in r.skipped]
+    if skipped:
+        listed = ", ".join(f"{s.path} ({name}: {s.reason})" for name, s in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        text = f"{len(skipped)} file(s) skipped by a scanner: {listed}{more}"
+        (reasons if policy.on_skipped_files == "fail" else warnings).append(text)
+
+    failing = [d for d in items if d.disposition is Disposition.FAIL and d.duplicate_of is None]
+    if failing:
+        worst = max(d.severity for d in failing)
+        reasons.append(f"{len(failing)} finding(s) at or above the fail level; the most severe "
+                       f"is {worst.word}")
+    for _index, waiver in sorted(expired_hits.items()):
+        warnings.append(f"{waiver.label} expired on {waiver.expires.isoformat()} and no longer "
+                        f"applies: {waiver.reason}")
+    succeeded = {r.scanner for r in runs if r.ok}
+    unused = [w for w in policy.waivers
+              if w.index not in used and w.index not in expired_hits
+              and w.expires >= ctx.today and succeeded]
+    for waiver in unused:
+        text = f"{waiver.label} matched no finding"
+        if policy.unused_waivers == "fail":
+            reasons.append(text + " (unused_waivers = \"fail\")")
+        else:
+            warnings.append(text)
+    for waiver in policy.waivers:
+        days = (waiver.expires - ctx.today).days
+        if 0 <= days <= policy.warn_before_days and waiver.index in used:
+            warnings.append(f"{waiver.label} expires in {days} day(s), on "
+                            f"{waiver.expires.isoformat()}")
+
+    if scanner_trouble:
+        verdict, code = Verdict.ERROR, EXIT_SCANNER
+    elif reasons:
+        verdict, code = Verdict.FAIL, EXIT_FAIL
+    else:
+        verdict, code = Verdict.PASS, EXIT_PASS
+    return Decision(policy=policy, verdict=verdict, exit_code=code, items=tuple(items),
+                    runs=tuple(runs), reasons=tuple(reasons), warnings=tuple(warnings),
+                    category=ctx.category, partial=ctx.partial,
+                    files_scanned=ctx.files_scanned)
+
+
+def _decide(policy: Policy, finding: Finding, ctx: Context, used: set[int],
+            expired_hits: dict[int, Waiver]) -> Decided:
+    severity = finding.severity
+    for rule in policy.rules:
+        if rule_matches(rule, finding):
+            if rule.ignore:
+                return Decided(finding, Disposition.HIDDEN, severity,
+                               f"ignored by [[rules]] #{rule.index + 1}: {rule.reason}")
+            if rule.severity is not None:
+                severity = rule.severity
+    for waiver in policy.waivers:
+        if waiver_matches(waiver, finding):
+            if waiver.expires >= ctx.today:
+                used.add(waiver.index)
+                return Decided(finding, Disposition.WAIVED, severity,
+                               f"{waiver.label}: {waiver.reason} (until "
+                               f"{waiver.expires.isoformat()})", waiver=waiver)
+            expired_hits[waiver.index] = waiver
+    if finding.suppression is not None and policy.inline_suppressions == "allow":
+        return Decided(finding, Disposition.WAIVED, severity,
+                       f"inline {finding.suppression.kind}: "
+                       f"{finding.suppression.reason or 'no reason given'}")
+    return _threshold(policy, finding, severity)
+
+
+def _threshold(policy: Policy, finding: Finding, severity: Severity) -> Decided:
+    settings = policy.scanner(finding.scanner)
+    if finding.confidence < settings.confidence:
+        return Decided(finding, Disposition.HIDDEN, severity,
+                       f"confidence {finding.confidence.word} below the scanner's "
+                       f"{settings.confidence.word}")
+    fail_level = policy.fail_level(finding.scanner)
+    if reaches(severity, fail_level):
+        return Decided(finding, Disposition.FAIL, severity,
+                       f"severity {severity.word} reaches fail_on = {level_word(fail_level)}")
+    report_level = policy.report_level(finding.scanner)
+    if reaches(severity, report_level):
+        return Decided(finding, Disposition.WARN, severity,
+                       f"severity {severity.word} reaches report = {level_word(report_level)}")
+    return Decided(finding, Disposition.HIDDEN, severity,
+                   f"severity {severity.word} below report = {level_word(report_level)}")
+
+
+_RANK = {Disposition.FAIL: 0, Disposition.WARN: 1, Disposition.WAIVED: 2,
+         Disposition.BASELINE: 3, Disposition.HIDDEN: 4}
+
+
+def _merge_duplicates(items: list[Decided]) -> list[Decided]:
+    """Same path, line and CWE from different scanners: one issue, both tools named."""
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for index, item in enumerate(items):
+        f = item.finding
+        for cwe in f.cwe:
+            groups.setdefault((f.location.path, f.location.start_line, cwe), []).append(index)
+    out = list(items)
+    for members in groups.values():
+        scanners = {items[i].finding.scanner for i in members}
+        if len(scanners) < 2:
+            continue
+        lead = min(members, key=lambda i: (_RANK[out[i].disposition], -int(out[i].severity)))
+        if out[lead].duplicate_of is not None:
+            continue
+        names = tuple(sorted(scanners - {items[lead].finding.scanner}))
+        from dataclasses import replace
+
+        out[lead] = replace(out[lead], also_found_by=tuple(sorted(
+            {*out[lead].also_found_by, *names})))
+        for i in members:
+            if i != lead and out[i].duplicate_of is None and \
+                    out[i].finding.scanner != items[lead].finding.scanner:
+                out[i] = replace(out[i], duplicate_of=items[lead].finding.fingerprint)
+    return out
