@@ -1,0 +1,51 @@
+"""The semgrep rule packs shipped inside the wheel under ``policies/rules``."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+
+def rules_dir() -> Path:
+    """The folder holding the shipped rule packs (a real folder in any normal install)."""
+    return Path(str(resources.files("policies") / "rules"))
+
+
+def pack_path(name: str) -> Path:
+    """The path of pack ``name`` (``python`` -> ``.../rules/python.yml``)."""
+    return rules_dir() / f"{name}.yml"
+
+
+def available_packs() -> list[str]:
+    """Names of every shipped pack, sorted."""
+    return sorted(p.stem for p in rules_dir().glob("*.yml"))
+
+
+@functools.cache
+def rule_ids(name: str) -> frozenset[str]:
+    """The rule ids declared in pack ``name``."""
+    data = yaml.safe_load(pack_path(name).read_text(encoding="utf-8")) or {}
+    return frozenset(str(rule["id"]) for rule in data.get("rules", []) if "id" in rule)
+
+
+def packs_digest(names: list[str]) -> str:
+    """A hash of the packs' contents, for cache keys."""
+    digest = hashlib.sha256()
+    for name in sorted(names):
+        digest.update(name.encode())
+        digest.update(pack_path(name).read_bytes())
+    return digest.hexdigest()
+
+
+def strip_rule_prefix(check_id: str, known: frozenset[str]) -> str:
+    """Semgrep prefixes ids with the config's folder path; return the YAML id."""
+    if check_id in known:
+        return check_id
+    for rule_id in known:
+        if check_id.endswith("." + rule_id):
+            return rule_id
+    return check_id.rsplit(".", 1)[-1]
