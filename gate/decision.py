@@ -1,0 +1,83 @@
+"""The Decision: what the policy made of every finding and run. Renderers only read it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from gate.findings import Finding, Severity
+from gate.policy.model import Policy, Waiver
+from gate.scanners.interface import ScannerRun
+
+
+class Disposition(enum.Enum):
+    """What happened to a finding, decided in DESIGN's order."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    WAIVED = "waived"
+    BASELINE = "baseline"
+    HIDDEN = "hidden"
+
+
+class Verdict(enum.Enum):
+    """The gate's answer."""
+
+    PASS = "pass"  # noqa: S105 - a verdict word, not a password
+    FAIL = "fail"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A finding with its disposition, the severity the policy gave it and why."""
+
+    finding: Finding
+    disposition: Disposition
+    severity: Severity
+    reason: str
+    waiver: Waiver | None = None
+    baseline_state: str | None = None
+    also_found_by: tuple[str, ...] = ()
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Everything the renderers need: verdict, exit code, findings, runs and the reasons."""
+
+    policy: Policy
+    verdict: Verdict
+    exit_code: int
+    items: tuple[Decided, ...]
+    runs: tuple[ScannerRun, ...]
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    category: str = "gate"
+    partial: bool = False
+    files_scanned: int = 0
+    absent: tuple[dict[str, object], ...] = field(default=())
+
+    def with_disposition(self, disposition: Disposition) -> list[Decided]:
+        """Items with the given disposition, most severe first."""
+        chosen = [d for d in self.items if d.disposition is disposition]
+        return sorted(chosen, key=sort_key)
+
+    def counts(self) -> dict[str, int]:
+        """Distinct issues per disposition (a cross-tool duplicate counts once)."""
+        out = {d.value: 0 for d in Disposition}
+        for item in self.items:
+            if item.duplicate_of is None:
+                out[item.disposition.value] += 1
+        return out
+
+    @property
+    def failed_runs(self) -> list[ScannerRun]:
+        """Runs of scanners that could not do their job."""
+        return [r for r in self.runs if not r.ok]
+
+
+def sort_key(item: Decided) -> tuple[int, str, int, str]:
+    """Most severe first, then by path, line and rule."""
+    loc = item.finding.location
+    return (-int(item.severity), loc.path, loc.start_line, item.finding.rule_id)

@@ -1,0 +1,58 @@
+"""The short human report printed to the console."""
+
+from __future__ import annotations
+
+from gate.decision import Decided, Decision, Disposition, Verdict
+from gate.policy.model import level_word
+from gate.report.escape import plain
+
+SHOW_AT_MOST = 50
+
+
+def render(decision: Decision, *, quiet: bool = False) -> str:
+    """The console report: verdict and why first, then scanner runs, then findings."""
+    lines: list[str] = []
+    verdict = {Verdict.PASS: "PASSED", Verdict.FAIL: "FAILED",
+               Verdict.ERROR: "ERROR (a scanner could not do its job)"}[decision.verdict]
+    lines.append(f"gate: {verdict} (exit {decision.exit_code})")
+    for reason in decision.reasons:
+        lines.append(f"  - {plain(reason)}")
+    for warning in decision.warnings:
+        lines.append(f"  warning: {plain(warning)}")
+    if quiet:
+        failing = decision.with_disposition(Disposition.FAIL)
+        lines.extend(_finding_line(d) for d in failing[:SHOW_AT_MOST])
+        return "\n".join(lines) + "\n"
+    policy = decision.policy
+    chain = " <- ".join(policy.chain) if len(policy.chain) > 1 else policy.source
+    lines.append(f"policy: {plain(chain)} (fail_on = {level_word(policy.fail_on)}, "
+                 f"report = {level_word(policy.report)})")
+    scope = "partial scan" if decision.partial else "scan"
+    lines.append(f"{scope}: {decision.files_scanned} file(s)")
+    for run in decision.runs:
+        state = "ok" if run.ok else f"FAILED: {plain(run.error or '')}"
+        skipped = f", {len(run.skipped)} skipped" if run.skipped else ""
+        lines.append(f"  {run.scanner:<10} {run.files:>6} file(s){skipped}  "
+                     f"{run.duration:6.1f}s  {state}")
+    counts = decision.counts()
+    lines.append("findings: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for disposition in (Disposition.FAIL, Disposition.WARN):
+        items = [d for d in decision.with_disposition(disposition) if d.duplicate_of is None]
+        if not items:
+            continue
+        lines.append(f"{disposition.value.upper()} ({len(items)}):")
+        lines.extend(_finding_line(d) for d in items[:SHOW_AT_MOST])
+        if len(items) > SHOW_AT_MOST:
+            lines.append(f"  … and {len(items) - SHOW_AT_MOST} more (see --json or --sarif)")
+    waived = decision.with_disposition(Disposition.WAIVED)
+    if waived:
+        lines.append(f"WAIVED ({len(waived)}):")
+        lines.extend(f"{_finding_line(d)}\n      {plain(d.reason)}" for d in waived[:SHOW_AT_MOST])
+    return "\n".join(lines) + "\n"
+
+
+def _finding_line(item: Decided) -> str:
+    f = item.finding
+    also = f" [also {', '.join(item.also_found_by)}]" if item.also_found_by else ""
+    return (f"  {item.severity.word:<8} {plain(f.location.path)}:{f.location.start_line} "
+            f"{f.scanner}/{plain(f.rule_id, 80)}: {plain(f.message, 200)}{also}")

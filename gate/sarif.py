@@ -1,0 +1,213 @@
+"""Decision -> SARIF 2.1.0 (built with sarif-om), deterministic and GitHub-ready."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import urllib.parse
+from collections.abc import Sequence
+from typing import Any
+
+import attr
+import sarif_om as om
+
+from gate import __version__
+from gate.decision import Decided, Decision, Disposition, sort_key
+from gate.findings import Finding, Severity
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_RUNS = 20
+MAX_RESULTS_PER_RUN = 25_000
+MAX_GZIPPED_BYTES = 10 * 1000 * 1000
+INFORMATION_URIS = {
+    "bandit": "https://bandit.readthedocs.io/",
+    "semgrep": "https://semgrep.dev/",
+    "pip-audit": "https://github.com/pypa/pip-audit",
+    "zizmor": "https://docs.zizmor.sh/",
+    "secrets": "https://github.com/mongodb/kingfisher",
+}
+_LEVEL = {Disposition.FAIL: "error", Disposition.WARN: "warning", Disposition.BASELINE: "warning"}
+_PRECISION = {2: "high", 1: "medium", 0: "low"}
+
+
+def included(item: Decided, include_waived: bool) -> bool:
+    """Whether a decided finding belongs in the uploaded SARIF."""
+    if item.disposition in (Disposition.FAIL, Disposition.WARN, Disposition.BASELINE):
+        return True
+    return include_waived and item.disposition is Disposition.WAIVED
+
+
+def render(decision: Decision, *, include_waived: bool = False) -> str:
+    """The SARIF text for ``decision``: one run per scanner that succeeded."""
+    return json.dumps(to_dict(decision, include_waived=include_waived), indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def to_dict(decision: Decision, *, include_waived: bool = False) -> dict[str, Any]:
+    """The SARIF log as plain JSON data."""
+    runs: list[dict[str, Any]] = []
+    ok_runs = sorted((r for r in decision.runs if r.ok), key=lambda r: r.scanner)
+    for run in ok_runs[:MAX_RUNS]:
+        items = [d for d in decision.items
+                 if d.finding.scanner == run.scanner and included(d, include_waived)]
+        runs.append(_run(decision, run.scanner, run.version, run.arguments, run.exit_code,
+                         items))
+    log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=runs)
+    body: dict[str, Any] = serialise(log)
+    data = {"$schema": body.pop("$schema"), "version": body.pop("version"), **body}
+    return _fit_size(data)
+
+
+def _run(decision: Decision, scanner: str, version: str, arguments: Sequence[str],
+         exit_code: int | None, items: list[Decided]) -> dict[str, Any]:
+    items = sorted(items, key=sort_key)
+    dropped = max(0, len(items) - MAX_RESULTS_PER_RUN)
+    items = items[:MAX_RESULTS_PER_RUN]
+    rules: dict[str, om.ReportingDescriptor] = {}
+    worst: dict[str, Severity] = {}
+    for item in items:
+        rid = item.finding.rule_id
+        worst[rid] = max(worst.get(rid, Severity.INFO), item.severity)
+    for item in items:
+        rid = item.finding.rule_id
+        if rid not in rules:
+            rules[rid] = _rule(item.finding, worst[rid])
+    order = sorted(rules)
+    index = {rid: i for i, rid in enumerate(order)}
+    results = [_result(item, index[item.finding.rule_id]) for item in
+               sorted(items, key=lambda d: (d.finding.location.path, d.finding.location.start_line,
+                                            d.finding.location.start_column,
+                                            d.finding.rule_id, d.finding.fingerprint))]
+    properties: dict[str, Any] = {"gate-version": __version__}
+    if dropped:
+        properties["gate-truncated"] = (f"{dropped} less severe results left out to stay within "
+                                        f"GitHub's {MAX_RESULTS_PER_RUN} results per run")
+    driver = om.ToolComponent(
+        name=scanner, version=version or "unknown",
+        information_uri=INFORMATION_URIS.get(scanner, "https://github.com/"),
+        rules=[rules[r] for r in order],
+    )
+    run = om.Run(
+        tool=om.Tool(driver=driver),
+        automation_details=om.RunAutomationDetails(id=f"{decision.category}/{scanner}/"),
+        invocations=[om.Invocation(execution_successful=True, exit_code=exit_code,
+                                   arguments=list(arguments))],
+        results=results,
+        column_kind="unicodeCodePoints",
+        properties=properties,
+    )
+    out: dict[str, Any] = serialise(run)
+    return out
+
+
+def _rule(finding: Finding, severity: Severity) -> om.ReportingDescriptor:
+    short = _clip(finding.rule_name or finding.rule_id, 1000)
+    full = _clip(finding.message or short, 1000)
+    help_text = finding.remediation or f"See the documentation of {finding.scanner} rule " \
+                                      f"{finding.rule_id}."
+    tags = ["security", *[f"external/cwe/cwe-{c}" for c in finding.cwe],
+            *[f"CWE-{c}" for c in finding.cwe], *finding.tags]
+    unique_tags = list(dict.fromkeys(tags))[:20]
+    props: dict[str, Any] = {
+        "security-severity": severity.security_severity,
+        "tags": unique_tags,
+        "precision": _PRECISION[int(finding.confidence)],
+        "problem.severity": "error" if severity >= Severity.HIGH else
+        "warning" if severity >= Severity.MEDIUM else "recommendation",
+    }
+    name = finding.rule_name if finding.rule_name and finding.rule_name != finding.rule_id \
+        else f"{finding.scanner}/{finding.rule_id}"
+    return om.ReportingDescriptor(
+        id=finding.rule_id,
+        name=_clip(name, 255),
+        short_description=om.MultiformatMessageString(text=short),
+        full_description=om.MultiformatMessageString(text=full),
+        help=om.MultiformatMessageString(text=help_text, markdown=help_text),
+        help_uri=finding.help_uri or None,
+        properties=props,
+    )
+
+
+def _result(item: Decided, rule_index: int) -> om.Result:
+    f = item.finding
+    loc = f.location
+    region = om.Region(start_line=max(1, loc.start_line), start_column=max(1, loc.start_column))
+    if loc.end_line:
+        region.end_line = max(loc.end_line, region.start_line)
+    if loc.end_column and loc.end_column > 0 and not (
+            region.end_line in (None, region.start_line) and loc.end_column <= region.start_column):
+        region.end_column = loc.end_column
+    physical = om.PhysicalLocation(
+        artifact_location=om.ArtifactLocation(uri=uri_for(loc.path), uri_base_id="%SRCROOT%"),
+        region=region,
+    )
+    text = f.message or f.rule_name or f.rule_id
+    if item.also_found_by:
+        text += f" (also found by {', '.join(item.also_found_by)})"
+    props: dict[str, Any] = {"gate/disposition": item.disposition.value,
+                             "gate/severity": item.severity.word}
+    result = om.Result(
+        message=om.Message(text=text),
+        rule_id=f.rule_id,
+        rule_index=rule_index,
+        level=_LEVEL.get(item.disposition, "note"),
+        locations=[om.Location(physical_location=physical)],
+        partial_fingerprints={"primaryLocationLineHash": f.fingerprint},
+        properties=props,
+    )
+    if item.baseline_state:
+        result.baseline_state = item.baseline_state
+    if item.disposition is Disposition.WAIVED:
+        result.suppressions = [om.Suppression(kind="external", justification=item.reason,
+                                              status="accepted")]
+    return result
+
+
+def uri_for(path: str) -> str:
+    """A relative, percent-encoded URI for a repository path; never absolute or escaping."""
+    parts = [p for p in path.split("/") if p not in ("", ".", "..")]
+    return "/".join(urllib.parse.quote(p, safe="@+,;=!$&'()*~-_.") for p in parts) or "."
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def serialise(obj: Any) -> Any:
+    """Turn sarif-om objects into JSON data with SARIF property names, defaults omitted."""
+    if attr.has(type(obj)):
+        out: dict[str, Any] = {}
+        for fld in attr.fields(type(obj)):
+            value = getattr(obj, fld.name)
+            default = fld.default
+            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+                default = default.factory()
+            if value is None or (default is not attr.NOTHING and value == default
+                                 and fld.name not in ("level", "kind")):
+                continue
+            out[fld.metadata.get("schema_property_name", fld.name)] = serialise(value)
+        return out
+    if isinstance(obj, dict):
+        return {k: serialise(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [serialise(v) for v in obj]
+    return obj
+
+
+def _fit_size(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop the least severe results until the gzipped file fits GitHub's limit."""
+    def size() -> int:
+        return len(gzip.compress(json.dumps(data).encode(), mtime=0))
+
+    while size() > MAX_GZIPPED_BYTES:
+        biggest = max(data["runs"], key=lambda r: len(r.get("results", [])))
+        results = biggest.get("results", [])
+        if not results:
+            break
+        keep = len(results) * 3 // 4
+        ranked = sorted(results, key=lambda r: r["level"] != "error")[:keep]
+        biggest["results"] = ranked
+        biggest.setdefault("properties", {})["gate-truncated"] = (
+            "less severe results left out to stay within GitHub's 10 MB gzipped limit")
+    return data
