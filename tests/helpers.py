@@ -1,0 +1,93 @@
+"""Shared test helpers: temporary git repositories and running the real ``gate`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO_ROOT = Path(__file__).parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+VALIDATE_SARIF = SHARED / "tools" / "validate-sarif"
+
+
+@dataclass
+class GateRun:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    out = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                         text=True)
+    return out.stdout
+
+
+def make_repo(path: Path, files: dict[str, str] | None = None, source: Path | None = None,
+              commit: bool = True) -> Path:
+    """A git repository at ``path`` holding ``files`` and/or a copy of fixture ``source``."""
+    path.mkdir(parents=True, exist_ok=True)
+    if source is not None:
+        shutil.copytree(source, path, dirs_exist_ok=True)
+    for name, content in (files or {}).items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+    git(path, "init", "-q", "-b", "main")
+    if commit:
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "fixture", "--allow-empty")
+    return path
+
+
+def run_gate(*args: str, cwd: Path, env: dict[str, str] | None = None,
+             timeout: float = 300) -> GateRun:
+    """Run ``python -m gate`` as a user would, and capture everything."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("GITHUB_ACTIONS", None)
+    proc = subprocess.run([sys.executable, "-m", "gate", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    return GateRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def sarif_results(sarif: dict[str, Any]) -> list[tuple[str, str, str, int]]:
+    """(scanner, ruleId, uri, startLine) for every result, sorted."""
+    out = []
+    for run in sarif["runs"]:
+        name = run["tool"]["driver"]["name"]
+        for result in run["results"]:
+            loc = result["locations"][0]["physicalLocation"]
+            out.append((name, result["ruleId"], loc["artifactLocation"]["uri"],
+                        loc["region"]["startLine"]))
+    return sorted(out)
+
+
+def validate_sarif(path: Path) -> tuple[int, str]:
+    """Run the shared validator; (exit code, last line)."""
+    proc = subprocess.run([sys.executable, str(VALIDATE_SARIF), str(path)], capture_output=True,
+                          text=True, timeout=300)
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    return proc.returncode, "\n".join(lines[-20:])
+
+
+def fake_tool(path: Path, body: str) -> str:
+    """A stand-in executable (a Python script) for GATE_<NAME>_COMMAND; returns the command."""
+    path.write_text(f"import sys, time, os\n{body}\n", encoding="utf-8")
+    return f"{sys.executable} {path}"
