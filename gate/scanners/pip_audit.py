@@ -135,6 +135,12 @@ class _Audit:
         if not audited:
             self.notes.append("no pinned dependency to audit")
             return self._result((), None)
+        if self.database is not None:
+            try:  # read the needed records now: a malformed one is an error naming its file
+                for name in sorted({d.name for d in audited}):
+                    self.database.advisories_for(name)
+            except AdvisoryDataError as exc:
+                return self.fail(str(exc))
         with ExitStack() as stack:
             server = None
             osv_url = self.options.osv_url
@@ -313,6 +319,8 @@ class _Audit:
             timeout = max(self.ctx.timeout - (time.monotonic() - self.started), 1.0)
             result = run(argv, cwd=work, timeout=timeout, env=env)
             code = result.returncode
+            if server is not None and server.errors:
+                return self.fail(server.errors[0], arguments, code)
             problem = result.failure(OK_CODES)
             if problem:
                 return self.fail(f"pip-audit {problem}", arguments, code)
@@ -330,8 +338,6 @@ class _Audit:
                     arguments,
                     code,
                 )
-            if server is not None and server.errors:
-                return self.fail(server.errors[0], arguments, code)
             reports.extend(d for d in dependencies if isinstance(d, dict))
         error = self._collect(reports, audited, manifests)
         if error:
