@@ -6,6 +6,7 @@ configured URL and reads ``{"vulns": [record, ...]}`` (or ``{}`` when nothing ap
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +16,21 @@ from typing import Any
 from gate.deps.osv import AdvisoryDatabase, AdvisoryDataError
 
 QUERY_PATH = "/v1/query"
+
+
+def _json_default(value: object) -> str:
+    """YAML timestamps back to RFC 3339 (``...Z``), the form pip-audit parses."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+        )
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%dT00:00:00Z")
+    return str(value)
+
+
 _MAX_BODY = 1 << 20
 
 
@@ -25,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the default stderr access log."""
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body, default=str).encode("utf-8")
+        data = json.dumps(body, default=_json_default).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -228,3 +228,20 @@ def test_old_pins_against_the_pypa_database(
     assert requests.message.startswith(
         "requests 2.19.0 is affected by PYSEC-2018-28; upgrade to 2.20.0 or later"
     )
+
+
+def test_yaml_timestamps_reach_pip_audit(app: Path, osv_db: Path, index_url: str) -> None:
+    (osv_db / "vulns" / "flask" / "PYSEC-9999-6.yaml").write_text(
+        "id: PYSEC-9999-6\n"
+        "published: 2023-07-20T14:52:00Z\n"
+        "modified: 2023-07-21 01:02:03.5+00:00\n"
+        "affected:\n"
+        "- package: {name: flask, ecosystem: PyPI}\n"
+        "  ranges:\n"
+        "  - type: ECOSYSTEM\n"
+        "    events: [{introduced: '0'}, {fixed: 1.0.0}]\n",
+        encoding="utf-8",
+    )
+    result = scan(app, ["requirements.txt"], advisory_db=str(osv_db), index_url=index_url)
+    assert result.run.ok, result.run.error
+    assert ("PYSEC-9999-6", 3) in {(f.rule_id, f.location.start_line) for f in result.findings}
