@@ -1,0 +1,279 @@
+"""Offline OSV advisory data: loading (folder of JSON/YAML records or zip export) and matching.
+
+Matching follows OSV semantics for the PyPI ecosystem: ``ECOSYSTEM`` ranges with
+``introduced``/``fixed``/``last_affected`` events, explicit ``versions`` lists, PEP 440
+ordering and PEP 503 name normalisation; withdrawn records are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.version import InvalidVersion, Version
+
+from gate.deps.cvss import base_score
+from gate.findings import Severity, severity_from_score
+
+_NAME_RE = re.compile(r"[-_.]+")
+_RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_WORD_SEVERITY = {
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.HIGH,
+    "MODERATE": Severity.MEDIUM,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+
+
+class AdvisoryDataError(Exception):
+    """Advisory data that cannot be read; the message names the file."""
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalised project name."""
+    return _NAME_RE.sub("-", name).lower()
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """One OSV record, kept whole (it is served as-is to pip-audit)."""
+
+    id: str
+    record: dict[str, Any]
+    source: str
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The record's alias ids."""
+        return tuple(str(a) for a in self.record.get("aliases") or ())
+
+    @property
+    def withdrawn(self) -> bool:
+        """True when the record has been withdrawn."""
+        return bool(self.record.get("withdrawn"))
+
+    def affected_entries(self, name: str) -> Iterator[dict[str, Any]]:
+        """The ``affected`` entries for PyPI package ``name`` (normalised)."""
+        for entry in self.record.get("affected") or ():
+            package = entry.get("package") or {}
+            same = normalize(str(package.get("name", ""))) == name
+            if package.get("ecosystem") == "PyPI" and same:
+                yield entry
+
+    def affects(self, name: str, version: str) -> bool:
+        """Whether ``name`` at ``version`` is affected (OSV evaluation)."""
+        if self.withdrawn:
+            return False
+        parsed = _version(version)
+        for entry in self.affected_entries(normalize(name)):
+            if _in_versions(entry, version, parsed) or (
+                parsed is not None and _in_ranges(entry, parsed)
+            ):
+                return True
+        return False
+
+    def fixed_versions(self, name: str) -> list[Version]:
+        """Every ``fixed`` event version for ``name``, sorted."""
+        fixed: set[Version] = set()
+        for entry in self.affected_entries(normalize(name)):
+            for rng in entry.get("ranges") or ():
+                if rng.get("type") != "ECOSYSTEM":
+                    continue
+                for event in rng.get("events") or ():
+                    if "fixed" in event:
+                        v = _version(str(event["fixed"]))
+                        if v is not None:
+                            fixed.add(v)
+        return sorted(fixed)
+
+    def severity(self) -> tuple[Severity | None, str]:
+        """Severity from a CVSS v3 vector, else a ``database_specific`` word; with its source."""
+        for item in self.record.get("severity") or ():
+            if str(item.get("type", "")).startswith("CVSS_V3"):
+                score = base_score(str(item.get("score", "")))
+                if score is not None:
+                    return severity_from_score(score), f"CVSS {score:.1f}"
+        words = [self.record.get("database_specific") or {}]
+        words += [e.get("database_specific") or {} for e in self.record.get("affected") or ()]
+        for specific in words:
+            if isinstance(specific, dict):
+                word = str(specific.get("severity", "")).upper()
+                if word in _WORD_SEVERITY:
+                    return _WORD_SEVERITY[word], f"advisory severity {word}"
+        return None, ""
+
+    def cwes(self) -> tuple[int, ...]:
+        """CWE numbers from ``database_specific.cwe_ids`` when present."""
+        specific = self.record.get("database_specific") or {}
+        out: list[int] = []
+        for cwe in specific.get("cwe_ids") or () if isinstance(specific, dict) else ():
+            match = re.fullmatch(r"CWE-(\d+)", str(cwe))
+            if match:
+                out.append(int(match.group(1)))
+        return tuple(out)
+
+
+def _in_versions(entry: dict[str, Any], version: str, parsed: Version | None) -> bool:
+    for listed in entry.get("versions") or ():
+        text = str(listed)
+        if text == version:
+            return True
+        other = _version(text)
+        if parsed is not None and other is not None and other == parsed:
+            return True
+    return False
+
+
+def _in_ranges(entry: dict[str, Any], version: Version) -> bool:
+    zero = Version("0")
+    for rng in entry.get("ranges") or ():
+        if rng.get("type") != "ECOSYSTEM":
+            continue
+        events: list[tuple[Version, int, str]] = []
+        for event in rng.get("events") or ():
+            for kind, order in (("introduced", 0), ("fixed", 1), ("last_affected", 2)):
+                if kind in event:
+                    text = str(event[kind])
+                    parsed = zero if text == "0" else _version(text)
+                    if parsed is not None:
+                        events.append((parsed, order, kind))
+        events.sort(key=lambda item: (item[0], item[1]))
+        affected = False
+        for at, _order, kind in events:
+            if kind == "introduced" and version >= at:
+                affected = True
+            elif kind == "fixed" and version >= at:
+                affected = False
+            elif kind == "last_affected" and version > at:
+                affected = False
+        if affected:
+            return True
+    return False
+
+
+def parse_record(data: bytes, source: str) -> dict[str, Any]:
+    """Decode one OSV record (JSON or YAML by suffix); AdvisoryDataError names the file."""
+    try:
+        if source.endswith(".json"):
+            record = json.loads(data)
+        else:
+            record = yaml.load(data, Loader=_YAML_LOADER)  # noqa: S506 - safe loader
+    except (ValueError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise AdvisoryDataError(f"malformed advisory record {source}: {first}") from exc
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        raise AdvisoryDataError(f"malformed advisory record {source}: not an OSV record (no id)")
+    affected = record.get("affected", [])
+    if not isinstance(affected, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("package", {}), dict) for e in affected
+    ):
+        raise AdvisoryDataError(f"malformed advisory record {source}: 'affected' is not a list")
+    return record
+
+
+class AdvisoryDatabase:
+    """A per-package index of OSV records.
+
+    A folder laid out ``vulns/<package>/<ID>.yaml`` (or ``<package>/<ID>.*`` directly) is read
+    lazily: only the folders of the packages asked about are parsed. Any other folder, and a zip
+    export, is read whole at load time.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._by_name: dict[str, list[Advisory]] = {}
+        self._folders: dict[str, list[Path]] = {}
+        self._loaded: set[str] = set()
+        self.lazy = False
+        self.files_read = 0
+        if not path.exists():
+            raise AdvisoryDataError(f"advisory database not found: {path}")
+        if path.is_file():
+            if not zipfile.is_zipfile(path):
+                raise AdvisoryDataError(f"advisory database {path} is neither a folder nor a zip")
+            self._load_zip(path)
+            return
+        base = path / "vulns" if (path / "vulns").is_dir() else path
+        subdirs = [p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        loose = [p for p in base.iterdir() if p.is_file() and p.name.endswith(_RECORD_SUFFIXES)]
+        if subdirs and not loose:
+            self.lazy = True
+            for folder in subdirs:
+                self._folders.setdefault(normalize(folder.name), []).append(folder)
+        else:
+            self._add_files(sorted(_record_files(path)))
+
+    def _load_zip(self, path: Path) -> None:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if info.is_dir() or not info.filename.endswith(_RECORD_SUFFIXES):
+                        continue
+                    source = f"{path}!{info.filename}"
+                    self._add(parse_record(archive.read(info), source), source)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise AdvisoryDataError(f"cannot read advisory zip {path}: {exc}") from exc
+
+    def _add_files(self, files: Iterable[Path]) -> None:
+        for file in files:
+            try:
+                data = file.read_bytes()
+            except OSError as exc:
+                raise AdvisoryDataError(f"cannot read advisory record {file}: {exc}") from exc
+            self._add(parse_record(data, str(file)), str(file))
+
+    def _add(self, record: dict[str, Any], source: str) -> None:
+        self.files_read += 1
+        advisory = Advisory(record["id"], record, source)
+        names = {
+            normalize(str((e.get("package") or {}).get("name", "")))
+            for e in record.get("affected") or ()
+            if (e.get("package") or {}).get("ecosystem") == "PyPI"
+        }
+        for name in names:
+            self._by_name.setdefault(name, []).append(advisory)
+
+    def advisories_for(self, name: str) -> list[Advisory]:
+        """Every record naming PyPI package ``name`` (withdrawn ones included)."""
+        key = normalize(name)
+        if self.lazy:
+            with self._lock:
+                if key not in self._loaded:
+                    self._loaded.add(key)
+                    for folder in self._folders.get(key, []):
+                        self._add_files(sorted(_record_files(folder)))
+        return list(self._by_name.get(key, []))
+
+    def query(self, name: str, version: str) -> list[Advisory]:
+        """The non-withdrawn records affecting ``name`` at ``version``."""
+        return [a for a in self.advisories_for(name) if a.affects(name, version)]
+
+    def find(self, advisory_id: str, name: str) -> Advisory | None:
+        """The record with id (or alias) ``advisory_id`` among those for ``name``."""
+        for advisory in self.advisories_for(name):
+            if advisory.id == advisory_id or advisory_id in advisory.aliases:
+                return advisory
+        return None
+
+
+def _record_files(folder: Path) -> Iterator[Path]:
+    for file in folder.rglob("*"):
+        if file.is_file() and file.name.endswith(_RECORD_SUFFIXES):
+            yield file

@@ -1,0 +1,154 @@
+"""The gate's own manifest reader: lines, includes, pins and what cannot be audited."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gate.deps.manifests import kind_of, read_manifests
+
+
+def test_requirements_with_includes(app: Path) -> None:
+    found = read_manifests(app, ["requirements.txt", "requirements/base.txt"])
+    pins = {(d.path, d.line, d.name, d.version) for d in found.declared}
+    assert pins == {
+        ("requirements.txt", 3, "flask", "0.12.2"),
+        ("requirements.txt", 4, "requests", None),
+        ("requirements.txt", 8, "internal-tool", "1.0.0"),
+        ("requirements.txt", 9, "shared-name", "3.1.0"),
+        ("requirements/base.txt", 1, "requests", "2.19.0"),  # continuation line with --hash
+        ("requirements/base.txt", 3, "pyyaml", "5.3"),
+    }
+    reasons = {(u.line, u.reason.split(" ")[0]) for u in found.unaudited}
+    assert reasons == {(5, "editable"), (6, "package"), (7, "include")}
+    assert found.read == ["requirements.txt", "requirements/base.txt"]  # base.txt read once
+
+
+def test_pyproject_lines_and_unsupported(app: Path) -> None:
+    found = read_manifests(app, ["pyproject.toml", "setup.py", "backend.py"])
+    pins = {(d.line, d.name, d.version) for d in found.declared}
+    assert pins == {(10, "jinja2", "2.10"), (11, "requests", "2.19.0"), (15, "pyyaml", "5.4.1")}
+    assert [(u.path, u.reason[:8]) for u in found.unsupported] == [("setup.py", "setup.py")]
+
+
+def test_requirement_forms(tmp_path: Path) -> None:
+    (tmp_path / "requirements-dev.txt").write_text(
+        "\n".join(
+            [
+                "black==24.1.0 ; python_version >= '3.8'",
+                "mypy[reports]==1.8.0",
+                "pytest==8.*",
+                "https://example.invalid/pkg-1.0.tar.gz",
+                "pkg @ https://example.invalid/pkg-1.0.tar.gz",
+                "./vendor/thing",
+                "-r /etc/requirements.txt",
+                "-r missing.txt",
+                "--index-url https://mirror.invalid/simple",
+                "--require-hashes",
+                "not a requirement ===",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    found = read_manifests(tmp_path, ["requirements-dev.txt"])
+    assert [(d.line, d.name, d.version) for d in found.declared] == [
+        (1, "black", "24.1.0"),
+        (2, "mypy", "1.8.0"),
+        (3, "pytest", None),
+    ]
+    assert [u.line for u in found.unaudited] == [4, 5, 6, 7, 8, 9, 11]
+
+
+def test_lock_files(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text(
+        """version = 1
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+
+[[package]]
+name = "requests"
+version = "2.19.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "thing"
+version = "1.0"
+source = { git = "https://example.invalid/thing" }
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "poetry.lock").write_text(
+        """[[package]]
+name = "flask"
+version = "0.12.2"
+description = ""
+
+[package.dependencies]
+click = ">=2.0"
+
+[[package]]
+name = "local"
+version = "1.0"
+
+[package.source]
+type = "directory"
+url = "../local"
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "pylock.toml").write_text(
+        """lock-version = "1.0"
+
+[[packages]]
+name = "jinja2"
+version = "2.10"
+
+[[packages]]
+name = "other"
+[packages.vcs]
+type = "git"
+url = "https://example.invalid/other"
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "Pipfile.lock").write_text(
+        json.dumps(
+            {
+                "_meta": {},
+                "default": {"pyyaml": {"version": "==5.3"}, "x": {"git": "https://e.invalid/x"}},
+                "develop": {"pytest": {"version": "==8.0.0"}},
+            },
+            indent=4,
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "Pipfile").write_text("[packages]\n", encoding="utf-8")
+    files = ["uv.lock", "poetry.lock", "pylock.toml", "Pipfile.lock", "Pipfile"]
+    found = read_manifests(tmp_path, files)
+    assert {(d.path, d.line, d.name, d.version) for d in found.declared} == {
+        ("uv.lock", 9, "requests", "2.19.0"),
+        ("poetry.lock", 2, "flask", "0.12.2"),
+        ("pylock.toml", 4, "jinja2", "2.10"),
+        ("Pipfile.lock", 4, "pyyaml", "5.3"),
+        ("Pipfile.lock", 12, "pytest", "8.0.0"),
+    }
+    assert {(u.path, u.line) for u in found.unaudited} == {
+        ("uv.lock", 14),
+        ("poetry.lock", 10),
+        ("pylock.toml", 8),
+        ("Pipfile.lock", 7),
+    }
+    assert [u.path for u in found.unsupported] == ["Pipfile"]
+
+
+def test_kinds() -> None:
+    assert kind_of("a/b/requirements-test.txt") == "requirements"
+    assert kind_of("requirements/prod.txt") == "requirements"
+    assert kind_of("docs/notes.txt") is None
+    assert kind_of("sub/pyproject.toml") == "pyproject"
+    assert kind_of("pylock.dev.toml") == "pylock"
+    assert kind_of("setup.cfg") == "unsupported"
+    assert kind_of("requirements.in") == "unsupported"
