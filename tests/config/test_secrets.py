@@ -69,9 +69,8 @@ def test_no_raw_value_leaves_the_adapter(secret_repo: tuple[Path, list[Planted]]
     for item in planted:
         assert item.value not in text
         assert item.value[4:20] not in text  # nothing beyond a 4-character preview
-    previews = [
-        f.message.split("preview: ")[-1].rstrip(")") for f in result.findings if "preview" in f.message
-    ]
+    messages = [f.message for f in result.findings if "preview" in f.message]
+    previews = [m.split("preview: ")[-1].rstrip(")") for m in messages]
     assert previews and all(len(p) == 5 and p.endswith("…") for p in previews)
 
 

@@ -147,7 +147,8 @@ def test_github_token_reaches_only_zizmor_as_gh_token(
     dump = json.loads((tmp_path / "fake_zizmor.py.json").read_text())
     env, argv = dump["env"], dump["argv"]
     assert env["GH_TOKEN"] == "gate-token-for-zizmor"
-    for name in ("GITHUB_TOKEN", "GATE_GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "ZIZMOR_GITHUB_TOKEN"):
+    dropped = ("GITHUB_TOKEN", "GATE_GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "ZIZMOR_GITHUB_TOKEN")
+    for name in dropped:
         assert name not in env
     assert "--offline" not in argv
     assert "gate-token-for-zizmor" not in " ".join(argv)
