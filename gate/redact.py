@@ -1,0 +1,112 @@
+"""One redaction pass for secret-class findings from every scanner.
+
+A secret finding may show its rule, its location and at most a 4-character preview of the
+value (none for values under 16 characters). Messages, rule names, remediation text and
+extra fields lose every quoted literal; fields that carry source code are dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+
+from gate.findings import Finding, normalise_code, secret_fingerprint
+
+PREVIEW_CHARS = 4
+PREVIEW_MIN_LENGTH = 16
+REDACTED = "[REDACTED]"
+VALUE_REDACTED = "(value redacted)"
+
+# Bandit's hard-coded password rules: B105 string, B106 function argument, B107 default.
+BANDIT_SECRET_RULES = frozenset({"B105", "B106", "B107"})
+
+# ``extra`` keys whose values are source text or tool commands that embed the value.
+CODE_KEYS = frozenset(
+    {
+        "code", "snippet", "lines", "line", "match", "matched", "value", "secret", "raw",
+        "fix", "fixed_lines", "validate_command", "blast_radius_command", "context",
+    }
+)
+
+# A quoted literal: '...', "..." or `...` (escapes honoured), on one line.
+_QUOTED = re.compile(r"""(?P<q>['"`])(?:\\.|(?!(?P=q)).)*(?P=q)""")
+# "label: 'value'" and "label = 'value'" collapse to "label (value redacted)".
+_LABELLED = re.compile(r"""\s*[:=]\s*(?P<q>['"`])(?:\\.|(?!(?P=q)).)*(?P=q)""")
+
+
+def preview(value: str) -> str:
+    """The first 4 characters and an ellipsis; empty for values under 16 characters."""
+    if len(value) < PREVIEW_MIN_LENGTH:
+        return ""
+    return value[:PREVIEW_CHARS] + "…"
+
+
+def is_secret_finding(f: Finding) -> bool:
+    """True for kingfisher's findings, bandit B105-B107 and anything marked ``secret``."""
+    if f.secret or f.scanner == "secrets":
+        return True
+    return f.scanner == "bandit" and f.rule_id.upper() in BANDIT_SECRET_RULES
+
+
+def scrub_quotes(text: str) -> str:
+    """Replace every quoted literal in ``text`` with ``(value redacted)``."""
+    text = _LABELLED.sub(" " + VALUE_REDACTED, text)
+    return _QUOTED.sub(VALUE_REDACTED, text)
+
+
+def scrub_text(text: str, secrets: Iterable[str]) -> str:
+    """Last line of defence: replace each known secret value in free text with ``[REDACTED]``."""
+    for value in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def redact(f: Finding, *, line: str | None = None) -> Finding:
+    """A copy of a secret finding with no quoted literal left in any text field.
+
+    ``line`` is the flagged line's text; when given for a bandit secret rule, the
+    fingerprint is recomputed from a value-free token of it (see ``value_free_token``).
+    Non-secret findings are returned unchanged.
+    """
+    if not is_secret_finding(f):
+        return f
+    extra = tuple(
+        (key, scrub_quotes(value)) for key, value in f.extra if key.lower() not in CODE_KEYS
+    )
+    fingerprint = f.fingerprint
+    if line is not None and f.scanner == "bandit":
+        fingerprint = bandit_secret_fingerprint(f.rule_id, f.location.path, line)
+    return dataclasses.replace(
+        f,
+        message=scrub_quotes(f.message),
+        rule_name=scrub_quotes(f.rule_name),
+        remediation=scrub_quotes(f.remediation),
+        extra=extra,
+        fingerprint=fingerprint,
+        secret=True,
+    )
+
+
+def value_free_token(line: str) -> str:
+    """What a secret's line says without its value: the code up to the first ``=`` or ``:``.
+
+    Quoted literals are emptied first, so ``password = "hunter2"`` gives ``password =``,
+    ``connect(host, password="x")`` gives ``connect(host, password=`` and ``PASSWORD=abc``
+    gives ``PASSWORD=``. White space is normalised, so re-indenting does not change it.
+    """
+    emptied = _QUOTED.sub("''", line)
+    head = re.match(r"[^=:]*[=:]", emptied)
+    return normalise_code(head.group(0) if head else emptied)
+
+
+def bandit_secret_fingerprint(rule_id: str, path: str, line: str, occurrence: int = 0) -> str:
+    """Fingerprint for bandit's B105-B107: rule + path + value-free token, never the value.
+
+    Stable under line moves and value rotation; ``occurrence`` tells apart two findings of
+    the same rule with the same token in one file.
+    """
+    token = value_free_token(line)
+    if occurrence:
+        token = f"{token}#{occurrence}"
+    return secret_fingerprint(rule_id, path, "token:" + token)

@@ -1,0 +1,272 @@
+"""zizmor adapter: GitHub Actions workflows, composite actions and Dependabot configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gate import process
+from gate.findings import (
+    Confidence,
+    Finding,
+    InlineSuppression,
+    Location,
+    Severity,
+    fingerprint,
+    normalise_code,
+    read_lines,
+)
+from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
+
+TOKEN_VARIABLE = "GATE_GITHUB_TOKEN"  # noqa: S105 - a variable name, not a value
+# zizmor reads its token from GH_TOKEN (also GITHUB_TOKEN / ZIZMOR_GITHUB_TOKEN); the
+# environment keeps it out of argv, process listings and the ScannerRun record.
+ZIZMOR_TOKEN_VARIABLE = "GH_TOKEN"  # noqa: S105 - a variable name, not a value
+
+# 0: no findings; 10-14: findings, highest unknown/informational/low/medium/high.
+OK_CODES = (0, 10, 11, 12, 13, 14)
+# Undocumented: every input failed to parse ("no inputs collected").
+NO_INPUTS_CODE = 3
+
+BASE_FLAGS = (
+    "--format", "json-v1",
+    "--no-progress",
+    "--color", "never",
+    "--no-config",
+    "--no-ignores",
+    "--persona", "regular",
+)
+
+SEVERITIES = {
+    "unknown": Severity.INFO,
+    "informational": Severity.INFO,
+    "low": Severity.LOW,
+    "medium": Severity.MEDIUM,
+    "high": Severity.HIGH,
+}
+CONFIDENCES = {
+    "unknown": Confidence.LOW,
+    "low": Confidence.LOW,
+    "medium": Confidence.MEDIUM,
+    "high": Confidence.HIGH,
+}
+# CWE ids for the audits whose weakness is clear, so that duplicates across tools merge.
+CWES: Mapping[str, tuple[int, ...]] = {
+    "template-injection": (94,),
+    "dangerous-triggers": (829,),
+    "unpinned-uses": (829,),
+    "unpinned-images": (829,),
+    "impostor-commit": (829,),
+    "artipacked": (522,),
+    "excessive-permissions": (250,),
+    "hardcoded-container-credentials": (798,),
+    "secrets-inherit": (200,),
+    "overprovisioned-secrets": (200,),
+    "cache-poisoning": (349,),
+    "github-env": (94,),
+    "dependabot-execution": (829,),
+    "insecure-commands": (94,),
+}
+
+_IGNORE_COMMENT = re.compile(r"#\s*zizmor:\s*ignore\[(?P<rules>[^\]]*)\](?P<reason>[^\n]*)")
+_COMPLETED = re.compile(r"completed (?P<path>\S.*?)\s*$")
+
+DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
+
+_VERSIONS: dict[tuple[str, ...], str] = {}
+
+
+def _is_workflow(path: PurePosixPath) -> bool:
+    return (
+        len(path.parts) == 3
+        and path.parts[0] == ".github"
+        and path.parts[1] == "workflows"
+        and path.suffix in (".yml", ".yaml")
+    )
+
+
+class ZizmorScanner:
+    """Runs zizmor on workflows, ``action.y*ml`` files and ``.github/dependabot.y*ml``."""
+
+    name = "zizmor"
+    tool = "zizmor"
+
+    def select(self, files: Sequence[str], root: Path) -> list[str]:
+        """Workflows by path, composite actions by name in any folder, Dependabot config."""
+        chosen: list[str] = []
+        for rel in files:
+            path = PurePosixPath(rel)
+            if (
+                _is_workflow(path)
+                or path.name in ("action.yml", "action.yaml")
+                or (str(path.parent) == ".github" and path.name in DEPENDABOT_NAMES)
+            ):
+                chosen.append(rel)
+        return chosen
+
+    def command(self) -> list[str]:
+        """The executable, honouring ``GATE_ZIZMOR_COMMAND``."""
+        return process.command_for("zizmor", [process.tool_path("zizmor")])
+
+    def scan(self, ctx: ScanContext) -> ScanResult:
+        """Run zizmor on ``ctx.files`` from the repository root and parse its JSON."""
+        command = self.command()
+        token = os.environ.get(TOKEN_VARIABLE, "").strip()
+        flags = [*BASE_FLAGS]
+        extra_env: dict[str, str] = {}
+        if token:
+            extra_env[ZIZMOR_TOKEN_VARIABLE] = token
+        else:
+            flags.append("--offline")
+        files = list(ctx.files)
+        arguments = (*flags, "--", *files)
+        version = tool_version(command)
+        if not files:
+            return ScanResult((), self._run(version, arguments, 0, None, 0))
+        result = process.run(
+            [*command, *arguments],
+            cwd=ctx.root,
+            timeout=ctx.timeout,
+            env=process.scanner_env(extra_env),
+        )
+        stderr = result.stderr.decode("utf-8", "replace")
+        if result.returncode == NO_INPUTS_CODE and "no inputs collected" in stderr:
+            skipped = tuple(SkippedFile(f, "zizmor could not parse it") for f in files)
+            return ScanResult(
+                (), self._run(version, arguments, 3, None, len(files), skipped, result.duration)
+            )
+        reason = result.failure(OK_CODES)
+        if reason is not None:
+            return failed(
+                self.name, self.tool, reason, arguments=arguments, exit_code=result.returncode,
+                files=len(files), version=version, duration=result.duration,
+            )
+        try:
+            raw = json.loads(result.stdout.decode("utf-8"))
+            if not isinstance(raw, list):
+                raise ValueError("not a list")
+            findings = self._parse(raw, ctx)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return failed(
+                self.name, self.tool, "output is not zizmor's JSON (format json-v1)",
+                arguments=arguments, exit_code=result.returncode, files=len(files),
+                version=version, duration=result.duration,
+            )
+        completed = {
+            _relative(m.group("path"))
+            for m in map(_COMPLETED.search, stderr.splitlines())
+            if m is not None
+        }
+        skipped = ()
+        if completed:
+            skipped = tuple(
+                SkippedFile(f, "zizmor could not parse it") for f in files if f not in completed
+            )
+        run = self._run(
+            version, arguments, result.returncode, None, len(files), skipped, result.duration
+        )
+        return ScanResult(tuple(findings), run)
+
+    def _run(
+        self,
+        version: str,
+        arguments: Sequence[str],
+        exit_code: int | None,
+        error: str | None,
+        files: int,
+        skipped: tuple[SkippedFile, ...] = (),
+        duration: float = 0.0,
+    ) -> ScannerRun:
+        notes = ("offline",) if "--offline" in arguments else ("online (GATE_GITHUB_TOKEN)",)
+        return ScannerRun(
+            scanner=self.name, tool=self.tool, version=version, arguments=tuple(arguments),
+            exit_code=exit_code, error=error, files=files, skipped=skipped, notes=notes,
+            duration=duration,
+        )
+
+    def _parse(self, raw: list[Any], ctx: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        seen: dict[tuple[str, str, str], int] = {}
+        texts: dict[str, str] = {}
+        for item in raw:
+            rule_id = str(item["ident"])
+            locations = item["locations"]
+            primary = next(
+                (loc for loc in locations if loc["symbolic"].get("kind") == "Primary"),
+                locations[0],
+            )
+            key = primary["symbolic"]["key"]
+            local = key.get("Local") if isinstance(key, dict) else None
+            if not local:
+                continue  # a remote input: nothing in this repository to point at
+            path = _relative(str(local.get("given_path") or local["verbatim_path"]))
+            span = primary["concrete"]["location"]
+            start = span["start_point"]
+            end = span["end_point"]
+            location = Location(
+                path=path,
+                start_line=int(start["row"]) + 1,
+                start_column=int(start["column"]) + 1,
+                end_line=int(end["row"]) + 1,
+                end_column=int(end["column"]) + 1,
+            )
+            if path not in texts:
+                texts[path] = ctx.read_text(path)
+            flagged = read_lines(texts[path], location.start_line, location.end_line)
+            counter = (rule_id, path, normalise_code(flagged))
+            occurrence = seen.get(counter, 0)
+            seen[counter] = occurrence + 1
+            det = item["determinations"]
+            desc = str(item.get("desc", rule_id))
+            annotation = str(primary["symbolic"].get("annotation") or "")
+            findings.append(
+                Finding(
+                    scanner=self.name,
+                    rule_id=rule_id,
+                    rule_name=desc,
+                    message=f"{desc}: {annotation}" if annotation else desc,
+                    severity=SEVERITIES.get(str(det["severity"]).lower(), Severity.INFO),
+                    confidence=CONFIDENCES.get(str(det["confidence"]).lower(), Confidence.LOW),
+                    location=location,
+                    fingerprint=fingerprint(rule_id, path, flagged, occurrence),
+                    cwe=CWES.get(rule_id, ()),
+                    help_uri=str(item.get("url", "")),
+                    tags=("security", "github-actions"),
+                    suppression=_suppression(rule_id, flagged, bool(item.get("ignored"))),
+                )
+            )
+        return findings
+
+
+def _suppression(rule_id: str, flagged: str, ignored: bool) -> InlineSuppression | None:
+    """The ``# zizmor: ignore[...]`` comment in the flagged span that names this rule."""
+    for match in _IGNORE_COMMENT.finditer(flagged):
+        rules = tuple(r.strip() for r in match.group("rules").split(",") if r.strip())
+        if rule_id in rules:
+            return InlineSuppression("zizmor", rules, match.group("reason").strip())
+    if ignored:
+        return InlineSuppression("zizmor", (rule_id,), "")
+    return None
+
+
+def _relative(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def tool_version(command: Sequence[str]) -> str:
+    """``zizmor --version`` (e.g. ``1.32.0``), asked once per process and command."""
+    key = tuple(command)
+    if key not in _VERSIONS:
+        result = process.run([*command, "--version"], timeout=30)
+        text = result.stdout.decode("utf-8", "replace").strip()
+        words = text.split()
+        ok = result.failure((0,)) is None and words
+        _VERSIONS[key] = words[-1][:40] if ok else ""
+    return _VERSIONS[key]

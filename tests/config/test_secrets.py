@@ -1,0 +1,202 @@
+"""Secrets adapter with the real kingfisher on a repository assembled at test time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gate.findings import Confidence, Severity
+from gate.redact import is_secret_finding
+from gate.scanners.interface import ScanContext, ScanResult
+from gate.scanners.secrets import SecretsScanner
+from tests.config.conftest import all_files, fake_command
+from tests.config.secret_fixture import Planted, build_secret_repo
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GATE_SECRETS_COMMAND", raising=False)
+
+
+def scan(root: Path, cache_dir: Path | None = None) -> ScanResult:
+    scanner = SecretsScanner()
+    files = scanner.select(all_files(root), root)
+    return scanner.scan(
+        ScanContext(root=root, files=tuple(files), timeout=120, cache_dir=cache_dir)
+    )
+
+
+def located(result: ScanResult) -> set[tuple[str, int, str]]:
+    return {(f.location.path, f.location.start_line, f.rule_id) for f in result.findings}
+
+
+def expected(planted: list[Planted]) -> set[tuple[str, int, str]]:
+    return {(p.path, p.line, p.rule_id) for p in planted if p.rule_id}
+
+
+@pytest.fixture
+def secret_repo(tmp_path: Path) -> tuple[Path, list[Planted]]:
+    root = tmp_path / "repo"
+    return root, build_secret_repo(root)
+
+
+def test_finds_every_planted_secret_at_its_line(secret_repo: tuple[Path, list[Planted]]) -> None:
+    root, planted = secret_repo
+    result = scan(root)
+    assert result.run.ok, result.run.error
+    assert result.run.exit_code == 200
+    assert result.run.version == "2.14.0"
+    assert result.run.files == 6
+    assert located(result) == expected(planted)
+    for finding in result.findings:
+        assert finding.secret and is_secret_finding(finding)
+        assert finding.scanner == "secrets"
+        assert finding.severity is Severity.HIGH
+        assert finding.cwe == (798,)
+    aws = next(f for f in result.findings if f.rule_id == "betterleaks.aws-access-token")
+    assert aws.message == "aws-access-token found (preview: AKIA…)"
+    assert aws.confidence is Confidence.HIGH
+    assert aws.location.start_column == len('AWS_ACCESS_KEY_ID = "') + 1
+
+
+def test_no_raw_value_leaves_the_adapter(secret_repo: tuple[Path, list[Planted]]) -> None:
+    root, planted = secret_repo
+    result = scan(root)
+    text = repr(result.findings) + repr(result.run)
+    assert len(result.findings) == 7
+    for item in planted:
+        assert item.value not in text
+        assert item.value[4:20] not in text  # nothing beyond a 4-character preview
+    messages = [f.message for f in result.findings if "preview" in f.message]
+    previews = [m.split("preview: ")[-1].rstrip(")") for m in messages]
+    assert previews and all(len(p) == 5 and p.endswith("…") for p in previews)
+
+
+def test_repository_ignore_files_and_config_do_not_hide_secrets(
+    secret_repo: tuple[Path, list[Planted]],
+) -> None:
+    root, planted = secret_repo
+    every = "\n".join(["*", ".env", "Dockerfile", "config/", "deploy/", "keys/"]) + "\n"
+    for name in (".gitignore", ".ignore", ".kingfisherignore", ".secretsignore"):
+        (root / name).write_text(every)
+    (root / "kingfisher.yaml").write_text("scan:\n  exclude:\n    - '*'\n  confidence: high\n")
+    (root / ".kingfisher.yml").write_text("exclude:\n  - '*'\n")
+    (root / "baseline.yaml").write_text("ExactFindings:\n  matches: []\n")
+    result = scan(root)
+    assert located(result) == expected(planted)
+
+
+def test_inline_ignore_comment_is_left_to_the_gate(
+    secret_repo: tuple[Path, list[Planted]],
+) -> None:
+    root, _ = secret_repo
+    docker = root / "Dockerfile"
+    lines = docker.read_text().splitlines()
+    lines[1] += "  # kingfisher:ignore test key only"
+    docker.write_text("\n".join(lines) + "\n")
+    result = scan(root)
+    [stripe] = [f for f in result.findings if f.location.path == "Dockerfile"]
+    assert stripe.suppression is not None
+    assert stripe.suppression.kind == "kingfisher"
+    assert stripe.suppression.reason == "test key only"
+    assert all(f.suppression is None for f in result.findings if f is not stripe)
+
+
+def test_fingerprints_are_stable_and_per_path(
+    secret_repo: tuple[Path, list[Planted]], tmp_path: Path
+) -> None:
+    root, _ = secret_repo
+    first = {(f.location.path, f.rule_id): f.fingerprint for f in scan(root).findings}
+    second = {
+        (f.location.path, f.rule_id): f.fingerprint
+        for f in scan(root, cache_dir=tmp_path / "cache").findings
+    }
+    assert first == second
+    slack = [fp for (path, rule), fp in first.items() if rule.endswith("slack-bot-token")]
+    assert len(set(slack)) == 2  # the same token in two files: two fingerprints
+    assert not any(p.name.startswith("gate-secrets-") for p in (tmp_path / "cache").iterdir())
+
+
+def test_select_skips_binary_and_scan_reports_large_files(tmp_path: Path) -> None:
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]\n")
+    (tmp_path / "dump.sql").write_bytes(b"x" * (10 * 1024 * 1024 + 1))
+    scanner = SecretsScanner()
+    files = scanner.select(all_files(tmp_path), tmp_path)
+    assert files == ["dump.sql", "notes.txt"]
+    result = scanner.scan(ScanContext(root=tmp_path, files=tuple(files), timeout=60))
+    assert result.run.ok, result.run.error
+    assert [(s.path, s.reason) for s in result.run.skipped] == [("dump.sql", "larger than 10 MB")]
+    assert result.run.files == 1
+    assert result.run.exit_code == 0
+
+
+def test_no_files_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = SecretsScanner().scan(ScanContext(root=tmp_path, files=(), timeout=10))
+    assert result.run.ok and result.findings == () and result.run.files == 0
+
+
+def test_exit_code_2_is_a_failed_run(
+    secret_repo: tuple[Path, list[Planted]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, _ = secret_repo
+    body = 'print("{}")\nprint("error: invalid value for --format", file=sys.stderr)\nsys.exit(2)\n'
+    monkeypatch.setenv("GATE_SECRETS_COMMAND", fake_command(tmp_path, body))
+    result = scan(root)
+    assert not result.run.ok
+    assert result.run.exit_code == 2
+    assert result.run.error == "exited with code 2: error: invalid value for --format"
+
+
+def test_garbage_output_is_a_failed_run_without_echoing_it(
+    secret_repo: tuple[Path, list[Planted]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, planted = secret_repo
+    value = planted[2].value
+    body = f'print("GARBAGE {value[:2]}" + "{value[2:]} <not json>")\nsys.exit(200)\n'
+    monkeypatch.setenv("GATE_SECRETS_COMMAND", fake_command(tmp_path, body))
+    result = scan(root)
+    assert not result.run.ok
+    assert result.run.error == "output is not kingfisher's JSON report"
+    assert "GARBAGE" not in repr(result) and value not in repr(result)
+
+
+def test_raw_value_fields_in_kingfishers_json_are_dropped(
+    secret_repo: tuple[Path, list[Planted]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even an unredacted report (snippet, validate and blast-radius commands) leaks nothing."""
+    root, planted = secret_repo
+    github = next(p for p in planted if p.rule_id.endswith("github-pat"))
+    report = {
+        "findings": [
+            {
+                "rule": {"id": "kingfisher.github.1", "name": "github-pat", "description": "x"},
+                "finding": {
+                    "snippet": github.value,
+                    "validate_command": "curl -H 'Authorization: token " + github.value + "'",
+                    "blast_radius_command": "kingfisher blast-radius " + github.value,
+                    "validation": {"response": github.value},
+                    "fingerprint": "1234",
+                    "confidence": "medium",
+                    "line": 2,
+                    "column_start": 13,
+                    "column_end": 13 + len(github.value) - 1,
+                    "path": "./.env",
+                },
+            }
+        ]
+    }
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    body = f'print(open({str(tmp_path / "report.json")!r}).read())\nsys.exit(200)\n'
+    monkeypatch.setenv("GATE_SECRETS_COMMAND", fake_command(tmp_path, body))
+    result = scan(root)
+    assert result.run.ok, result.run.error
+    [finding] = result.findings
+    assert (finding.location.path, finding.location.start_line) == (".env", 2)
+    assert finding.message == "github-pat found (preview: ghp_…)"
+    assert (finding.severity, finding.confidence) == (Severity.HIGH, Confidence.MEDIUM)
+    assert github.value not in repr(result)
