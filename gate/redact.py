@@ -75,7 +75,7 @@ def redact(f: Finding, *, line: str | None = None) -> Finding:
         (key, scrub_quotes(value)) for key, value in f.extra if key.lower() not in CODE_KEYS
     )
     fingerprint = f.fingerprint
-    if line is not None and f.scanner == "bandit":
+    if line is not None and f.scanner != "secrets":
         fingerprint = bandit_secret_fingerprint(f.rule_id, f.location.path, line)
     return dataclasses.replace(
         f,

@@ -7,10 +7,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from gate.discovery import Targets, exclusion_spec
 from gate.findings import Finding, fingerprint
 from gate.policy.model import Policy
+from gate.redact import is_secret_finding, redact
 from gate.scanners import REGISTRY
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
@@ -65,7 +67,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
     workers = max(1, min(len(work) or 1, jobs or os.cpu_count() or 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, list(work)))
-    findings = [f for r in results for f in r.findings]
+    findings = redact_all(targets.root, [f for r in results for f in r.findings])
     runs = [r.run for r in results]
     if targets.too_large and runs:
         runs[0] = _with_large(runs[0], targets.too_large)
@@ -75,6 +77,27 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
 def _with_large(run: ScannerRun, large: Sequence[str]) -> ScannerRun:
     extra = tuple(SkippedFile(p, "larger than the gate's 10 MB file limit") for p in large)
     return replace(run, skipped=run.skipped + extra)
+
+
+def redact_all(root: Path, findings: Sequence[Finding]) -> list[Finding]:
+    """The one redaction pass: no secret value leaves this function in any finding."""
+    lines: dict[str, list[str]] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        if not is_secret_finding(finding):
+            out.append(finding)
+            continue
+        path = finding.location.path
+        if path not in lines:
+            try:
+                text = (root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            lines[path] = text.splitlines()
+        number = finding.location.start_line
+        line = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
+        out.append(redact(finding, line=line))
+    return out
 
 
 def number_duplicates(findings: Sequence[Finding]) -> list[Finding]:

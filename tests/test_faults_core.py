@@ -9,6 +9,10 @@ import pytest
 from tests.helpers import FIXTURES, fake_tool, load_json, make_repo, run_gate, sarif_results
 
 
+def _run_names(sarif: dict) -> list[str]:
+    return [r["tool"]["driver"]["name"] for r in sarif["runs"]]
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo", source=FIXTURES / "core/vulnerable")
@@ -38,7 +42,7 @@ def test_misbehaving_semgrep_fails_closed(repo: Path, tmp_path: Path, body: str,
     assert result.code == 3, result.output
     first_lines = "\n".join(result.stdout.splitlines()[:3])
     assert "semgrep" in first_lines and reason in first_lines
-    assert [r["tool"]["driver"]["name"] for r in sarif["runs"]] == ["bandit"]
+    assert _run_names(sarif) == ["bandit", "secrets"]
     assert ("bandit", "B602", "app.py", 10) in sarif_results(sarif)
     semgrep = next(r for r in report["runs"] if r["scanner"] == "semgrep")
     assert semgrep["ok"] is False and reason in semgrep["error"]
@@ -57,7 +61,7 @@ def test_timeout_fails_closed(repo: Path, tmp_path: Path) -> None:
     result, sarif, _ = _scan(repo, tmp_path, policy=policy)
     assert result.code == 3, result.output
     assert "semgrep" in result.stdout and "timed out" in result.stdout
-    assert [r["tool"]["driver"]["name"] for r in sarif["runs"]] == ["bandit"]
+    assert _run_names(sarif) == ["bandit", "secrets"]
 
 
 def test_missing_scanner_fails_closed(repo: Path, tmp_path: Path) -> None:
