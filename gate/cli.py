@@ -55,9 +55,10 @@ def scan(
     fail_on: Annotated[str | None, typer.Option(
         help=f"Override every fail level: {', '.join(LEVEL_WORDS)}.")] = None,
     category: Annotated[str, typer.Option(help="SARIF category prefix.")] = "gate",
-    osv_url: Annotated[str | None, typer.Option(help="OSV-compatible advisory service URL.")
-                       ] = None,
+    osv_url: Annotated[str | None, typer.Option(
+        envvar="GATE_OSV_URL", help="OSV-compatible advisory service URL.")] = None,
     advisory_db: Annotated[Path | None, typer.Option(
+        envvar="GATE_ADVISORY_DB",
         help="Offline OSV records (folder or zip) for the dependency audit.")] = None,
     jobs: Annotated[int | None, typer.Option(help="Scanners run at once (default: CPUs).")
                     ] = None,

@@ -20,7 +20,8 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
     for warning in decision.warnings:
         lines.append(f"  warning: {plain(warning)}")
     if quiet:
-        failing = decision.with_disposition(Disposition.FAIL)
+        failing = [d for d in decision.with_disposition(Disposition.FAIL)
+                   if d.duplicate_of is None]
         lines.extend(_finding_line(d) for d in failing[:SHOW_AT_MOST])
         return "\n".join(lines) + "\n"
     policy = decision.policy
