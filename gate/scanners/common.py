@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import PurePosixPath
 from typing import Any
 
-from gate.process import ProcessResult, command_for
+from gate.process import ProcessResult, command_for, run
 
 
 class BadOutput(Exception):
@@ -59,3 +59,17 @@ def as_int(value: object, default: int = 1) -> int:
     if isinstance(value, int):
         return value
     return default
+
+
+_VERSIONS: dict[tuple[str, ...], str] = {}
+
+
+def command_version(command: Sequence[str]) -> str:
+    """``TOOL --version``'s last word (e.g. ``1.32.0``), asked once per process and command."""
+    key = tuple(command)
+    if key not in _VERSIONS:
+        result = run([*command, "--version"], timeout=30)
+        words = result.stdout.decode("utf-8", "replace").split()
+        ok = result.failure((0,)) is None and words
+        _VERSIONS[key] = words[-1][:40] if ok else ""
+    return _VERSIONS[key]

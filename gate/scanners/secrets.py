@@ -24,6 +24,7 @@ from gate import process
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
 from gate.redact import preview
+from gate.scanners.common import command_version, relative_path
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -57,7 +58,6 @@ _INLINE_TOKENS = re.compile(
     r"(?i)(kingfisher:ignore|kingfisher:allow|gitleaks:allow|trufflehog:ignore)(?P<reason>.*)"
 )
 
-_VERSIONS: dict[tuple[str, ...], str] = {}
 
 
 def is_text_file(path: Path) -> bool:
@@ -97,7 +97,7 @@ class SecretsScanner:
         """Mirror the files into a private folder, run kingfisher on it, parse its JSON."""
         command = self.command()
         arguments = (*FLAGS, ".")
-        version = tool_version(command)
+        version = command_version(command)
         files, skipped = self._partition(ctx)
         if not files:
             run = self._run(version, arguments, 0, len(files), skipped)
@@ -278,17 +278,4 @@ def _relative(path: str, mirror: str) -> str:
     prefix = mirror.replace("\\", "/").rstrip("/") + "/"
     if path.startswith(prefix):
         path = path[len(prefix) :]
-    while path.startswith("./"):
-        path = path[2:]
-    return path
-
-
-def tool_version(command: Sequence[str]) -> str:
-    """``kingfisher --version`` (e.g. ``2.14.0``), asked once per process and command."""
-    key = tuple(command)
-    if key not in _VERSIONS:
-        result = process.run([*command, "--version"], timeout=30)
-        words = result.stdout.decode("utf-8", "replace").split()
-        ok = result.failure((0,)) is None and words
-        _VERSIONS[key] = words[-1][:40] if ok else ""
-    return _VERSIONS[key]
+    return relative_path(path)

@@ -20,6 +20,7 @@ from gate.findings import (
     normalise_code,
     read_lines,
 )
+from gate.scanners.common import command_version, relative_path
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
 TOKEN_VARIABLE = "GATE_GITHUB_TOKEN"  # noqa: S105 - a variable name, not a value
@@ -77,7 +78,6 @@ _COMPLETED = re.compile(r"completed (?P<path>\S.*?)\s*$")
 
 DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
 
-_VERSIONS: dict[tuple[str, ...], str] = {}
 
 
 def _is_workflow(path: PurePosixPath) -> bool:
@@ -124,7 +124,7 @@ class ZizmorScanner:
             flags.append("--offline")
         files = list(ctx.files)
         arguments = (*flags, "--", *files)
-        version = tool_version(command)
+        version = command_version(command)
         if not files:
             return ScanResult((), self._run(version, arguments, 0, None, 0))
         result = process.run(
@@ -157,7 +157,7 @@ class ZizmorScanner:
                 version=version, duration=result.duration,
             )
         completed = {
-            _relative(m.group("path"))
+            relative_path(m.group("path"))
             for m in map(_COMPLETED.search, stderr.splitlines())
             if m is not None
         }
@@ -203,7 +203,7 @@ class ZizmorScanner:
             local = key.get("Local") if isinstance(key, dict) else None
             if not local:
                 continue  # a remote input: nothing in this repository to point at
-            path = _relative(str(local.get("given_path") or local["verbatim_path"]))
+            path = relative_path(str(local.get("given_path") or local["verbatim_path"]))
             span = primary["concrete"]["location"]
             start = span["start_point"]
             end = span["end_point"]
@@ -251,22 +251,3 @@ def _suppression(rule_id: str, flagged: str, ignored: bool) -> InlineSuppression
     if ignored:
         return InlineSuppression("zizmor", (rule_id,), "")
     return None
-
-
-def _relative(path: str) -> str:
-    path = path.replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return path
-
-
-def tool_version(command: Sequence[str]) -> str:
-    """``zizmor --version`` (e.g. ``1.32.0``), asked once per process and command."""
-    key = tuple(command)
-    if key not in _VERSIONS:
-        result = process.run([*command, "--version"], timeout=30)
-        text = result.stdout.decode("utf-8", "replace").strip()
-        words = text.split()
-        ok = result.failure((0,)) is None and words
-        _VERSIONS[key] = words[-1][:40] if ok else ""
-    return _VERSIONS[key]
