@@ -92,7 +92,7 @@ def _exists(index_url: str, name: str, timeout: float) -> bool:
         raise IndexUnreachable(f"unsupported index URL scheme: {index_url}")
     request = urllib.request.Request(url, headers={"Accept": _ACCEPT})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310 - scheme checked above
             response.read(1)
             return True
     except urllib.error.HTTPError as exc:

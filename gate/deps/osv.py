@@ -173,7 +173,7 @@ def parse_record(data: bytes, source: str) -> dict[str, Any]:
         if source.endswith(".json"):
             record = json.loads(data)
         else:
-            record = yaml.load(data, Loader=_YAML_LOADER)  # noqa: S506 - safe loader
+            record = yaml.load(data, Loader=_YAML_LOADER)  # noqa: S506  # nosec B506 - a SafeLoader subclass
     except (ValueError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AdvisoryDataError(f"malformed advisory record {source}: {first}") from exc
