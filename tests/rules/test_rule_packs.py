@@ -270,3 +270,16 @@ def test_every_fixture_is_a_semgrep_target() -> None:
             assert kind is None, path  # quiet-on-purpose YAML: the gate would not pick it
         else:
             assert kind == expected_kind, path
+
+
+def test_docs_table_lists_every_rule() -> None:
+    doc = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in doc.splitlines()
+        if line.startswith("| `")
+    }
+    for _, rule in all_rules():
+        assert rule["id"] in rows, f"docs/rules.md has no row for {rule['id']}"
+        assert rows[rule["id"]].split()[0] == rule["metadata"]["severity"], rule["id"]
+    assert set(rows) == set(RULE_IDS)

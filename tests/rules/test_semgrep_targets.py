@@ -7,12 +7,15 @@ import pytest
 from gate.targets import (
     HEAD_CHARS,
     PACKS_BY_KIND,
+    SemgrepRun,
     is_compose,
     is_dockerfile,
     is_kubernetes,
     is_python,
     packs_for,
+    plan_semgrep_runs,
     semgrep_kind,
+    semgrep_knows_name,
 )
 
 DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
@@ -126,3 +129,36 @@ def test_packs_by_kind() -> None:
     assert PACKS_BY_KIND["python"] == ("python.yml", "settings.yml")
     assert packs_for({"kubernetes", "python"}) == ("python.yml", "settings.yml", "kubernetes.yml")
     assert packs_for(set()) == ()
+
+
+def test_semgrep_knows_name() -> None:
+    for known in ("a.py", "Dockerfile", "dockerfile", "x.dockerfile", "prod.Dockerfile", "k.yaml"):
+        assert semgrep_knows_name(known), known
+    for unknown in ("Containerfile", "Dockerfile.prod", "Containerfile.dev"):
+        assert not semgrep_knows_name(unknown), unknown
+
+
+def test_plan_semgrep_runs_splits_unknown_dockerfile_names() -> None:
+    runs = plan_semgrep_runs(
+        [
+            ("app.py", "python"),
+            ("Dockerfile", "dockerfile"),
+            ("Containerfile", "dockerfile"),
+            ("k8s/deploy.yaml", "kubernetes"),
+            ("api/Dockerfile.prod", "dockerfile"),
+        ]
+    )
+    assert runs == [
+        SemgrepRun(
+            ("python.yml", "settings.yml", "dockerfile.yml", "kubernetes.yml"),
+            ("app.py", "Dockerfile", "k8s/deploy.yaml"),
+        ),
+        SemgrepRun(
+            ("dockerfile.yml",),
+            ("Containerfile", "api/Dockerfile.prod"),
+            ("--scan-unknown-extensions",),
+        ),
+    ]
+    assert plan_semgrep_runs([]) == []
+    only_unknown = plan_semgrep_runs([("Containerfile", "dockerfile")])
+    assert [r.extra_args for r in only_unknown] == [("--scan-unknown-extensions",)]
