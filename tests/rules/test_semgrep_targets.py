@@ -1,0 +1,164 @@
+"""gate.targets: which files the semgrep packs are run on."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.targets import (
+    HEAD_CHARS,
+    PACKS_BY_KIND,
+    SemgrepRun,
+    is_compose,
+    is_dockerfile,
+    is_kubernetes,
+    is_python,
+    packs_for,
+    plan_semgrep_runs,
+    semgrep_kind,
+    semgrep_knows_name,
+)
+
+DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("app.py", True),
+        ("src/pkg/mod.py", True),
+        ("setup.PY", True),
+        ("stubs.pyi", False),
+        ("py", False),
+        ("script", False),
+        ("notes.py.txt", False),
+    ],
+)
+def test_is_python(path: str, expected: bool) -> None:
+    assert is_python(path) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("Dockerfile", True),
+        ("docker/Dockerfile", True),
+        ("Dockerfile.prod", True),
+        ("dockerfile", True),
+        ("api.dockerfile", True),
+        ("build/prod.Dockerfile", True),
+        ("Containerfile", True),
+        ("Containerfile.dev", True),
+        ("Dockerfile.dockerignore", False),
+        (".dockerignore", False),
+        ("Dockerfiles/README.md", False),
+        ("my-Dockerfile-notes.txt", False),
+        ("docker-compose.yml", False),
+    ],
+)
+def test_is_dockerfile(path: str, expected: bool) -> None:
+    assert is_dockerfile(path) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("docker-compose.yml", True),
+        ("docker-compose.yaml", True),
+        ("deploy/docker-compose.override.yml", True),
+        ("docker-compose-dev.yml", True),
+        ("compose.yaml", True),
+        ("compose.prod.yml", True),
+        ("Compose.YML", True),
+        ("composer.json", False),
+        ("composer.yml", False),
+        ("docker-compose.json", False),
+        ("k8s/deployment.yaml", False),
+        (".github/workflows/ci.yml", False),
+    ],
+)
+def test_is_compose(path: str, expected: bool) -> None:
+    assert is_compose(path) is expected
+
+
+def test_is_kubernetes() -> None:
+    assert is_kubernetes(DEPLOYMENT)
+    assert is_kubernetes("kind: Pod\napiVersion: v1\n")
+    assert is_kubernetes("# a comment\n---\n" + DEPLOYMENT)
+    assert is_kubernetes("apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: Pod\n")
+    # a workflow, a compose file, a values file: no top-level apiVersion + kind
+    assert not is_kubernetes("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n")
+    assert not is_kubernetes("services:\n  web:\n    image: nginx:1.27\n")
+    assert not is_kubernetes("image:\n  apiVersion: v1\n  kind: Pod\n")
+    # apiVersion and kind must be in the same document
+    assert not is_kubernetes("apiVersion: v1\n---\nkind: Pod\n")
+    # Helm templates are not plain YAML
+    assert not is_kubernetes("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.n }}\n")
+    assert not is_kubernetes("")
+
+
+def test_is_kubernetes_reads_only_the_head() -> None:
+    padding = "# filler\n" * (HEAD_CHARS // 9 + 1)
+    assert not is_kubernetes(padding + DEPLOYMENT)
+    assert is_kubernetes(DEPLOYMENT + padding)
+
+
+@pytest.mark.parametrize(
+    ("path", "head", "expected"),
+    [
+        ("app/views.py", "", "python"),
+        ("settings.py", "DEBUG = True\n", "python"),
+        ("Dockerfile", "", "dockerfile"),
+        ("Containerfile", "", "dockerfile"),
+        ("services/api/Dockerfile.prod", "", "dockerfile"),
+        ("docker-compose.yml", "services: {}\n", "compose"),
+        ("compose.yaml", DEPLOYMENT, "compose"),
+        ("k8s/deploy.yaml", DEPLOYMENT, "kubernetes"),
+        ("k8s/deploy.yml", DEPLOYMENT, "kubernetes"),
+        (".github/workflows/ci.yml", "on: push\njobs: {}\n", None),
+        ("config/values.yaml", "image: nginx\n", None),
+        ("manifest.json", DEPLOYMENT, None),
+        ("README.md", "", None),
+    ],
+)
+def test_semgrep_kind(path: str, head: str, expected: str | None) -> None:
+    assert semgrep_kind(path, head) == expected
+
+
+def test_packs_by_kind() -> None:
+    assert set(PACKS_BY_KIND) == {"python", "dockerfile", "compose", "kubernetes"}
+    assert PACKS_BY_KIND["python"] == ("python.yml", "settings.yml")
+    assert packs_for({"kubernetes", "python"}) == ("python.yml", "settings.yml", "kubernetes.yml")
+    assert packs_for(set()) == ()
+
+
+def test_semgrep_knows_name() -> None:
+    for known in ("a.py", "Dockerfile", "dockerfile", "x.dockerfile", "prod.Dockerfile", "k.yaml"):
+        assert semgrep_knows_name(known), known
+    for unknown in ("Containerfile", "Dockerfile.prod", "Containerfile.dev"):
+        assert not semgrep_knows_name(unknown), unknown
+
+
+def test_plan_semgrep_runs_splits_unknown_dockerfile_names() -> None:
+    runs = plan_semgrep_runs(
+        [
+            ("app.py", "python"),
+            ("Dockerfile", "dockerfile"),
+            ("Containerfile", "dockerfile"),
+            ("k8s/deploy.yaml", "kubernetes"),
+            ("api/Dockerfile.prod", "dockerfile"),
+        ]
+    )
+    assert runs == [
+        SemgrepRun(
+            ("python.yml", "settings.yml", "dockerfile.yml", "kubernetes.yml"),
+            ("app.py", "Dockerfile", "k8s/deploy.yaml"),
+        ),
+        SemgrepRun(
+            ("dockerfile.yml",),
+            ("Containerfile", "api/Dockerfile.prod"),
+            ("--scan-unknown-extensions",),
+        ),
+    ]
+    assert plan_semgrep_runs([]) == []
+    only_unknown = plan_semgrep_runs([("Containerfile", "dockerfile")])
+    assert [r.extra_args for r in only_unknown] == [("--scan-unknown-extensions",)]
