@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gate import rulepacks
+from gate import rulepacks, targets
 from gate.findings import Confidence, Finding, Location, Severity, fingerprint, read_lines
 from gate.process import command_for, run, scanner_env, tool_path
 from gate.scanners.common import (
@@ -14,7 +14,6 @@ from gate.scanners.common import (
     as_int,
     parse_json_object,
     relative_path,
-    safe_argv_paths,
 )
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
@@ -24,7 +23,6 @@ _NATIVE_SEVERITY = {
     "MEDIUM": Severity.MEDIUM, "WARNING": Severity.MEDIUM,
     "LOW": Severity.LOW, "INFO": Severity.LOW, "INVENTORY": Severity.INFO,
 }
-PYTHON_PACKS = ("python",)
 
 
 class SemgrepScanner:
@@ -34,53 +32,57 @@ class SemgrepScanner:
     tool = "semgrep"
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
-        """Files one of the packs applies to."""
+        """Files one of the packs applies to (Kubernetes manifests by content)."""
         return [f for f in files if _kind(f, root) is not None]
 
-    def packs_for(self, files: Sequence[str], root: Path) -> list[str]:
-        """The packs needed for ``files``."""
-        kinds = {_kind(f, root) for f in files}
-        return sorted({pack for kind in kinds if kind for pack in _PACKS.get(kind, ())
-                       if pack in rulepacks.available_packs()})
-
-    def arguments(self, packs: Sequence[str], timeout: float) -> list[str]:
-        """Normalised arguments: pack names instead of install paths."""
+    def arguments(self, run: targets.SemgrepRun, timeout: float) -> list[str]:
+        """Normalised arguments of one semgrep invocation: pack names, not install paths."""
         args = ["scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-                "--quiet", f"--timeout={max(1, int(timeout // 4))}"]
-        for pack in packs:
-            args.append(f"--config=policies/rules/{pack}.yml")
-        return args
+                "--quiet", f"--timeout={max(1, int(timeout // 4))}", *run.extra_args]
+        return args + [f"--config=policies/rules/{pack}" for pack in run.packs]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run semgrep from the root; ``.semgrepignore`` does not apply to explicit targets."""
-        packs = self.packs_for(ctx.files, ctx.root)
-        shown = self.arguments(packs, ctx.timeout)
-        real = [a for a in shown if not a.startswith("--config=")]
-        for pack in packs:
-            real.append(f"--config={rulepacks.pack_path(pack)}")
-        argv = command_for(self.name, [tool_path("semgrep")]) + real
-        result = run([*argv, *safe_argv_paths(ctx.files)], cwd=ctx.root, timeout=ctx.timeout,
-                     env=scanner_env())
-        common: dict[str, Any] = {"arguments": shown, "files": len(ctx.files),
-                                  "duration": result.duration}
-        problem = result.failure(OK_CODES)
-        if problem:
-            return failed(self.name, self.tool, problem, exit_code=result.returncode, **common)
-        known: frozenset[str] = frozenset().union(*(rulepacks.rule_ids(p) for p in packs))
-        try:
-            data = parse_json_object(result)
-            version = str(data.get("version", "unknown"))
-            findings = tuple(self._finding(ctx, item, known) for item in _list(data, "results"))
-            skipped, fatal = _errors(_list(data, "errors"))
-        except (BadOutput, KeyError, TypeError, ValueError) as exc:
-            reason = str(exc) if isinstance(exc, BadOutput) else f"unexpected JSON ({exc})"
-            return failed(self.name, self.tool, reason, exit_code=result.returncode, **common)
-        if fatal:
-            return failed(self.name, self.tool, fatal, exit_code=result.returncode,
-                          version=version, **common)
-        run_record = ScannerRun(self.name, self.tool, version, tuple(shown), result.returncode,
-                                None, len(ctx.files), skipped, duration=result.duration)
-        return ScanResult(findings, run_record)
+        plans = targets.plan_semgrep_runs(
+            (f, kind) for f in ctx.files if (kind := _kind(f, ctx.root)) is not None)
+        findings: list[Finding] = []
+        skipped: list[SkippedFile] = []
+        shown: list[str] = []
+        version, exit_code, duration = "unknown", 0, 0.0
+        for plan in plans:
+            args = self.arguments(plan, ctx.timeout)
+            shown += (["&&"] if shown else []) + args
+            real = [a for a in args if not a.startswith("--config=")]
+            real += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
+            argv = command_for(self.name, [tool_path("semgrep")]) + real
+            result = run([*argv, "--", *plan.paths], cwd=ctx.root,
+                         timeout=max(1.0, ctx.timeout - duration), env=scanner_env())
+            duration += result.duration
+            exit_code = result.returncode if result.returncode is not None else exit_code
+            common: dict[str, Any] = {"arguments": shown, "files": len(ctx.files),
+                                      "duration": duration}
+            problem = result.failure(OK_CODES)
+            if problem:
+                return failed(self.name, self.tool, problem, exit_code=result.returncode,
+                              **common)
+            known = frozenset().union(*(rulepacks.rule_ids(p.removesuffix(".yml"))
+                                        for p in plan.packs))
+            try:
+                data = parse_json_object(result)
+                version = str(data.get("version", version))
+                findings += [self._finding(ctx, item, known) for item in _list(data, "results")]
+                run_skipped, fatal = _errors(_list(data, "errors"))
+            except (BadOutput, KeyError, TypeError, ValueError, AttributeError) as exc:
+                reason = str(exc) if isinstance(exc, BadOutput) else f"unexpected JSON ({exc})"
+                return failed(self.name, self.tool, reason, exit_code=result.returncode,
+                              **common)
+            if fatal:
+                return failed(self.name, self.tool, fatal, exit_code=result.returncode,
+                              version=version, **common)
+            skipped += run_skipped
+        run_record = ScannerRun(self.name, self.tool, version, tuple(shown), exit_code, None,
+                                len(ctx.files), tuple(skipped), duration=duration)
+        return ScanResult(tuple(findings), run_record)
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any], known: frozenset[str]) -> Finding:
         rule = rulepacks.strip_rule_prefix(str(item["check_id"]), known)
@@ -114,13 +116,15 @@ class SemgrepScanner:
         )
 
 
-def _kind(path: str, root: Path) -> str | None:
-    if path.endswith((".py", ".pyi")):
-        return "python"
-    return None
-
-
-_PACKS: dict[str, tuple[str, ...]] = {"python": ("python", "settings")}
+def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
+    head = ""
+    if path.lower().endswith((".yml", ".yaml")):
+        try:
+            with open(root / path, encoding="utf-8", errors="replace") as handle:
+                head = handle.read(targets.HEAD_CHARS)
+        except OSError:
+            return None
+    return targets.semgrep_kind(path, head)
 
 
 def _kind_tags(path: str, root: Path) -> tuple[str, ...]:
