@@ -145,7 +145,8 @@ def _result(item: Decided, rule_index: int) -> om.Result:
     if item.also_found_by:
         text += f" (also found by {', '.join(item.also_found_by)})"
     props: dict[str, Any] = {"gate/disposition": item.disposition.value,
-                             "gate/severity": item.severity.word}
+                             "gate/severity": item.severity.word,
+                             "gate/tool-severity": f.severity.word}
     result = om.Result(
         message=om.Message(text=text),
         rule_id=f.rule_id,
