@@ -159,8 +159,9 @@ def _result(item: Decided, rule_index: int) -> om.Result:
     if item.baseline_state:
         result.baseline_state = item.baseline_state
     if item.disposition is Disposition.WAIVED:
-        result.suppressions = [om.Suppression(kind="external", justification=item.reason,
-                                              status="accepted")]
+        # sarif-om's Suppression predates SARIF 2.1.0's 'status' property: plain JSON here.
+        result.suppressions = [{"kind": "external", "status": "accepted",
+                                "justification": item.reason}]
     return result
 
 
