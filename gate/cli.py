@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +12,8 @@ import typer
 
 from gate import __version__
 from gate import app as gate_app
+from gate.baseline import BaselineError
+from gate.baseline import dumps as baseline_dumps
 from gate.discovery import DiscoveryError, find_root
 from gate.policy.errors import PolicyError
 from gate.policy.evaluate import EXIT_USAGE
@@ -22,6 +26,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A security gate: scanners in, one SARIF and a verdict out.")
 policy_app = typer.Typer(no_args_is_help=True, help="Check and explain policies.")
 app.add_typer(policy_app, name="policy")
+baseline_app = typer.Typer(no_args_is_help=True, help="Record findings to gate on new ones only.")
+app.add_typer(baseline_app, name="baseline")
+# Tests pin the date with GATE_TODAY=YYYY-MM-DD (read here only, never deeper in the gate).
+TODAY_ENV = "GATE_TODAY"
 
 
 def _usage_error(message: str) -> typer.Exit:
@@ -64,6 +72,13 @@ def scan(
                     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")
                      ] = False,
+    baseline: Annotated[Path | None, typer.Option(
+        help="Baseline file: sets baselineState new/unchanged, lists absent entries.")] = None,
+    new_only: Annotated[bool, typer.Option(
+        "--new-only", help="Findings in the baseline cannot fail the gate.")] = False,
+    sarif_include_waived: Annotated[bool, typer.Option(
+        "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")
+                                    ] = False,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
     try:
@@ -76,14 +91,17 @@ def scan(
             category=_category(category),
             jobs=jobs,
             options=_scanner_options(osv_url, advisory_db),
+            today=_today(),
+            baseline_file=baseline,
+            new_only=new_only,
         )
         decision = gate_app.scan(request)
-    except (PolicyError, DiscoveryError, ValueError) as exc:
+    except (PolicyError, DiscoveryError, BaselineError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
     from gate import sarif as sarif_render
 
     if sarif:
-        _write(sarif, sarif_render.render(decision))
+        _write(sarif, sarif_render.render(decision, include_waived=sarif_include_waived))
     if json_out:
         _write(json_out, json_report.render(decision))
     typer.echo(text.render(decision, quiet=quiet), nl=False)
@@ -146,3 +164,114 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _today() -> dt.date | None:
+    """The date from GATE_TODAY (tests pin the clock with it), else None (today in UTC)."""
+    value = os.environ.get(TODAY_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}: expected a date like 2026-11-27; got {value!r}"
+                         ) from None
+
+
+@baseline_app.command("create")
+def baseline_create(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default .)")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Write the baseline here.")
+                      ] = Path("gate-baseline.json"),
+    policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
+    scanners: Annotated[str | None, typer.Option(
+        help=f"Comma-separated scanners to run ({', '.join(REGISTRY)}).")] = None,
+) -> None:
+    """Scan PATHS and record every finding in a baseline file (exit 3 if a scanner failed)."""
+    try:
+        request = gate_app.ScanRequest(
+            paths=tuple(paths or [Path(".")]), policy_file=policy,
+            scanners=gate_app.parse_scanner_list(scanners, list(REGISTRY)) if scanners else (),
+            today=_today())
+        recorded, decision = gate_app.create_baseline(request)
+    except (PolicyError, DiscoveryError, BaselineError, ValueError) as exc:
+        raise _usage_error(str(exc)) from None
+    failed = [r.scanner for r in decision.failed_runs]
+    if failed:
+        typer.echo(f"gate: error: baseline not written: scanner(s) {', '.join(failed)} failed "
+                   f"(see 'gate scan')", err=True)
+        raise typer.Exit(3)
+    _write(output, baseline_dumps(recorded))
+    total = sum(e.count for e in recorded.entries)
+    typer.echo(f"baseline written: {output} ({total} finding(s))")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    files: Annotated[list[Path], typer.Argument(help="SARIF files from any tool.")],
+    policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
+    root: Annotated[Path, typer.Option(help="Repository root the SARIF URIs are relative to.")
+                    ] = Path("."),
+    sarif: Annotated[Path | None, typer.Option(help="Write the merged SARIF 2.1.0 here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")
+                        ] = None,
+    fail_on: Annotated[str | None, typer.Option(
+        help=f"Override every fail level: {', '.join(LEVEL_WORDS)}.")] = None,
+    category: Annotated[str, typer.Option(help="SARIF category prefix.")] = "gate",
+    baseline: Annotated[Path | None, typer.Option(help="Baseline file.")] = None,
+    new_only: Annotated[bool, typer.Option(
+        "--new-only", help="Findings in the baseline cannot fail the gate.")] = False,
+    sarif_include_waived: Annotated[bool, typer.Option(
+        "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")
+                                    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")
+                     ] = False,
+) -> None:
+    """Apply the policy to existing SARIF files (no scanning); exit like 'gate scan'."""
+    from gate import sarif as sarif_render
+    from gate.sarif_import import SarifImportError
+
+    try:
+        request = gate_app.ScanRequest(
+            paths=(root,), policy_file=policy, fail_on=_level(fail_on) if fail_on else None,
+            fail_on_set=fail_on is not None, category=_category(category), today=_today(),
+            baseline_file=baseline, new_only=new_only)
+        decision = gate_app.evaluate_sarif(files, request)
+    except (PolicyError, DiscoveryError, BaselineError, SarifImportError, ValueError) as exc:
+        raise _usage_error(str(exc)) from None
+    if sarif:
+        _write(sarif, sarif_render.render(decision, include_waived=sarif_include_waived))
+    if json_out:
+        _write(json_out, json_report.render(decision))
+    typer.echo(text.render(decision, quiet=quiet), nl=False)
+    raise typer.Exit(decision.exit_code)
+
+
+@policy_app.command("explain")
+def policy_explain(
+    sarif_file: Annotated[Path | None, typer.Argument(
+        help="A SARIF written by the gate: explain each failing finding.")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
+    root: Annotated[Path, typer.Option(help="Repository root.")] = Path("."),
+) -> None:
+    """Print the effective policy (with where each value came from) and, given a SARIF,
+    which setting fails each finding and which waivers apply or expire soon."""
+    from gate.policy import evaluate as policy_eval
+    from gate.policy.provenance import origins
+    from gate.report import explain
+    from gate.sarif_import import SarifImportError
+
+    today = None
+    try:
+        today = _today() or policy_eval.today_utc()
+        request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=today)
+        repo = find_root([root])
+        effective = gate_app.resolve_policy(repo, request)
+        where = origins(effective.chain)
+        out = explain.render_policy(effective, where, today)
+        if sarif_file is not None:
+            decision = gate_app.evaluate_sarif([sarif_file], request)
+            out += "\n" + explain.render_decision(decision, where, today, str(sarif_file))
+    except (PolicyError, DiscoveryError, BaselineError, SarifImportError, ValueError) as exc:
+        raise _usage_error(str(exc)) from None
+    typer.echo(out, nl=False)

@@ -57,6 +57,7 @@ class Decision:
     partial: bool = False
     files_scanned: int = 0
     absent: tuple[dict[str, object], ...] = field(default=())
+    waivers: tuple[WaiverState, ...] = field(default=())
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""
@@ -81,3 +82,19 @@ def sort_key(item: Decided) -> tuple[int, str, int, str]:
     """Most severe first, then by path, line and rule."""
     loc = item.finding.location
     return (-int(item.severity), loc.path, loc.start_line, item.finding.rule_id)
+
+
+@dataclass(frozen=True)
+class WaiverState:
+    """What became of one waiver in this run.
+
+    ``status``: ``used`` (waived at least one finding), ``unused`` (matched nothing in what
+    was scanned), ``not judged`` (could only concern unscanned files or failed scanners),
+    ``expired``. ``expiring``: active and within ``warn_before_days`` of its date.
+    """
+
+    waiver: Waiver
+    status: str
+    days_left: int
+    matched: int = 0
+    expiring: bool = False

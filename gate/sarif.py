@@ -145,7 +145,8 @@ def _result(item: Decided, rule_index: int) -> om.Result:
     if item.also_found_by:
         text += f" (also found by {', '.join(item.also_found_by)})"
     props: dict[str, Any] = {"gate/disposition": item.disposition.value,
-                             "gate/severity": item.severity.word}
+                             "gate/severity": item.severity.word,
+                             "gate/tool-severity": f.severity.word}
     result = om.Result(
         message=om.Message(text=text),
         rule_id=f.rule_id,
@@ -158,8 +159,9 @@ def _result(item: Decided, rule_index: int) -> om.Result:
     if item.baseline_state:
         result.baseline_state = item.baseline_state
     if item.disposition is Disposition.WAIVED:
-        result.suppressions = [om.Suppression(kind="external", justification=item.reason,
-                                              status="accepted")]
+        # sarif-om's Suppression predates SARIF 2.1.0's 'status' property: plain JSON here.
+        result.suppressions = [{"kind": "external", "status": "accepted",
+                                "justification": item.reason}]
     return result
 
 

@@ -43,7 +43,7 @@ def test_misbehaving_semgrep_fails_closed(repo: Path, tmp_path: Path, body: str,
     first_lines = "\n".join(result.stdout.splitlines()[:3])
     assert "semgrep" in first_lines and reason in first_lines
     assert _run_names(sarif) == ["bandit", "secrets"]
-    assert ("bandit", "B602", "app.py", 10) in sarif_results(sarif)
+    assert ("bandit", "B301", "app.py", 14) in sarif_results(sarif)
     semgrep = next(r for r in report["runs"] if r["scanner"] == "semgrep")
     assert semgrep["ok"] is False and reason in semgrep["error"]
 

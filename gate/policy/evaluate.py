@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import pathspec
 
-from gate.decision import Decided, Decision, Disposition, Verdict
+from gate import suppressions
+from gate.baseline import UNCHANGED, Baseline
+from gate.baseline import match as baseline_match
+from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState
 from gate.findings import Finding, Severity
 from gate.policy.model import Policy, RuleOverride, Waiver, level_word, reaches
+from gate.policy.waiver_scope import judged
 from gate.scanners.interface import ScannerRun
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_SCANNER = 0, 1, 2, 3
@@ -25,6 +29,10 @@ class Context:
     category: str = "gate"
     partial: bool = False
     files_scanned: int = 0
+    baseline: Baseline | None = None
+    new_only: bool = False
+    scope: Mapping[str, frozenset[str]] | None = None
+    notes: tuple[str, ...] = ()
 
 
 def today_utc() -> dt.date:
@@ -60,15 +68,22 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
              ctx: Context) -> Decision:
     """Decide every finding and the verdict. Pure: no I/O."""
     items: list[Decided] = []
-    used: set[int] = set()
+    used: dict[int, int] = {}
     expired_hits: dict[int, Waiver] = {}
-    for finding in findings:
-        decided = _decide(policy, finding, ctx, used, expired_hits)
-        items.append(decided)
+    states: list[str | None] = [None] * len(findings)
+    absent: list[dict[str, object]] = []
+    if ctx.baseline is not None:
+        found, absent = baseline_match(ctx.baseline, findings, _ok_scope(ctx, runs))
+        states = list(found)
+    new_only = ctx.new_only or policy.new_only
+    for finding, state in zip(findings, states, strict=True):
+        decided = _decide(policy, finding, ctx, used, expired_hits,
+                          state == UNCHANGED and new_only)
+        items.append(replace(decided, baseline_state=state) if state else decided)
     items = _merge_duplicates(items)
 
     reasons: list[str] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(ctx.notes)
     failed_runs = [r for r in runs if not r.ok]
     scanner_trouble = False
     for run in failed_runs:
@@ -90,24 +105,27 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
         worst = max(d.severity for d in failing)
         reasons.append(f"{len(failing)} finding(s) at or above the fail level; the most severe "
                        f"is {worst.word}")
-    for _index, waiver in sorted(expired_hits.items()):
-        warnings.append(f"{waiver.label} expired on {waiver.expires.isoformat()} and no longer "
-                        f"applies: {waiver.reason}")
-    succeeded = {r.scanner for r in runs if r.ok}
-    unused = [w for w in policy.waivers
-              if w.index not in used and w.index not in expired_hits
-              and w.expires >= ctx.today and succeeded]
-    for waiver in unused:
-        text = f"{waiver.label} matched no finding"
-        if policy.unused_waivers == "fail":
-            reasons.append(text + " (unused_waivers = \"fail\")")
-        else:
-            warnings.append(text)
-    for waiver in policy.waivers:
-        days = (waiver.expires - ctx.today).days
-        if 0 <= days <= policy.warn_before_days and waiver.index in used:
-            warnings.append(f"{waiver.label} expires in {days} day(s), on "
-                            f"{waiver.expires.isoformat()}")
+    states_of_waivers = _waiver_states(policy, runs, ctx, used, expired_hits)
+    for waiver_state in states_of_waivers:
+        waiver = waiver_state.waiver
+        if waiver_state.status == "expired":
+            fails = [d for d in failing if waiver_matches(waiver, d.finding)]
+            hit = (f"and no longer waives {len(fails)} failing finding(s)" if fails
+                   else "and no longer applies" if waiver_state.matched
+                   else "(it matched nothing)")
+            (reasons if fails else warnings).append(
+                f"{waiver.label} expired on {waiver.expires.isoformat()} {hit}: {waiver.reason}")
+        elif waiver_state.status == "unused":
+            text = f"{waiver.label} matched no finding"
+            if policy.unused_waivers == "fail":
+                reasons.append(text + " (unused_waivers = \"fail\")")
+            else:
+                warnings.append(text)
+        if waiver_state.expiring:
+            days_left = waiver_state.days_left
+            when = "today" if days_left == 0 else f"in {days_left} day(s)"
+            warnings.append(f"{waiver.label} expires {when}, on {waiver.expires.isoformat()} "
+                            f"(warn_before_days = {policy.warn_before_days})")
 
     if scanner_trouble:
         verdict, code = Verdict.ERROR, EXIT_SCANNER
@@ -118,11 +136,43 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
     return Decision(policy=policy, verdict=verdict, exit_code=code, items=tuple(items),
                     runs=tuple(runs), reasons=tuple(reasons), warnings=tuple(warnings),
                     category=ctx.category, partial=ctx.partial,
-                    files_scanned=ctx.files_scanned)
+                    files_scanned=ctx.files_scanned, absent=tuple(absent),
+                    waivers=tuple(states_of_waivers))
 
 
-def _decide(policy: Policy, finding: Finding, ctx: Context, used: set[int],
-            expired_hits: dict[int, Waiver]) -> Decided:
+def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[str]] | None:
+    """Files scanned per scanner that succeeded (None: every succeeded scanner, any file)."""
+    ok = {r.scanner for r in runs if r.ok}
+    if ctx.scope is None:
+        return None
+    return {name: files for name, files in ctx.scope.items() if name in ok}
+
+
+def _waiver_states(policy: Policy, runs: Sequence[ScannerRun], ctx: Context,
+                   used: Mapping[int, int], expired_hits: Mapping[int, Waiver]
+                   ) -> list[WaiverState]:
+    scope = _ok_scope(ctx, runs)
+    ran = {r.scanner for r in runs}
+    ok = {r.scanner for r in runs if r.ok}
+    out: list[WaiverState] = []
+    for waiver in policy.waivers:
+        days = (waiver.expires - ctx.today).days
+        if days < 0:
+            status = "expired"
+        elif waiver.index in used:
+            status = "used"
+        elif judged(waiver, ran, ok, scope, ctx.partial):
+            status = "unused"
+        else:
+            status = "not judged"
+        matched = used.get(waiver.index, 0) + (1 if waiver.index in expired_hits else 0)
+        out.append(WaiverState(waiver, status, days, matched,
+                               0 <= days <= policy.warn_before_days))
+    return out
+
+
+def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
+            expired_hits: dict[int, Waiver], in_baseline: bool = False) -> Decided:
     severity = finding.severity
     for rule in policy.rules:
         if rule_matches(rule, finding):
@@ -134,16 +184,25 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: set[int],
     for waiver in policy.waivers:
         if waiver_matches(waiver, finding):
             if waiver.expires >= ctx.today:
-                used.add(waiver.index)
+                used[waiver.index] = used.get(waiver.index, 0) + 1
                 return Decided(finding, Disposition.WAIVED, severity,
                                f"{waiver.label}: {waiver.reason} (until "
                                f"{waiver.expires.isoformat()})", waiver=waiver)
             expired_hits[waiver.index] = waiver
     if finding.suppression is not None and policy.inline_suppressions == "allow":
         return Decided(finding, Disposition.WAIVED, severity,
-                       f"inline {finding.suppression.kind}: "
-                       f"{finding.suppression.reason or 'no reason given'}")
-    return _threshold(policy, finding, severity)
+                       f"inline suppression {suppressions.describe(finding.suppression)!r}"
+                       + ("" if finding.suppression.reason else " (no reason given)"))
+    if in_baseline:
+        return Decided(finding, Disposition.BASELINE, severity,
+                       "in the baseline (new_only): not a new finding")
+    decided = _threshold(policy, finding, severity)
+    expired = [w for w in policy.waivers
+               if w.index in expired_hits and waiver_matches(w, finding)]
+    if expired and decided.disposition is not Disposition.HIDDEN:
+        names = ", ".join(f"{w.label} expired on {w.expires.isoformat()}" for w in expired)
+        decided = replace(decided, reason=f"{decided.reason}; {names}")
+    return decided
 
 
 def _threshold(policy: Policy, finding: Finding, severity: Severity) -> Decided:
@@ -184,8 +243,6 @@ def _merge_duplicates(items: list[Decided]) -> list[Decided]:
         if out[lead].duplicate_of is not None:
             continue
         names = tuple(sorted(scanners - {items[lead].finding.scanner}))
-        from dataclasses import replace
-
         out[lead] = replace(out[lead], also_found_by=tuple(sorted(
             {*out[lead].also_found_by, *names})))
         for i in members:

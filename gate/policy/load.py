@@ -175,6 +175,7 @@ def build(raw: Mapping[str, Any], source: str, chain: tuple[str, ...] = ()) -> P
         unused_waivers=raw.get("unused_waivers", "warn"),
         warn_before_days=int(raw.get("warn_before_days", 14)),
         new_only=bool(raw.get("new_only", False)),
+        baseline=raw.get("baseline"),
         scanners=scanners,
         rules=rules,
         waivers=waivers,

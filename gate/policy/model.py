@@ -92,6 +92,7 @@ class Policy:
     unused_waivers: str = "warn"
     warn_before_days: int = 14
     new_only: bool = False
+    baseline: str | None = None
     scanners: Mapping[str, ScannerPolicy] = field(default_factory=dict)
     rules: tuple[RuleOverride, ...] = ()
     waivers: tuple[Waiver, ...] = ()

@@ -86,6 +86,7 @@ TOP: dict[str, Check] = {
     "unused_waivers": _choice("warn", "fail"),
     "warn_before_days": _non_negative_int,
     "new_only": BOOL,
+    "baseline": _non_empty_string,
 }
 TABLES = ("scanners",)
 ARRAYS = ("rules", "waivers")

@@ -40,6 +40,14 @@ def to_dict(decision: Decision) -> dict[str, Any]:
         ],
         "findings": [_item(d) for d in decision.items],
         "absent": list(decision.absent),
+        "waivers": [
+            {"label": s.waiver.label, "rule": s.waiver.rule, "fingerprint": s.waiver.fingerprint,
+             "paths": list(s.waiver.paths), "reason": s.waiver.reason,
+             "expires": s.waiver.expires.isoformat(), "owner": s.waiver.owner,
+             "ticket": s.waiver.ticket, "status": s.status, "days_left": s.days_left,
+             "expiring": s.expiring, "matched": s.matched}
+            for s in decision.waivers
+        ],
     }
 
 

@@ -45,6 +45,9 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
         lines.extend(_finding_line(d) for d in items[:SHOW_AT_MOST])
         if len(items) > SHOW_AT_MOST:
             lines.append(f"  … and {len(items) - SHOW_AT_MOST} more (see --json or --sarif)")
+    if decision.absent:
+        total = sum(int(str(a.get("count", 1))) for a in decision.absent)
+        lines.append(f"baseline: {total} recorded finding(s) absent (fixed or removed)")
     waived = decision.with_disposition(Disposition.WAIVED)
     if waived:
         lines.append(f"WAIVED ({len(waived)}):")

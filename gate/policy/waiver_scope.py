@@ -1,0 +1,61 @@
+"""Whether an unmatched waiver can be called unused: only over what was really scanned.
+
+A waiver is judged only when every scanner that could have produced its rule ran and
+succeeded, and at least one file those scanners scanned falls under its ``paths``. A waiver
+whose rule cannot be attributed (a fingerprint, ``*``) needs every scanner that ran to have
+succeeded. In a partial scan a waiver without ``paths`` is never judged.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping, Set
+
+import pathspec
+
+from gate.policy.model import Waiver
+
+_BANDIT = re.compile(r"^B[0-9*?\[\]]+$", re.IGNORECASE)
+_ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV)-", re.IGNORECASE)
+
+
+def _semgrep_ids() -> frozenset[str]:
+    try:
+        from gate import rulepacks
+
+        return frozenset().union(*(rulepacks.rule_ids(p) for p in rulepacks.available_packs()))
+    except (OSError, ValueError, ImportError):  # pragma: no cover - packs ship with the gate
+        return frozenset()
+
+
+def candidate_scanners(rule: str | None) -> frozenset[str] | None:
+    """Scanners whose rule ids the waiver's ``rule`` glob can name; None when unknown."""
+    if not rule:
+        return None
+    found: set[str] = set()
+    if _BANDIT.match(rule):
+        found.add("bandit")
+    if _ADVISORY.match(rule):
+        found.add("pip-audit")
+    if rule.lower().startswith("kingfisher."):
+        found.add("secrets")
+    if rule.strip("*?") and any(fnmatch.fnmatchcase(i, rule) for i in _semgrep_ids()):
+        found.add("semgrep")
+    return frozenset(found) or None
+
+
+def judged(waiver: Waiver, ran: Set[str], ok: Set[str],
+           scope: Mapping[str, frozenset[str]] | None, partial: bool = False) -> bool:
+    """True when ``waiver`` matching nothing means it is unused."""
+    candidates = candidate_scanners(waiver.rule)
+    relevant = set(ran) if candidates is None else {c for c in candidates if c in ran}
+    if not relevant or not relevant <= set(ok):
+        return False
+    if scope is None:
+        return bool(waiver.paths) or not partial
+    files = set().union(*(scope.get(name, frozenset()) for name in relevant))
+    if not waiver.paths:
+        return bool(files) and not partial
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", list(waiver.paths))
+    return any(spec.match_file(f) for f in files)

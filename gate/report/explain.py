@@ -1,0 +1,138 @@
+"""``gate policy explain``: the effective policy with where each value came from, and why
+the findings of a gate SARIF fail or pass under it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from gate.decision import Decided, Decision, Disposition
+from gate.policy.evaluate import rule_matches, waiver_matches
+from gate.policy.model import Policy, level_word
+from gate.report.escape import plain
+
+BUILT_IN = "built-in default"
+DEFAULTS: dict[str, Any] = {
+    "fail_on": "high", "report": "medium", "exclude": [], "inline_suppressions": "allow",
+    "on_scanner_error": "fail", "on_skipped_files": "warn", "unused_waivers": "warn",
+    "warn_before_days": 14, "new_only": False,
+}
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, int, float)):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _line(key: str, value: Any, origin: str) -> str:
+    text = f"{key} = {_toml(value)}"
+    return f"{text:<44} # {origin}"
+
+
+def render_policy(policy: Policy, origins: Mapping[str, str], today: dt.date) -> str:
+    """The effective policy as TOML, each value annotated with the file that set it."""
+    raw = policy.raw
+    chain = " <- ".join(policy.chain) if policy.chain else policy.source
+    out = [f"# effective policy: {plain(chain)}", "version = 1"]
+    for key, default in DEFAULTS.items():
+        if key in raw:
+            out.append(_line(key, raw[key], origins.get(key, policy.source)))
+        else:
+            out.append(_line(key, default, BUILT_IN))
+    if "baseline" in raw:
+        out.append(_line("baseline", raw["baseline"], origins.get("baseline", policy.source)))
+    for name, settings in sorted(raw.get("scanners", {}).items()):
+        out.append(f"\n[scanners.{name}]")
+        for key, value in settings.items():
+            out.append(_line(key, value, origins.get(f"scanners.{name}.{key}", policy.source)))
+    for rule in policy.rules:
+        out.append(f"\n[[rules]]  # #{rule.index + 1}, "
+                   f"{origins.get(f'rules[{rule.index}]', policy.source)}")
+        for key, value in raw.get("rules", [])[rule.index].items():
+            out.append(f"{key} = {_toml(value)}")
+    for waiver in policy.waivers:
+        days = (waiver.expires - today).days
+        state = (f"expired {-days} day(s) ago" if days < 0 else
+                 "expires today" if days == 0 else f"expires in {days} day(s)")
+        if 0 <= days <= policy.warn_before_days:
+            state += f" - within warn_before_days = {policy.warn_before_days}"
+        out.append(f"\n[[waivers]]  # {waiver.label}, "
+                   f"{origins.get(f'waivers[{waiver.index}]', policy.source)}; {state}")
+        for key, value in raw.get("waivers", [])[waiver.index].items():
+            out.append(f"{key} = {_toml(value)}")
+    return "\n".join(out) + "\n"
+
+
+def _setting(policy: Policy, scanner: str, origins: Mapping[str, str]) -> str:
+    if policy.scanner(scanner).fail_on_set:
+        key = f"scanners.{scanner}.fail_on"
+    else:
+        key = "fail_on"
+    where = origins.get(key, BUILT_IN if key not in policy.raw else policy.source)
+    return f"{key} = {_toml(level_word(policy.fail_level(scanner)))} ({where})"
+
+
+def _explain_item(item: Decided, decision: Decision, origins: Mapping[str, str],
+                  today: dt.date) -> list[str]:
+    policy = decision.policy
+    f = item.finding
+    also = f" [also {', '.join(item.also_found_by)}]" if item.also_found_by else ""
+    out = [f"  {item.severity.word:<8} {plain(f.location.path)}:{f.location.start_line} "
+           f"{plain(f.scanner)}/{plain(f.rule_id, 80)}: {plain(f.message, 160)}{also}"]
+    if item.disposition is Disposition.FAIL:
+        out.append(f"      fails by {_setting(policy, f.scanner, origins)}")
+    else:
+        out.append(f"      {plain(item.reason)}")
+    for rule in policy.rules:
+        if rule_matches(rule, f) and rule.severity is not None:
+            out.append(f"      severity set to {rule.severity.word} by [[rules]] "
+                       f"#{rule.index + 1} (id = {rule.id!r}, "
+                       f"{origins.get(f'rules[{rule.index}]', policy.source)})")
+    for waiver in policy.waivers:
+        if waiver_matches(waiver, f):
+            days = (waiver.expires - today).days
+            if days < 0:
+                out.append(f"      {waiver.label} matches but expired on "
+                           f"{waiver.expires.isoformat()}")
+            else:
+                soon = (f", within warn_before_days = {policy.warn_before_days}"
+                        if days <= policy.warn_before_days else "")
+                out.append(f"      {waiver.label} applies until {waiver.expires.isoformat()} "
+                           f"({days} day(s) left{soon}): {plain(waiver.reason, 200)}")
+    return out
+
+
+def render_decision(decision: Decision, origins: Mapping[str, str], today: dt.date,
+                    source: str) -> str:
+    """Why each finding of a gate SARIF fails (or is waived) under the effective policy."""
+    counts = decision.counts()
+    out = [f"# {plain(source)}: {sum(counts.values())} issue(s): "
+           + ", ".join(f"{v} {k}" for k, v in counts.items() if v)]
+    out.append(f"verdict under this policy: {decision.verdict.value} "
+               f"(exit {decision.exit_code})")
+    for reason in decision.reasons:
+        out.append(f"  - {plain(reason)}")
+    for disposition, title in ((Disposition.FAIL, "FAILING"), (Disposition.WAIVED, "WAIVED")):
+        items = [d for d in decision.with_disposition(disposition) if d.duplicate_of is None]
+        if items:
+            out.append(f"{title} ({len(items)}):")
+            for item in items:
+                out.extend(_explain_item(item, decision, origins, today))
+    expiring = [s for s in decision.waivers if s.expiring]
+    if expiring:
+        out.append(f"WAIVERS EXPIRING WITHIN {decision.policy.warn_before_days} DAY(S):")
+        out.extend(f"  {s.waiver.label} on {s.waiver.expires.isoformat()} "
+                   f"({s.days_left} day(s) left), {s.matched} finding(s)" for s in expiring)
+    for state in decision.waivers:
+        if state.status == "expired":
+            out.append(f"  {state.waiver.label} expired on {state.waiver.expires.isoformat()}")
+    for warning in decision.warnings:
+        out.append(f"  warning: {plain(warning)}")
+    return "\n".join(out) + "\n"
