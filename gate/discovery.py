@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pathspec
 
+from gate.globs import spec
 from gate.process import run, scanner_env, tool_path
 
 # Folders never worth scanning: VCS data, virtualenvs, dependencies, build output, caches.
@@ -87,9 +88,9 @@ def _skipped_dir(path: str) -> bool:
     return any(part in SKIP_DIRS for part in path.split("/")[:-1])
 
 
-def exclusion_spec(patterns: Iterable[str]) -> pathspec.PathSpec:  # type: ignore[type-arg]
+def exclusion_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     """A gitignore-style matcher for policy ``exclude`` globs."""
-    return pathspec.PathSpec.from_lines("gitwildmatch", list(patterns))
+    return spec(tuple(patterns))
 
 
 def discover(

@@ -7,13 +7,12 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-import pathspec
-
 from gate import suppressions
 from gate.baseline import UNCHANGED, Baseline
 from gate.baseline import match as baseline_match
 from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState
 from gate.findings import Finding, Severity
+from gate.globs import path_matches
 from gate.policy.model import Policy, RuleOverride, Waiver, level_word, reaches
 from gate.policy.waiver_scope import judged
 from gate.scanners.interface import ScannerRun
@@ -43,7 +42,7 @@ def today_utc() -> dt.date:
 def _paths_match(patterns: Sequence[str], path: str) -> bool:
     if not patterns:
         return True
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns).match_file(path)
+    return path_matches(patterns, path)
 
 
 def rule_matches(rule: RuleOverride, finding: Finding) -> bool:

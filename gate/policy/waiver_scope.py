@@ -12,8 +12,7 @@ import fnmatch
 import re
 from collections.abc import Mapping, Set
 
-import pathspec
-
+from gate.globs import path_matches
 from gate.policy.model import Waiver
 
 _BANDIT = re.compile(r"^B[0-9*?\[\]]+$", re.IGNORECASE)
@@ -57,5 +56,4 @@ def judged(waiver: Waiver, ran: Set[str], ok: Set[str],
     files = set().union(*(scope.get(name, frozenset()) for name in relevant))
     if not waiver.paths:
         return bool(files) and not partial
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", list(waiver.paths))
-    return any(spec.match_file(f) for f in files)
+    return any(path_matches(waiver.paths, f) for f in files)
