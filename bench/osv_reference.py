@@ -23,13 +23,16 @@ def canonical(name: str) -> str:
 
 def load_all(database: Path) -> list[dict[str, Any]]:
     """Every OSV record under ``database`` (JSON or YAML)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     records = []
     for path in sorted(database.rglob("*")):
         if path.suffix == ".json":
             records.append(json.loads(path.read_text(encoding="utf-8")))
         elif path.suffix in (".yaml", ".yml"):
-            records.append(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))
+            text = path.read_text(encoding="utf-8")
+            if hasattr(yaml, "CSafeLoader"):
+                records.append(yaml.load(text, Loader=yaml.CSafeLoader))
+            else:
+                records.append(yaml.safe_load(text))
     return records
 
 

@@ -36,9 +36,34 @@ def _split_ids(text: str) -> tuple[str, ...]:
     return tuple(i for i in re.split(r"[\s,]+", text.strip()) if i and _ID.fullmatch(i))
 
 
+def comment_of(line: str) -> str:
+    """The comment part of a line: from the first ``#`` outside a quoted string, else ``""``.
+
+    A ``# nosec`` inside a string literal is data, not a suppression.
+    """
+    quote = ""
+    escaped = False
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote:
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[index:]
+    return ""
+
+
 def parse(line: str) -> list[InlineSuppression]:
     """Every suppression comment on one source line."""
     found: list[InlineSuppression] = []
+    line = comment_of(line)
+    if not line:
+        return found
     match = _GATE.search(line)
     if match:
         found.append(InlineSuppression("gate", _split_ids(match["ids"]),

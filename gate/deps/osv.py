@@ -24,7 +24,11 @@ from gate.findings import Severity, severity_from_score
 
 _NAME_RE = re.compile(r"[-_.]+")
 _RECORD_SUFFIXES = (".json", ".yaml", ".yml")
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _safe_yaml(data: bytes) -> Any:
+    """YAML with only plain data types; the C loader when PyYAML was built with it."""
+    if hasattr(yaml, "CSafeLoader"):
+        return yaml.load(data, Loader=yaml.CSafeLoader)
+    return yaml.safe_load(data)
 _WORD_SEVERITY = {
     "CRITICAL": Severity.CRITICAL,
     "HIGH": Severity.HIGH,
@@ -173,7 +177,7 @@ def parse_record(data: bytes, source: str) -> dict[str, Any]:
         if source.endswith(".json"):
             record = json.loads(data)
         else:
-            record = yaml.load(data, Loader=_YAML_LOADER)  # noqa: S506  # nosec B506 - a SafeLoader subclass
+            record = _safe_yaml(data)
     except (ValueError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AdvisoryDataError(f"malformed advisory record {source}: {first}") from exc

@@ -281,3 +281,11 @@ def test_suppressions_read_real_files(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import os\nos.system(x)  # nosec B605 reviewed\n")
     out = suppressions.apply([finding("B605", path="a.py", line=2)], root=tmp_path)
     assert out[0].suppression is not None and out[0].suppression.reason == "reviewed"
+
+
+def test_suppression_text_inside_a_string_is_not_a_comment() -> None:
+    from gate.suppressions import comment_of, parse
+
+    assert parse('assert "bandit/B602" in out and "# nosec B602" in out') == []
+    assert comment_of("x = 'a # b'  # nosec B105") == "# nosec B105"
+    assert [s.rules for s in parse('call("#", shell=True)  # nosec B602 reviewed')] == [("B602",)]
