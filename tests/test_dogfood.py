@@ -1,0 +1,23 @@
+"""The project passes its own gate, under its own committed policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import REPO_ROOT, SHARED, run_gate
+
+ADVISORY_DB = SHARED / "advisory-database"
+
+
+def test_gate_passes_on_its_own_repository() -> None:
+    if not (REPO_ROOT / ".git").exists():
+        pytest.skip("not a git checkout of the project")
+    args = ["scan", str(REPO_ROOT)]
+    if ADVISORY_DB.is_dir():
+        args += ["--advisory-db", str(ADVISORY_DB)]
+    else:
+        # Without offline advisory data the audit needs the OSV service (no network in tests).
+        args += ["--scanners", "bandit,semgrep,zizmor,secrets"]
+    result = run_gate(*args, cwd=REPO_ROOT)
+    assert result.code == 0, result.output
+    assert "gate.toml" in result.stdout
