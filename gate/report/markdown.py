@@ -17,7 +17,8 @@ MAX_BYTES = 1024 * 1024
 BUDGET_BYTES = 900 * 1024  # leave room for other steps' summaries in the same job
 MAX_FINDINGS = 200
 MAX_FILES_LISTED = 100
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", ":": "&#58;",
+         "@": "&#64;"}
 # Markdown punctuation that can start or end a construct; ':' and '@' defuse autolinks
 # and mentions.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=^$])")
@@ -28,9 +29,8 @@ def md(text: str, limit: int = 300) -> str:
     flat = "".join(ch if ch.isprintable() else " " for ch in " ".join(str(text).splitlines()))
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    flat = "".join(_HTML.get(ch, ch) for ch in flat)
     flat = _MD_SPECIAL.sub(r"\\\1", flat)
-    return flat.replace(":", "&#58;").replace("@", "&#64;")
+    return "".join(_HTML.get(ch, ch) for ch in flat)
 
 
 _VERDICT = {Verdict.PASS: "✅ PASSED", Verdict.FAIL: "❌ FAILED",
