@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import tomli
+
 from gate.discovery import Targets
 from gate.gitref import RefSource, changed_files
 from gate.policy.load import discover as discover_policy
@@ -51,8 +53,9 @@ def _policy_change(root: Path, explicit: Path | None, source: RefSource, policy:
             continue
         path = Path(entry)
         try:
-            same = read_file(path) == source.reader()(path)
-        except (OSError, UnicodeDecodeError, KeyError):
+            same = _policy_text(path, read_file(path)) == _policy_text(path,
+                                                                         source.reader()(path))
+        except (OSError, UnicodeDecodeError, KeyError, tomli.TOMLDecodeError):
             same = False
         if not same:
             changed.append(_name(root, path))
@@ -60,6 +63,13 @@ def _policy_change(root: Path, explicit: Path | None, source: RefSource, policy:
         return (f"POLICY CHANGED: this change modifies {', '.join(changed)}; the policy at "
                 f"{source.ref} applies, not the modified one")
     return ""
+
+
+def _policy_text(path: Path, text: str) -> object:
+    """What counts as the policy in a file: all of it, or ``[tool.gate]`` of a pyproject."""
+    if path.name == "pyproject.toml":
+        return tomli.loads(text).get("tool", {}).get("gate")
+    return text
 
 
 def _name(root: Path, where: Path | str) -> str:

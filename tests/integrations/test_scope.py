@@ -100,3 +100,14 @@ def test_policy_ref_reads_the_extends_chain_and_waivers_from_the_ref(tmp_path: P
     report = json.loads(out.read_text(encoding="utf-8"))
     assert "config/base.toml" in report["policy_changed"]
     assert [Path(p).name for p in report["policy"]["chain"]] == ["gate.toml", "base.toml"]
+
+
+def test_policy_ref_ignores_pyproject_edits_outside_tool_gate(tmp_path: Path) -> None:
+    pyproject = '[project]\nname = "x"\nversion = "1"\n\n[tool.gate]\nversion = 1\n'
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject, "a.py": "A = 1\n"})
+    (repo / "pyproject.toml").write_text(pyproject.replace('"1"', '"2"'), encoding="utf-8")
+    result = run_gate("scan", "--scanners", "bandit", "--policy-ref", "HEAD", cwd=repo)
+    assert result.code == 0 and "POLICY CHANGED" not in result.output, result.output
+    (repo / "pyproject.toml").write_text(pyproject + 'fail_on = "none"\n', encoding="utf-8")
+    result = run_gate("scan", "--scanners", "bandit", "--policy-ref", "HEAD", cwd=repo)
+    assert "POLICY CHANGED: this change modifies pyproject.toml" in result.stdout
