@@ -79,3 +79,19 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["entry"] == "gate scan --hook"
     assert hook["require_serial"] is True and hook["pass_filenames"] is True
     assert hook["types_or"]
+
+
+def test_action_constraints_pin_the_scanners_at_the_pyproject_versions() -> None:
+    import tomli
+    from packaging.requirements import Requirement
+
+    project = tomli.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    pins = {}
+    for line in (REPO_ROOT / "requirements/action.txt").read_text("utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    for dep in map(Requirement, project["dependencies"]):
+        assert dep.name.lower() in pins, dep.name
+        assert dep.specifier.contains(pins[dep.name.lower()]), (dep, pins[dep.name.lower()])
