@@ -7,12 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gate import sarif_import, suppressions
+from gate import sarif_import, scope, suppressions
 from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.baseline import load as load_baseline_file
 from gate.decision import Decision
-from gate.discovery import discover, find_root
+from gate.discovery import Targets, discover, find_root
 from gate.policy import evaluate as policy_eval
 from gate.policy.load import load
 from gate.policy.model import Level, Policy
@@ -35,11 +35,15 @@ class ScanRequest:
     baseline_file: Path | None = None
     new_only: bool = False
     include_waived: bool = False
+    policy_ref: str | None = None
+    changed_since: str | None = None
+    only_files: tuple[Path, ...] | None = None
 
 
-def resolve_policy(root: Path, request: ScanRequest) -> Policy:
+def resolve_policy(root: Path, request: ScanRequest,
+                   from_ref: scope.RefPolicy | None = None) -> Policy:
     """The effective policy for the request (``--fail-on`` applied)."""
-    policy = load(root, request.policy_file)
+    policy = from_ref.policy if from_ref else load(root, request.policy_file)
     if request.fail_on_set:
         policy = policy.with_fail_on(request.fail_on)
     return policy
@@ -53,11 +57,16 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
     problems (exit 2). ``baseline_reader`` reads the baseline (a git ref under --policy-ref).
     """
     root = find_root(list(request.paths))
-    policy = resolve_policy(root, request)
-    targets = discover(root, list(request.paths), policy.exclude)
+    from_ref = (scope.policy_from_ref(root, request.policy_file, request.policy_ref)
+                if request.policy_ref else None)
+    policy = resolve_policy(root, request, from_ref)
+    targets, partial = narrow(root, request, policy)
     work = plan(policy, targets, request.scanners or None)
     outcome = run_scanners(policy, targets, work, request.options, request.jobs)
+    category = f"{request.category}-partial" if partial else request.category
     findings = suppressions.apply(outcome.findings, root=targets.root)
+    if baseline_reader is None and from_ref is not None:
+        baseline_reader = gitref_reader(root, from_ref.ref)
     baseline = load_baseline(root, request, policy, baseline_reader) if with_baseline else None
     notes: tuple[str, ...] = ()
     if with_baseline and baseline is None and request.new_only:
@@ -66,10 +75,23 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
         notes = ("new_only is set but no baseline was given (--baseline FILE or policy "
                  "'baseline'): every finding counts as new",)
     ctx = policy_eval.Context(today=request.today or policy_eval.today_utc(),
-                              category=request.category, files_scanned=outcome.files,
+                              category=category, partial=partial,
+                              files_scanned=outcome.files,
                               baseline=baseline, new_only=request.new_only, notes=notes,
                               scope={name: frozenset(files) for name, files in work.items()})
-    return policy_eval.evaluate(policy, findings, outcome.runs, ctx)
+    decision = policy_eval.evaluate(policy, findings, outcome.runs, ctx)
+    return with_scope(decision, targets if partial else None, from_ref)
+
+
+def gitref_reader(root: Path, ref: str) -> Callable[[Path], str]:
+    """Read files (the baseline) as they are at git ``ref`` instead of the working tree."""
+    from gate.gitref import read_from_ref
+
+    def read(path: Path) -> str:
+        rel = path.resolve().relative_to(root) if path.is_absolute() else path
+        return read_from_ref(root, ref, rel.as_posix())
+
+    return read
 
 
 def create_baseline(request: ScanRequest) -> tuple[Baseline, Decision]:
@@ -92,6 +114,34 @@ def load_baseline(root: Path, request: ScanRequest, policy: Policy,
     if policy.baseline:
         return load_baseline_file(root / policy.baseline, reader)
     return None
+
+
+def narrow(root: Path, request: ScanRequest, policy: Policy) -> tuple[Targets, bool]:
+    """The files to scan, and whether that is a partial scan (``--changed-since``, hook).
+
+    A partial scan's SARIF goes under ``<category>-partial`` so that uploading it never
+    closes the full scan's alerts.
+    """
+    if request.only_files is not None:
+        targets = discover(root, [root], policy.exclude)
+        return scope.restrict(targets, scope.hook_files(root, request.only_files)), True
+    targets = discover(root, list(request.paths), policy.exclude)
+    if request.changed_since is not None:
+        return scope.changed_since(targets, request.changed_since), True
+    return targets, False
+
+
+def with_scope(decision: Decision, partial: Targets | None,
+               from_ref: scope.RefPolicy | None) -> Decision:
+    """Record the files a partial scan looked at and a policy change under review."""
+    if partial is not None:
+        decision = replace(decision, scanned=partial.files)
+    if from_ref is not None:
+        decision = replace(decision, policy_ref=from_ref.ref)
+        if from_ref.changed:
+            decision = replace(decision, policy_changed=from_ref.changed,
+                               warnings=(from_ref.changed, *decision.warnings))
+    return decision
 
 
 def parse_scanner_list(text: str, known: Sequence[str]) -> tuple[str, ...]:

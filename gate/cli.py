@@ -10,16 +10,17 @@ from typing import Annotated
 
 import typer
 
-from gate import __version__
+from gate import __version__, integrations
 from gate import app as gate_app
 from gate.baseline import BaselineError
 from gate.baseline import dumps as baseline_dumps
 from gate.discovery import DiscoveryError, find_root
+from gate.gitref import GitRefError
 from gate.policy.errors import PolicyError
 from gate.policy.evaluate import EXIT_USAGE
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
-from gate.report import json_report, text
+from gate.report import json_report
 from gate.scanners import REGISTRY
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -79,6 +80,18 @@ def scan(
     sarif_include_waived: Annotated[bool, typer.Option(
         "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")
                                     ] = False,
+    output_format: Annotated[str | None, typer.Option(
+        "--format", help="Console format: text, markdown or github (default: github when "
+        "GITHUB_ACTIONS=true, else text).")] = None,
+    changed_since: Annotated[str | None, typer.Option(
+        help="Scan only files changed since merge-base(REF, HEAD), plus untracked files "
+        "(a partial scan: SARIF category <category>-partial).")] = None,
+    policy_ref: Annotated[str | None, typer.Option(
+        help="Read the policy (extends, waivers) from this git ref, e.g. the pull request's "
+        "base, so a change cannot loosen its own gate.")] = None,
+    hook: Annotated[bool, typer.Option(
+        "--hook", help="pre-commit mode: scan exactly the files given (a partial scan), "
+        "short report.")] = False,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
     try:
@@ -94,9 +107,13 @@ def scan(
             today=_today(),
             baseline_file=baseline,
             new_only=new_only,
+            policy_ref=policy_ref,
+            changed_since=changed_since,
+            only_files=tuple(paths or ()) if hook else None,
         )
+        fmt = integrations.console_format(output_format)
         decision = gate_app.scan(request)
-    except (PolicyError, DiscoveryError, BaselineError, ValueError) as exc:
+    except (PolicyError, DiscoveryError, BaselineError, GitRefError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
     from gate import sarif as sarif_render
 
@@ -104,8 +121,19 @@ def scan(
         _write(sarif, sarif_render.render(decision, include_waived=sarif_include_waived))
     if json_out:
         _write(json_out, json_report.render(decision))
-    typer.echo(text.render(decision, quiet=quiet), nl=False)
+    if fmt == "github":
+        integrations.github_files(decision, str(sarif or ""), _append)
+    typer.echo(integrations.console(decision, fmt, quiet=quiet or hook), nl=False)
     raise typer.Exit(decision.exit_code)
+
+
+def _append(path: Path, content: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(content)
+    except OSError as exc:
+        typer.echo(f"gate: error: cannot write {path}: {exc.strerror}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 @policy_app.command("check")
@@ -243,7 +271,8 @@ def evaluate_cmd(
         _write(sarif, sarif_render.render(decision, include_waived=sarif_include_waived))
     if json_out:
         _write(json_out, json_report.render(decision))
-    typer.echo(text.render(decision, quiet=quiet), nl=False)
+    typer.echo(integrations.console(decision, integrations.console_format(None), quiet=quiet),
+               nl=False)
     raise typer.Exit(decision.exit_code)
 
 

@@ -58,6 +58,11 @@ class Decision:
     files_scanned: int = 0
     absent: tuple[dict[str, object], ...] = field(default=())
     waivers: tuple[WaiverState, ...] = field(default=())
+    # Set by partial scans and --policy-ref (gate.scope): the files a partial scan looked at,
+    # and a loud note when the change under review modifies the policy file.
+    scanned: tuple[str, ...] = ()
+    policy_changed: str = ""
+    policy_ref: str = ""
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

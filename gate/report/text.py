@@ -28,8 +28,15 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
     chain = " <- ".join(policy.chain) if len(policy.chain) > 1 else policy.source
     lines.append(f"policy: {plain(chain)} (fail_on = {level_word(policy.fail_on)}, "
                  f"report = {level_word(policy.report)})")
+    if decision.policy_ref:
+        lines.append(f"policy read from git ref {plain(decision.policy_ref, 80)}")
     scope = "partial scan" if decision.partial else "scan"
     lines.append(f"{scope}: {decision.files_scanned} file(s)")
+    if decision.partial:
+        listed = ", ".join(plain(f, 200) for f in decision.scanned[:SHOW_AT_MOST]) or "none"
+        more = (f" and {len(decision.scanned) - SHOW_AT_MOST} more"
+                if len(decision.scanned) > SHOW_AT_MOST else "")
+        lines.append(f"  scanned: {listed}{more}")
     for run in decision.runs:
         state = "ok" if run.ok else f"FAILED: {plain(run.error or '')}"
         skipped = f", {len(run.skipped)} skipped" if run.skipped else ""

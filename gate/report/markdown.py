@@ -1,0 +1,144 @@
+"""The Markdown summary (GitHub step summary, ``--format markdown``): verdict and why,
+counts, failing findings, expiring waivers, scanner errors, a changed policy.
+
+Everything that comes from scanned content is neutralised: it can never become active
+Markdown or HTML, and the whole summary stays under GitHub's 1 MiB step-summary limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from gate.decision import Decided, Decision, Disposition, Verdict
+from gate.policy.model import level_word
+
+MAX_BYTES = 1024 * 1024
+BUDGET_BYTES = 900 * 1024  # leave room for other steps' summaries in the same job
+MAX_FINDINGS = 200
+MAX_FILES_LISTED = 100
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", ":": "&#58;",
+         "@": "&#64;"}
+# Markdown punctuation that can start or end a construct; ':' and '@' defuse autolinks
+# and mentions.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=^$])")
+
+
+def md(text: str, limit: int = 300) -> str:
+    """Untrusted text as inert inline Markdown: one line, HTML entities, punctuation escaped."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in " ".join(str(text).splitlines()))
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    flat = _MD_SPECIAL.sub(r"\\\1", flat)
+    return "".join(_HTML.get(ch, ch) for ch in flat)
+
+
+_VERDICT = {Verdict.PASS: "✅ PASSED", Verdict.FAIL: "❌ FAILED",
+            Verdict.ERROR: "⚠️ ERROR: a scanner could not do its job"}
+
+
+def render(decision: Decision, *, max_bytes: int = BUDGET_BYTES) -> str:
+    """The summary Markdown, at most ``max_bytes`` bytes of UTF-8."""
+    head = _head(decision)
+    tail = _tail(decision)
+    failing = [d for d in decision.with_disposition(Disposition.FAIL) if d.duplicate_of is None]
+    shown = min(len(failing), MAX_FINDINGS)
+    while True:
+        body = _findings(failing, shown)
+        text = "\n".join([*head, *body, *tail]) + "\n"
+        if len(text.encode("utf-8")) <= max_bytes or shown == 0:
+            break
+        shown //= 2
+    data = text.encode("utf-8")
+    if len(data) > max_bytes:  # only the fixed parts are left: cut them at a line boundary
+        cut = data[: max_bytes - 64].decode("utf-8", "ignore")
+        text = cut[: cut.rfind("\n") + 1] + "\n_(summary cut to stay under 1 MiB)_\n"
+    return text
+
+
+def _head(decision: Decision) -> list[str]:
+    policy = decision.policy
+    lines = [f"## secops-gate: {_VERDICT[decision.verdict]} (exit {decision.exit_code})", ""]
+    if decision.policy_changed:
+        lines += [f"> [!WARNING]\n> **{md(decision.policy_changed, 600)}**", ""]
+    if decision.reasons:
+        lines.append("**Why:**")
+        lines += [f"- {md(r, 600)}" for r in decision.reasons]
+        lines.append("")
+    chain = " ← ".join(md(c, 200) for c in policy.chain) if policy.chain else md(policy.source)
+    at = f" at git ref {md(decision.policy_ref, 80)}" if decision.policy_ref else ""
+    lines.append(f"Policy: {chain}{at} (fail\\_on = {level_word(policy.fail_on)}, "
+                 f"report = {level_word(policy.report)})")
+    if decision.partial:
+        lines.append(f"Partial scan of {len(decision.scanned)} file(s); SARIF category "
+                     f"{md(decision.category, 80)}: {_files(decision.scanned)}")
+    else:
+        lines.append(f"Scanned {decision.files_scanned} file(s).")
+    lines.append("")
+    lines += _counts(decision)
+    errors = decision.failed_runs
+    if errors:
+        lines += ["", "### Scanner errors", ""]
+        lines += [f"- **{md(r.scanner, 40)}**: {md(r.error or '', 300)}" for r in errors]
+    return lines
+
+
+def _files(files: tuple[str, ...]) -> str:
+    if not files:
+        return "none"
+    listed = ", ".join(md(f, 200) for f in files[:MAX_FILES_LISTED])
+    more = f" and {len(files) - MAX_FILES_LISTED} more" if len(files) > MAX_FILES_LISTED else ""
+    return listed + more
+
+
+def _counts(decision: Decision) -> list[str]:
+    dispositions = [d.value for d in Disposition]
+    per: dict[str, Counter[str]] = {r.scanner: Counter() for r in decision.runs}
+    for item in decision.items:
+        if item.duplicate_of is None:
+            per.setdefault(item.finding.scanner, Counter())[item.disposition.value] += 1
+    lines = ["| scanner | status | " + " | ".join(dispositions) + " |",
+             "|---|---|" + "---:|" * len(dispositions)]
+    status = {r.scanner: ("ok" if r.ok else "**error**") for r in decision.runs}
+    for name in sorted(per):
+        counts = per[name]
+        lines.append(f"| {md(name, 40)} | {status.get(name, 'ok')} | "
+                     + " | ".join(str(counts[d]) for d in dispositions) + " |")
+    total = decision.counts()
+    lines.append("| **total** | | " + " | ".join(f"**{total[d]}**" for d in dispositions)
+                 + " |")
+    return lines
+
+
+def _findings(failing: list[Decided], shown: int) -> list[str]:
+    if not failing:
+        return []
+    lines = ["", f"### Failing findings ({len(failing)})", "",
+             "| severity | location | rule | message |", "|---|---|---|---|"]
+    for item in failing[:shown]:
+        f = item.finding
+        also = f" (also {md(', '.join(item.also_found_by), 80)})" if item.also_found_by else ""
+        lines.append(f"| {item.severity.word} | {md(f.location.path, 200)}&#58;"
+                     f"{f.location.start_line} | {md(f.scanner, 40)}/{md(f.rule_id, 80)} | "
+                     f"{md(f.message, 240)}{also} |")
+    if len(failing) > shown:
+        lines.append("")
+        lines.append(f"… and {len(failing) - shown} more failing finding(s): see the SARIF "
+                     "upload or `gate scan --json`.")
+    return lines
+
+
+def _tail(decision: Decision) -> list[str]:
+    lines: list[str] = []
+    expiring = [w for w in decision.warnings if "expires in" in w or "expired on" in w]
+    if expiring:
+        lines += ["", "### Waivers expiring soon", ""]
+        lines += [f"- {md(w, 400)}" for w in expiring[:50]]
+    other = [w for w in decision.warnings
+             if w not in expiring and w != decision.policy_changed]
+    if other:
+        lines += ["", "### Warnings", ""]
+        lines += [f"- {md(w, 400)}" for w in other[:50]]
+        if len(other) > 50:
+            lines.append(f"- … and {len(other) - 50} more")
+    return lines

@@ -1,0 +1,109 @@
+"""What a scan covers: the policy from a git ref, and partial file sets (``--changed-since``,
+the pre-commit hook's file list)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import tomli
+
+from gate.discovery import Targets
+from gate.gitref import RefSource, changed_files
+from gate.policy.load import discover as discover_policy
+from gate.policy.load import load, read_file
+from gate.policy.model import Policy
+
+
+@dataclass(frozen=True)
+class RefPolicy:
+    """The policy read from a ref, and what (if anything) the working tree changed in it."""
+
+    policy: Policy
+    ref: str
+    changed: str = ""
+
+
+def policy_from_ref(root: Path, explicit: Path | None, ref: str) -> RefPolicy:
+    """Load the policy (``extends`` chain, waivers) as committed at ``ref``.
+
+    ``changed`` says loudly when the working tree's policy differs from the ref's.
+    Raises GitRefError for an unknown ref, PolicyError for a bad policy at the ref.
+    """
+    source = RefSource.open(root, ref)
+    if explicit is not None and not explicit.is_absolute():
+        explicit = (Path.cwd() / explicit).resolve()
+    policy = load(root, explicit, reader=source.reader(), exists=source.exists())
+    return RefPolicy(policy, ref, _policy_change(root, explicit, source, policy))
+
+
+def _policy_change(root: Path, explicit: Path | None, source: RefSource, policy: Policy
+                   ) -> str:
+    at_ref = discover_policy(root, explicit, source.exists())
+    here = discover_policy(root, explicit)
+    if str(at_ref) != str(here):
+        return (f"POLICY CHANGED: this change moves the policy from {_name(root, at_ref)} "
+                f"(at {source.ref}) to {_name(root, here)}; the policy at {source.ref} "
+                "applies")
+    changed = []
+    for entry in policy.chain:
+        if entry.startswith("preset:"):
+            continue
+        path = Path(entry)
+        try:
+            same = _policy_text(path, read_file(path)) == _policy_text(path,
+                                                                         source.reader()(path))
+        except (OSError, UnicodeDecodeError, KeyError, tomli.TOMLDecodeError):
+            same = False
+        if not same:
+            changed.append(_name(root, path))
+    if changed:
+        return (f"POLICY CHANGED: this change modifies {', '.join(changed)}; the policy at "
+                f"{source.ref} applies, not the modified one")
+    return ""
+
+
+def _policy_text(path: Path, text: str) -> object:
+    """What counts as the policy in a file: all of it, or ``[tool.gate]`` of a pyproject."""
+    if path.name == "pyproject.toml":
+        return tomli.loads(text).get("tool", {}).get("gate")
+    return text
+
+
+def _name(root: Path, where: Path | str) -> str:
+    if isinstance(where, str):
+        return f"preset:{where}"
+    try:
+        return where.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(where)
+
+
+def restrict(targets: Targets, files: Iterable[str]) -> Targets:
+    """Only the discovered targets that are in ``files`` (repository-relative posix paths)."""
+    wanted = {f.replace("\\", "/").removeprefix("./") for f in files}
+    return replace(targets,
+                   files=tuple(f for f in targets.files if f in wanted),
+                   too_large=tuple(f for f in targets.too_large if f in wanted),
+                   outside=tuple(f for f in targets.outside if f in wanted))
+
+
+def changed_since(targets: Targets, ref: str) -> Targets:
+    """The targets changed between ``merge-base(REF, HEAD)`` and the working tree, plus
+    untracked files. Raises GitRefError when REF does not exist or root is not a work tree."""
+    return restrict(targets, changed_files(targets.root, ref))
+
+
+def hook_files(root: Path, given: Iterable[Path]) -> list[str]:
+    """The files pre-commit passed, as repository-relative posix paths."""
+    out = []
+    base = root.resolve()
+    for path in given:
+        full = Path(os.path.abspath(path))
+        try:
+            out.append(full.relative_to(base).as_posix())
+        except (ValueError, OSError):
+            continue
+    return out

@@ -1,0 +1,96 @@
+"""The real ``pre-commit try-repo`` of this repository, in a temporary git repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT, git, make_repo
+
+BAD = """import subprocess
+import sys
+
+
+def run(user_input: str) -> int:
+    return subprocess.call(user_input, shell=True)
+
+
+if __name__ == "__main__":
+    run(sys.argv[1])
+"""
+
+FIXED = """import subprocess
+import sys
+
+
+def run(user_input: str) -> int:
+    return subprocess.call(["echo", user_input])
+
+
+if __name__ == "__main__":
+    run(sys.argv[1])
+"""
+
+
+def _snapshot(dest: Path) -> Path:
+    """A committed copy of this repository's working tree (try-repo installs from HEAD)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO_ROOT / name
+        if name.startswith("tests/") or not source.is_file():
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return make_repo(dest)
+
+
+@pytest.fixture(scope="module")
+def hook_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    if shutil.which("pre-commit") is None and not (Path(sys.executable).parent /
+                                                   "pre-commit").exists():
+        pytest.skip("pre-commit is not installed")
+    base = tmp_path_factory.mktemp("precommit")
+    hook_repo = _snapshot(base / "hook-repo")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(base / "cache"),
+           # the same pins the GitHub Action installs: this also checks the constraints file
+           "PIP_CONSTRAINT": str(hook_repo / "requirements" / "action.txt")}
+    env.pop("GITHUB_ACTIONS", None)
+    env.pop("PYTHONPATH", None)  # the hook must run the gate it installed, not this checkout
+    return hook_repo, env
+
+
+def _try_repo(hook_repo: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "pre-commit"
+    cmd = [str(exe) if exe.exists() else "pre-commit", "try-repo", str(hook_repo), "gate",
+           "--verbose"]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
+
+
+def test_staged_shell_injection_fails_the_hook_and_fixing_it_passes(
+        hook_env: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    hook_repo, env = hook_env
+    work = make_repo(tmp_path / "work", {"README.md": "demo\n"})
+    (work / "tool.py").write_text(BAD, encoding="utf-8")
+    (work / "notes.py").write_text("x = eval(input())\n", encoding="utf-8")  # not staged
+    git(work, "add", "tool.py")
+
+    failed = _try_repo(hook_repo, work, env)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "B602" in output, output
+    assert "tool.py:6" in output, output
+    assert "notes.py" not in output, output  # only the staged files are scanned
+
+    (work / "tool.py").write_text(FIXED, encoding="utf-8")
+    git(work, "add", "tool.py")
+    passed = _try_repo(hook_repo, work, env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
