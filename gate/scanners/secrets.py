@@ -24,6 +24,7 @@ from gate import process
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
 from gate.redact import preview
+from gate.scanners.common import version_word
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -97,7 +98,7 @@ class SecretsScanner:
         """Mirror the files into a private folder, run kingfisher on it, parse its JSON."""
         command = self.command()
         arguments = (*FLAGS, ".")
-        version = tool_version(command)
+        version = tool_version(command, ctx.timeout)
         files, skipped = self._partition(ctx)
         if not files:
             run = self._run(version, arguments, 0, len(files), skipped)
@@ -283,12 +284,11 @@ def _relative(path: str, mirror: str) -> str:
     return path
 
 
-def tool_version(command: Sequence[str]) -> str:
+def tool_version(command: Sequence[str], timeout: float = 30) -> str:
     """``kingfisher --version`` (e.g. ``2.14.0``), asked once per process and command."""
     key = tuple(command)
     if key not in _VERSIONS:
-        result = process.run([*command, "--version"], timeout=30)
-        words = result.stdout.decode("utf-8", "replace").split()
-        ok = result.failure((0,)) is None and words
-        _VERSIONS[key] = words[-1][:40] if ok else ""
+        result = process.run([*command, "--version"], timeout=min(30.0, timeout))
+        ok = result.failure((0,)) is None
+        _VERSIONS[key] = version_word(result.stdout.decode("utf-8", "replace")) if ok else ""
     return _VERSIONS[key]

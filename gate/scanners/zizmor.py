@@ -20,6 +20,7 @@ from gate.findings import (
     normalise_code,
     read_lines,
 )
+from gate.scanners.common import version_word
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
 TOKEN_VARIABLE = "GATE_GITHUB_TOKEN"  # noqa: S105 - a variable name, not a value
@@ -124,7 +125,7 @@ class ZizmorScanner:
             flags.append("--offline")
         files = list(ctx.files)
         arguments = (*flags, "--", *files)
-        version = tool_version(command)
+        version = tool_version(command, ctx.timeout)
         if not files:
             return ScanResult((), self._run(version, arguments, 0, None, 0))
         result = process.run(
@@ -260,13 +261,11 @@ def _relative(path: str) -> str:
     return path
 
 
-def tool_version(command: Sequence[str]) -> str:
+def tool_version(command: Sequence[str], timeout: float = 30) -> str:
     """``zizmor --version`` (e.g. ``1.32.0``), asked once per process and command."""
     key = tuple(command)
     if key not in _VERSIONS:
-        result = process.run([*command, "--version"], timeout=30)
-        text = result.stdout.decode("utf-8", "replace").strip()
-        words = text.split()
-        ok = result.failure((0,)) is None and words
-        _VERSIONS[key] = words[-1][:40] if ok else ""
+        result = process.run([*command, "--version"], timeout=min(30.0, timeout))
+        ok = result.failure((0,)) is None
+        _VERSIONS[key] = version_word(result.stdout.decode("utf-8", "replace")) if ok else ""
     return _VERSIONS[key]
