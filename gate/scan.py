@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gate.discovery import Targets, exclusion_spec
 from gate.findings import Finding, fingerprint
@@ -60,6 +60,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         except Exception as exc:  # an adapter bug must fail closed, never pass
             result = failed(name, REGISTRY[name].tool, f"internal error: {type(exc).__name__}",
                             files=len(ctx.files))
+        result = confine(result, targets.root)
         if on_done:
             on_done(result.run)
         return result
@@ -72,6 +73,41 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
     if targets.too_large and runs:
         runs[0] = _with_large(runs[0], targets.too_large)
     return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files))
+
+
+def confine(result: ScanResult, root: Path) -> ScanResult:
+    """Keep every reported path inside ``root``: absolute paths under it become relative; a
+    path outside it (absolute elsewhere, or escaping with ``..``) makes the run an error."""
+    base = root.resolve()
+    findings: list[Finding] = []
+    for finding in result.findings:
+        path = inside(base, finding.location.path)
+        if path is None:
+            return failed(result.run.scanner, result.run.tool,
+                          "reported a finding outside the repository (bad output)",
+                          arguments=result.run.arguments, exit_code=result.run.exit_code,
+                          files=result.run.files, version=result.run.version,
+                          duration=result.run.duration)
+        if path != finding.location.path:
+            finding = replace(finding, location=replace(finding.location, path=path))
+        findings.append(finding)
+    skipped = tuple(replace(s, path=inside(base, s.path) or "(outside the repository)")
+                    for s in result.run.skipped)
+    return ScanResult(tuple(findings), replace(result.run, skipped=skipped))
+
+
+def inside(root: Path, path: str) -> str | None:
+    """``path`` as a clean relative posix path under ``root``, or None if it leaves it."""
+    text = path.replace("\\", "/")
+    if PurePosixPath(text).is_absolute():
+        try:
+            text = PurePosixPath(text).relative_to(root.as_posix()).as_posix()
+        except ValueError:
+            return None
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
 
 
 def _with_large(run: ScannerRun, large: Sequence[str]) -> ScannerRun:
