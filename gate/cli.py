@@ -83,7 +83,9 @@ def scan(
     from gate import sarif as sarif_render
 
     if sarif:
-        _write(sarif, sarif_render.render(decision))
+        sarif_data = sarif_render.to_dict(decision)
+        decision = sarif_render.with_limit_notes(decision, sarif_data)
+        _write(sarif, sarif_render.dumps(sarif_data))
     if json_out:
         _write(json_out, json_report.render(decision))
     typer.echo(text.render(decision, quiet=quiet), nl=False)
