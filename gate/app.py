@@ -49,7 +49,8 @@ def scan(request: ScanRequest) -> Decision:
     work = plan(policy, targets, request.scanners or None)
     outcome = run_scanners(policy, targets, work, request.options, request.jobs)
     ctx = policy_eval.Context(today=request.today or policy_eval.today_utc(),
-                              category=request.category, files_scanned=outcome.files)
+                              category=request.category, files_scanned=outcome.files,
+                              skipped=outcome.skipped, links=outcome.links)
     return policy_eval.evaluate(policy, outcome.findings, outcome.runs, ctx)
 
 

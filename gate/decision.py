@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from gate.findings import Finding, Severity
 from gate.policy.model import Policy, Waiver
-from gate.scanners.interface import ScannerRun
+from gate.scanners.interface import ScannerRun, SkippedFile
 
 
 class Disposition(enum.Enum):
@@ -57,6 +57,7 @@ class Decision:
     partial: bool = False
     files_scanned: int = 0
     absent: tuple[dict[str, object], ...] = field(default=())
+    skipped: tuple[SkippedFile, ...] = ()  # files the gate did not scan at all (over 10 MB)
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

@@ -24,6 +24,8 @@ class ScanOutcome:
     findings: tuple[Finding, ...]
     runs: tuple[ScannerRun, ...]
     files: int
+    skipped: tuple[SkippedFile, ...] = ()  # files the gate itself did not hand to any scanner
+    links: tuple[str, ...] = ()  # symlinks not followed (target outside the root, or a loop)
 
 
 def plan(policy: Policy, targets: Targets, only: Sequence[str] | None = None
@@ -70,9 +72,11 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         results = list(pool.map(one, list(work)))
     findings = redact_all(targets.root, [f for r in results for f in r.findings])
     runs = [r.run for r in results]
-    if targets.too_large and runs:
-        runs[0] = _with_large(runs[0], targets.too_large)
-    return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files))
+    large = tuple(SkippedFile(p, "larger than the gate's 10 MB file limit")
+                  for p in targets.too_large) + tuple(
+        SkippedFile(p, "file name is not UTF-8; not scanned") for p in targets.bad_names)
+    return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files),
+                       large, targets.outside)
 
 
 def confine(result: ScanResult, root: Path) -> ScanResult:
@@ -108,11 +112,6 @@ def inside(root: Path, path: str) -> str | None:
     if not parts or ".." in parts:
         return None
     return "/".join(parts)
-
-
-def _with_large(run: ScannerRun, large: Sequence[str]) -> ScannerRun:
-    extra = tuple(SkippedFile(p, "larger than the gate's 10 MB file limit") for p in large)
-    return replace(run, skipped=run.skipped + extra)
 
 
 def redact_all(root: Path, findings: Sequence[Finding]) -> list[Finding]:

@@ -40,6 +40,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
         ],
         "findings": [_item(d) for d in decision.items],
         "absent": list(decision.absent),
+        "skipped_by_gate": [asdict(s) for s in decision.skipped],
     }
 
 
