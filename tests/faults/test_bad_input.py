@@ -76,7 +76,7 @@ def test_semgrep_skipped_file_fails_with_on_skipped_files_fail(tmp_path: Path) -
          "message": "Timeout when running a rule on slow.py"}]})
     command = fake_tool(tmp_path / "semgrep.py", f"print({output!r})")
     env = {"GATE_SEMGREP_COMMAND": command}
-    warned, _, report = scan(repo, tmp_path, env=env, scanners="semgrep")
+    warned, _, _ = scan(repo, tmp_path, env=env, scanners="semgrep")
     assert warned.code == 0
     assert "slow.py (semgrep: Timeout)" in warned.stdout
     failed, _, _ = scan(repo, tmp_path, env=env, scanners="semgrep",
