@@ -77,6 +77,7 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
     ctx = policy_eval.Context(today=request.today or policy_eval.today_utc(),
                               category=category, partial=partial,
                               files_scanned=outcome.files,
+                              skipped=outcome.skipped, links=outcome.links,
                               baseline=baseline, new_only=request.new_only, notes=notes,
                               scope={name: frozenset(files) for name, files in work.items()})
     decision = policy_eval.evaluate(policy, findings, outcome.runs, ctx)

@@ -14,6 +14,7 @@ from gate import __version__, integrations
 from gate import app as gate_app
 from gate.baseline import BaselineError
 from gate.baseline import dumps as baseline_dumps
+from gate.decision import Decision
 from gate.discovery import DiscoveryError, find_root
 from gate.gitref import GitRefError
 from gate.policy.errors import PolicyError
@@ -115,10 +116,9 @@ def scan(
         decision = gate_app.scan(request)
     except (PolicyError, DiscoveryError, BaselineError, GitRefError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
-    from gate import sarif as sarif_render
 
     if sarif:
-        _write(sarif, sarif_render.render(decision, include_waived=sarif_include_waived))
+        decision = _write_sarif(sarif, decision, sarif_include_waived)
     if json_out:
         _write(json_out, json_report.render(decision))
     if fmt == "github":
@@ -175,6 +175,15 @@ def _scanner_options(osv_url: str | None, advisory_db: Path | None
             raise ValueError(f"--advisory-db: no such file or folder: {advisory_db}")
         options["advisory_db"] = str(advisory_db.resolve())
     return {"pip-audit": options} if options else {}
+
+
+def _write_sarif(path: Path, decision: Decision, include_waived: bool) -> Decision:
+    """Write the SARIF; the Decision returned also says what GitHub's limits left out."""
+    from gate import sarif as sarif_render
+
+    data = sarif_render.to_dict(decision, include_waived=include_waived)
+    _write(path, sarif_render.dumps(data))
+    return sarif_render.with_limit_notes(decision, data)
 
 
 def _write(path: Path, content: str) -> None:
@@ -256,7 +265,6 @@ def evaluate_cmd(
                      ] = False,
 ) -> None:
     """Apply the policy to existing SARIF files (no scanning); exit like 'gate scan'."""
-    from gate import sarif as sarif_render
     from gate.sarif_import import SarifImportError
 
     try:
@@ -268,7 +276,7 @@ def evaluate_cmd(
     except (PolicyError, DiscoveryError, BaselineError, SarifImportError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
     if sarif:
-        _write(sarif, sarif_render.render(decision, include_waived=sarif_include_waived))
+        decision = _write_sarif(sarif, decision, sarif_include_waived)
     if json_out:
         _write(json_out, json_report.render(decision))
     typer.echo(integrations.console(decision, integrations.console_format(None), quiet=quiet),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from gate.findings import Finding, Severity
 from gate.policy.model import Policy, Waiver
-from gate.scanners.interface import ScannerRun
+from gate.scanners.interface import ScannerRun, SkippedFile
 
 
 class Disposition(enum.Enum):
@@ -63,6 +63,7 @@ class Decision:
     scanned: tuple[str, ...] = ()
     policy_changed: str = ""
     policy_ref: str = ""
+    skipped: tuple[SkippedFile, ...] = ()  # files the gate did not scan at all (over 10 MB)
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

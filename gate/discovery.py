@@ -35,6 +35,7 @@ class Targets:
     files: tuple[str, ...]
     too_large: tuple[str, ...] = ()
     outside: tuple[str, ...] = ()
+    bad_names: tuple[str, ...] = ()  # names that are not UTF-8, shown with escapes
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -109,11 +110,16 @@ def discover(
     files: list[str] = []
     too_large: list[str] = []
     outside: list[str] = []
+    bad_names: list[str] = []
     for rel in every:
         if not any(w in ("", ".") or rel == w or rel.startswith(w.rstrip("/") + "/")
                    for w in wanted):
             continue
         if _skipped_dir(rel) or spec.match_file(rel):
+            continue
+        if not _utf8(rel):
+            bad_names.append(rel.encode("utf-8", "surrogateescape").decode("utf-8",
+                                                                           "backslashreplace"))
             continue
         full = root / rel
         if full.is_symlink():
@@ -128,7 +134,15 @@ def discover(
             too_large.append(rel)
             continue
         files.append(rel)
-    return Targets(root, tuple(files), tuple(too_large), tuple(outside))
+    return Targets(root, tuple(files), tuple(too_large), tuple(outside), tuple(bad_names))
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _relative_to(root: Path, path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -28,6 +29,11 @@ ALLOWED_ENV = frozenset(
 )
 
 STDERR_QUOTE_LIMIT = 160
+# What a quoted stderr line loses: quoted literals, and long mixed-case-and-digit tokens
+# (API keys, passwords, private key lines) a tool may echo from the file it read.
+_QUOTED = re.compile(r"""(?P<q>['"`])(?:\\.|(?!(?P=q)).)*(?P=q)""")
+_TOKEN = re.compile(r"[A-Za-z0-9_+/=.-]{20,}")
+REDACTED = "[REDACTED]"
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,21 @@ def first_stderr_line(stderr: bytes) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
         return ""
-    line = "".join(ch if ch.isprintable() else "?" for ch in lines[-1])
+    line = "".join(ch if ch.isprintable() else "?" for ch in scrub_line(lines[-1]))
     if len(line) > STDERR_QUOTE_LIMIT:
         line = line[: STDERR_QUOTE_LIMIT - 1] + "…"
     return line
+
+
+def scrub_line(text: str) -> str:
+    """``text`` without quoted literals or credential-like tokens (one line of tool stderr)."""
+    text = _QUOTED.sub(REDACTED, text)
+    return _TOKEN.sub(lambda m: REDACTED if _looks_secret(m.group(0)) else m.group(0), text)
+
+
+def _looks_secret(token: str) -> bool:
+    return (any(c.isupper() for c in token) and any(c.islower() for c in token)
+            and any(c.isdigit() for c in token))
 
 
 def scanner_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

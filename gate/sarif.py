@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import urllib.parse
@@ -39,22 +40,39 @@ def included(item: Decided, include_waived: bool) -> bool:
 
 def render(decision: Decision, *, include_waived: bool = False) -> str:
     """The SARIF text for ``decision``: one run per scanner that succeeded."""
-    return json.dumps(to_dict(decision, include_waived=include_waived), indent=2,
-                      ensure_ascii=False) + "\n"
+    return dumps(to_dict(decision, include_waived=include_waived))
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """SARIF data as the text written to the file."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def to_dict(decision: Decision, *, include_waived: bool = False) -> dict[str, Any]:
-    """The SARIF log as plain JSON data."""
+    """The SARIF log as plain JSON data, within GitHub's limits (see ``limit_notes``)."""
     runs: list[dict[str, Any]] = []
-    ok_runs = sorted((r for r in decision.runs if r.ok), key=lambda r: r.scanner)
-    for run in ok_runs[:MAX_RUNS]:
-        items = [d for d in decision.items
-                 if d.finding.scanner == run.scanner and included(d, include_waived)]
+    ok_runs = [r for r in decision.runs if r.ok]
+    chosen: dict[str, list[Decided]] = {
+        r.scanner: [d for d in decision.items
+                    if d.finding.scanner == r.scanner and included(d, include_waived)]
+        for r in ok_runs}
+    left_out: list[str] = []
+    if len(ok_runs) > MAX_RUNS:  # keep the runs with the most severe results
+        ranked = sorted(ok_runs, key=lambda r: (
+            -max((int(d.severity) for d in chosen[r.scanner]), default=-1),
+            -len(chosen[r.scanner]), r.scanner))
+        left_out = sorted(r.scanner for r in ranked[MAX_RUNS:])
+        ok_runs = ranked[:MAX_RUNS]
+    for run in sorted(ok_runs, key=lambda r: r.scanner):
         runs.append(_run(decision, run.scanner, run.version, run.arguments, run.exit_code,
-                         items))
+                         chosen[run.scanner]))
     log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=runs)
     body: dict[str, Any] = serialise(log)
     data = {"$schema": body.pop("$schema"), "version": body.pop("version"), **body}
+    if left_out:
+        data["properties"] = {"gate-runs-left-out": (
+            f"{len(left_out)} run(s) with the least severe results left out to stay within "
+            f"GitHub's {MAX_RUNS} runs per file: {', '.join(left_out)}")}
     return _fit_size(data)
 
 
@@ -80,8 +98,10 @@ def _run(decision: Decision, scanner: str, version: str, arguments: Sequence[str
                                             d.finding.rule_id, d.finding.fingerprint))]
     properties: dict[str, Any] = {"gate-version": __version__}
     if dropped:
-        properties["gate-truncated"] = (f"{dropped} less severe results left out to stay within "
-                                        f"GitHub's {MAX_RESULTS_PER_RUN} results per run")
+        properties["gate-results-left-out"] = dropped
+        properties["gate-truncated"] = (
+            f"{dropped} less severe results left out to stay within GitHub's limits "
+            f"({MAX_RESULTS_PER_RUN} results per run, 10 MB gzipped per file)")
     driver = om.ToolComponent(
         name=scanner, version=version or "unknown",
         information_uri=INFORMATION_URIS.get(scanner, "https://github.com/"),
@@ -198,9 +218,13 @@ def serialise(obj: Any) -> Any:
 
 
 def _fit_size(data: dict[str, Any]) -> dict[str, Any]:
-    """Drop the least severe results until the gzipped file fits GitHub's limit."""
+    """Drop the least severe results until the gzipped file fits GitHub's limit.
+
+    Results are ranked by the gate's severity (then SARIF level); the kept ones stay in
+    their original order, and each trimmed run says how many it lost.
+    """
     def size() -> int:
-        return len(gzip.compress(json.dumps(data).encode(), mtime=0))
+        return len(gzip.compress(dumps(data).encode("utf-8"), mtime=0))
 
     while size() > MAX_GZIPPED_BYTES:
         biggest = max(data["runs"], key=lambda r: len(r.get("results", [])))
@@ -208,8 +232,41 @@ def _fit_size(data: dict[str, Any]) -> dict[str, Any]:
         if not results:
             break
         keep = len(results) * 3 // 4
-        ranked = sorted(results, key=lambda r: r["level"] != "error")[:keep]
-        biggest["results"] = ranked
-        biggest.setdefault("properties", {})["gate-truncated"] = (
-            "less severe results left out to stay within GitHub's 10 MB gzipped limit")
+        ranked = sorted(range(len(results)), key=lambda i: _rank(results[i]))[:keep]
+        biggest["results"] = [results[i] for i in sorted(ranked)]
+        props = biggest.setdefault("properties", {})
+        dropped = props.get("gate-results-left-out", 0) + len(results) - keep
+        props["gate-results-left-out"] = dropped
+        props["gate-truncated"] = (
+            f"{dropped} less severe results left out to stay within GitHub's limits "
+            f"({MAX_RESULTS_PER_RUN} results per run, 10 MB gzipped per file)")
     return data
+
+
+def _rank(result: dict[str, Any]) -> tuple[int, int]:
+    """Sort key: most severe first (the gate's severity), then error before warning."""
+    word = str(result.get("properties", {}).get("gate/severity", "info"))
+    severity = Severity.from_word(word) if word in _SEVERITY_WORDS else Severity.INFO
+    return (-int(severity), 0 if result.get("level") == "error" else 1)
+
+
+_SEVERITY_WORDS = frozenset(s.word for s in Severity)
+
+
+def with_limit_notes(decision: Decision, data: dict[str, Any]) -> Decision:
+    """``decision`` with a warning for everything the SARIF ``data`` left out."""
+    notes = tuple(n for n in limit_notes(data) if n not in decision.warnings)
+    return dataclasses.replace(decision, warnings=decision.warnings + notes) if notes else decision
+
+
+def limit_notes(data: dict[str, Any]) -> list[str]:
+    """What the SARIF left out to fit GitHub's limits, one sentence per trimmed run."""
+    notes: list[str] = []
+    left_out = data.get("properties", {}).get("gate-runs-left-out")
+    if left_out:
+        notes.append(f"SARIF: {left_out}")
+    for run in data.get("runs", []):
+        text = run.get("properties", {}).get("gate-truncated")
+        if text:
+            notes.append(f"SARIF run {run['tool']['driver']['name']}: {text}")
+    return notes

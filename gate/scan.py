@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gate.discovery import Targets, exclusion_spec
 from gate.findings import Finding, fingerprint
@@ -24,6 +24,8 @@ class ScanOutcome:
     findings: tuple[Finding, ...]
     runs: tuple[ScannerRun, ...]
     files: int
+    skipped: tuple[SkippedFile, ...] = ()  # files the gate itself did not hand to any scanner
+    links: tuple[str, ...] = ()  # symlinks not followed (target outside the root, or a loop)
 
 
 def plan(policy: Policy, targets: Targets, only: Sequence[str] | None = None
@@ -60,6 +62,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         except Exception as exc:  # an adapter bug must fail closed, never pass
             result = failed(name, REGISTRY[name].tool, f"internal error: {type(exc).__name__}",
                             files=len(ctx.files))
+        result = confine(result, targets.root)
         if on_done:
             on_done(result.run)
         return result
@@ -69,14 +72,46 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         results = list(pool.map(one, list(work)))
     findings = redact_all(targets.root, [f for r in results for f in r.findings])
     runs = [r.run for r in results]
-    if targets.too_large and runs:
-        runs[0] = _with_large(runs[0], targets.too_large)
-    return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files))
+    large = tuple(SkippedFile(p, "larger than the gate's 10 MB file limit")
+                  for p in targets.too_large) + tuple(
+        SkippedFile(p, "file name is not UTF-8; not scanned") for p in targets.bad_names)
+    return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files),
+                       large, targets.outside)
 
 
-def _with_large(run: ScannerRun, large: Sequence[str]) -> ScannerRun:
-    extra = tuple(SkippedFile(p, "larger than the gate's 10 MB file limit") for p in large)
-    return replace(run, skipped=run.skipped + extra)
+def confine(result: ScanResult, root: Path) -> ScanResult:
+    """Keep every reported path inside ``root``: absolute paths under it become relative; a
+    path outside it (absolute elsewhere, or escaping with ``..``) makes the run an error."""
+    base = root.resolve()
+    findings: list[Finding] = []
+    for finding in result.findings:
+        path = inside(base, finding.location.path)
+        if path is None:
+            return failed(result.run.scanner, result.run.tool,
+                          "reported a finding outside the repository (bad output)",
+                          arguments=result.run.arguments, exit_code=result.run.exit_code,
+                          files=result.run.files, version=result.run.version,
+                          duration=result.run.duration)
+        if path != finding.location.path:
+            finding = replace(finding, location=replace(finding.location, path=path))
+        findings.append(finding)
+    skipped = tuple(replace(s, path=inside(base, s.path) or "(outside the repository)")
+                    for s in result.run.skipped)
+    return ScanResult(tuple(findings), replace(result.run, skipped=skipped))
+
+
+def inside(root: Path, path: str) -> str | None:
+    """``path`` as a clean relative posix path under ``root``, or None if it leaves it."""
+    text = path.replace("\\", "/")
+    if PurePosixPath(text).is_absolute():
+        try:
+            text = PurePosixPath(text).relative_to(root.as_posix()).as_posix()
+        except ValueError:
+            return None
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
 
 
 def redact_all(root: Path, findings: Sequence[Finding]) -> list[Finding]:

@@ -15,7 +15,7 @@ from gate.findings import Finding, Severity
 from gate.globs import path_matches
 from gate.policy.model import Policy, RuleOverride, Waiver, level_word, reaches
 from gate.policy.waiver_scope import judged
-from gate.scanners.interface import ScannerRun
+from gate.scanners.interface import ScannerRun, SkippedFile
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_SCANNER = 0, 1, 2, 3
 
@@ -32,6 +32,8 @@ class Context:
     new_only: bool = False
     scope: Mapping[str, frozenset[str]] | None = None
     notes: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()  # skipped by the gate itself (e.g. over 10 MB)
+    links: tuple[str, ...] = ()  # symlinks not followed
 
 
 def today_utc() -> dt.date:
@@ -92,12 +94,21 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
             scanner_trouble = True
         else:
             warnings.append(text + " (on_scanner_error = \"warn\": not failing the gate)")
-    skipped = [(r.scanner, s) for r in runs for s in r.skipped]
+    skipped = [("gate", s) for s in ctx.skipped] + [(r.scanner, s) for r in runs
+                                                     for s in r.skipped]
     if skipped:
         listed = ", ".join(f"{s.path} ({name}: {s.reason})" for name, s in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         text = f"{len(skipped)} file(s) skipped by a scanner: {listed}{more}"
         (reasons if policy.on_skipped_files == "fail" else warnings).append(text)
+    if ctx.files_scanned == 0 and not runs and not findings:
+        warnings.append("no files to scan: the repository is empty, or every file is ignored "
+                        "by git or excluded by the policy")
+    if ctx.links:
+        listed = ", ".join(ctx.links[:5]) + (f" and {len(ctx.links) - 5} more"
+                                             if len(ctx.links) > 5 else "")
+        warnings.append(f"{len(ctx.links)} symlink(s) not followed (target outside the "
+                        f"repository, missing or a loop): {listed}")
 
     failing = [d for d in items if d.disposition is Disposition.FAIL and d.duplicate_of is None]
     if failing:
@@ -136,7 +147,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
                     runs=tuple(runs), reasons=tuple(reasons), warnings=tuple(warnings),
                     category=ctx.category, partial=ctx.partial,
                     files_scanned=ctx.files_scanned, absent=tuple(absent),
-                    waivers=tuple(states_of_waivers))
+                    waivers=tuple(states_of_waivers), skipped=ctx.skipped)
 
 
 def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[str]] | None:

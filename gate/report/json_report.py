@@ -51,6 +51,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
              "expiring": s.expiring, "matched": s.matched}
             for s in decision.waivers
         ],
+        "skipped_by_gate": [asdict(s) for s in decision.skipped],
     }
 
 

@@ -15,6 +15,7 @@ from gate.scanners.common import (
     package_version,
     parse_json_object,
     relative_path,
+    require_list,
     safe_argv_paths,
 )
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
@@ -53,15 +54,17 @@ class BanditScanner:
             return failed(self.name, self.tool, problem, exit_code=result.returncode, **common)
         try:
             data = parse_json_object(result)
-            findings = tuple(self._finding(ctx, item) for item in _list(data, "results"))
+            results = require_list(data, "results")
+            findings = tuple(self._finding(ctx, item) for item in results)
+            skipped = tuple(
+                SkippedFile(relative_path(str(e.get("filename", "?"))),
+                            str(e.get("reason", "error")))
+                for e in _list(data, "errors")
+                if isinstance(e, dict)
+            )
         except (BadOutput, KeyError, TypeError, ValueError) as exc:
             reason = str(exc) if isinstance(exc, BadOutput) else f"unexpected JSON ({exc})"
             return failed(self.name, self.tool, reason, exit_code=result.returncode, **common)
-        skipped = tuple(
-            SkippedFile(relative_path(str(e.get("filename", "?"))), str(e.get("reason", "error")))
-            for e in _list(data, "errors")
-            if isinstance(e, dict)
-        )
         run_record = ScannerRun(self.name, self.tool, version, tuple(self.arguments()),
                                 result.returncode, None, len(ctx.files), skipped,
                                 duration=result.duration)

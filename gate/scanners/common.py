@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import PurePosixPath
@@ -27,6 +28,16 @@ def parse_json_object(result: ProcessResult) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadOutput("printed JSON that is not an object")
     return data
+
+
+def require_list(data: dict[str, Any], key: str) -> list[Any]:
+    """``data[key]`` as a list, or BadOutput when the tool's JSON lacks it (fail closed)."""
+    if key not in data:
+        raise BadOutput(f"printed JSON without its '{key}' list")
+    value = data[key]
+    if not isinstance(value, list):
+        raise BadOutput(f"'{key}' in its JSON is not a list")
+    return value
 
 
 def relative_path(reported: str) -> str:
@@ -61,15 +72,28 @@ def as_int(value: object, default: int = 1) -> int:
     return default
 
 
+# Only a version-looking word of ``--version`` output is kept: never other tool output.
+_VERSION = re.compile(r"v?[0-9]+(?:\.[0-9A-Za-z]+){0,4}(?:[-+][0-9A-Za-z.]{1,20})?")
+
+
+def version_word(text: str) -> str:
+    """The last word of a ``--version`` output if it looks like a version, else ``""``."""
+    words = text.split()
+    return words[-1] if words and _VERSION.fullmatch(words[-1]) else ""
+
+
 _VERSIONS: dict[tuple[str, ...], str] = {}
 
 
-def command_version(command: Sequence[str]) -> str:
-    """``TOOL --version``'s last word (e.g. ``1.32.0``), asked once per process and command."""
+def command_version(command: Sequence[str], timeout: float = 30) -> str:
+    """``TOOL --version``'s version word (e.g. ``1.32.0``), asked once per process and command.
+
+    Only a version-looking word is kept, never other tool output; the call gets at most the
+    scanner's own timeout.
+    """
     key = tuple(command)
     if key not in _VERSIONS:
-        result = run([*command, "--version"], timeout=30)
-        words = result.stdout.decode("utf-8", "replace").split()
-        ok = result.failure((0,)) is None and words
-        _VERSIONS[key] = words[-1][:40] if ok else ""
+        result = run([*command, "--version"], timeout=min(30.0, timeout))
+        ok = result.failure((0,)) is None
+        _VERSIONS[key] = version_word(result.stdout.decode("utf-8", "replace")) if ok else ""
     return _VERSIONS[key]

@@ -97,7 +97,7 @@ class SecretsScanner:
         """Mirror the files into a private folder, run kingfisher on it, parse its JSON."""
         command = self.command()
         arguments = (*FLAGS, ".")
-        version = command_version(command)
+        version = command_version(command, ctx.timeout)
         files, skipped = self._partition(ctx)
         if not files:
             run = self._run(version, arguments, 0, len(files), skipped)

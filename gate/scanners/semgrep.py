@@ -14,6 +14,7 @@ from gate.scanners.common import (
     as_int,
     parse_json_object,
     relative_path,
+    require_list,
 )
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
@@ -70,7 +71,8 @@ class SemgrepScanner:
             try:
                 data = parse_json_object(result)
                 version = str(data.get("version", version))
-                findings += [self._finding(ctx, item, known) for item in _list(data, "results")]
+                findings += [self._finding(ctx, item, known)
+                             for item in require_list(data, "results")]
                 run_skipped, fatal = _errors(_list(data, "errors"))
             except (BadOutput, KeyError, TypeError, ValueError, AttributeError) as exc:
                 reason = str(exc) if isinstance(exc, BadOutput) else f"unexpected JSON ({exc})"

@@ -124,7 +124,7 @@ class ZizmorScanner:
             flags.append("--offline")
         files = list(ctx.files)
         arguments = (*flags, "--", *files)
-        version = command_version(command)
+        version = command_version(command, ctx.timeout)
         if not files:
             return ScanResult((), self._run(version, arguments, 0, None, 0))
         result = process.run(
