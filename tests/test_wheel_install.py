@@ -38,6 +38,7 @@ def test_wheel_runs_from_an_unrelated_folder(tmp_path: Path) -> None:
                              "bandit,semgrep"], cwd=elsewhere, env=env, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "bandit/B602" in result.stdout
+    assert "bandit/B301" in result.stdout
+    assert "semgrep/python-subprocess-shell-non-literal" in result.stdout
     assert "preset:default" in result.stdout
     assert "FAILED:" not in result.stdout  # semgrep found its packs inside the wheel

@@ -55,7 +55,7 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
     if decision.absent:
         total = sum(int(str(a.get("count", 1))) for a in decision.absent)
         lines.append(f"baseline: {total} recorded finding(s) absent (fixed or removed)")
-    waived = decision.with_disposition(Disposition.WAIVED)
+    waived = [d for d in decision.with_disposition(Disposition.WAIVED) if d.duplicate_of is None]
     if waived:
         lines.append(f"WAIVED ({len(waived)}):")
         lines.extend(f"{_finding_line(d)}\n      {plain(d.reason)}" for d in waived[:SHOW_AT_MOST])

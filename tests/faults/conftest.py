@@ -21,7 +21,7 @@ _B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 # (scanner, ruleId, uri, line) each scanner finds in the repository below.
 EXPECTED = {
     "bandit": ("bandit", "B602", "app.py", 6),
-    "semgrep": ("semgrep", "subprocess-shell-true", "app.py", 6),
+    "semgrep": ("semgrep", "python-subprocess-shell-non-literal", "app.py", 6),
     "zizmor": ("zizmor", "dangerous-triggers", WORKFLOW, 3),
     "pip-audit": ("pip-audit", "PYSEC-9999-1", "requirements.txt", 1),
     "secrets": ("secrets", "betterleaks.github-pat", "config.env", 2),

@@ -87,7 +87,7 @@ def test_policy_ref_reads_the_extends_chain_and_waivers_from_the_ref(tmp_path: P
         "gate.toml": 'version = 1\nextends = "config/base.toml"\n',
         "config/base.toml": base, "app.py": SHELL})
     waiver = ('\n[[waivers]]\nrule = "B602"\nreason = "sneaky"\nexpires = 2999-01-01\n'
-              '[[waivers]]\nrule = "subprocess-shell-true"\nreason = "sneaky"\n'
+              '[[waivers]]\nrule = "python-subprocess-shell-non-literal"\nreason = "sneaky"\n'
               'expires = 2999-01-01\n')
     (repo / "config/base.toml").write_text(base + waiver, encoding="utf-8")
     git(repo, "commit", "-qam", "waive it in the base policy")
