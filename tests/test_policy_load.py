@@ -43,7 +43,8 @@ def test_bad_policies_exit_2_with_file_line_key(tmp_path: Path, text: str, line:
 
 
 def test_good_policy_checks(tmp_path: Path) -> None:
-    result = _check(tmp_path, 'version = 1\nfail_on = "medium"\n[scanners.semgrep]\nenabled = false\n')
+    text = "version = 1\nfail_on = \"medium\"\n[scanners.semgrep]\nenabled = false\n"
+    result = _check(tmp_path, text)
     assert result.code == 0 and "policy OK" in result.stdout
 
 
