@@ -15,7 +15,7 @@ from gate.policy.errors import PolicyError
 from gate.policy.evaluate import EXIT_USAGE
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
-from gate.report import json_report, text
+from gate.report import json_report, progress, text
 from gate.scanners import REGISTRY
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -63,6 +63,11 @@ def scan(
                     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")
                      ] = False,
+    cache_dir: Annotated[Path | None, typer.Option(
+        help="Result cache folder, outside the repository (default: the user's cache "
+             "folder, $RUNNER_TEMP in CI).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the "
+                                           "result cache.")] = False,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
     try:
@@ -75,8 +80,14 @@ def scan(
             category=_category(category),
             jobs=jobs,
             options=_scanner_options(osv_url, advisory_db),
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
         )
-        decision = gate_app.scan(request)
+        if jobs is not None and jobs < 1:
+            raise ValueError("--jobs: expected a number of at least 1")
+        display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet))
+        with display:
+            decision = gate_app.scan(request, on_done=display.done)
     except (PolicyError, DiscoveryError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
     from gate import sarif as sarif_render

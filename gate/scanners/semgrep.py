@@ -12,6 +12,7 @@ from gate.process import command_for, run, scanner_env, tool_path
 from gate.scanners.common import (
     BadOutput,
     as_int,
+    package_version,
     parse_json_object,
     relative_path,
     safe_argv_paths,
@@ -32,6 +33,25 @@ class SemgrepScanner:
 
     name = "semgrep"
     tool = "semgrep"
+    cache_per_file = True  # the packs hold intra-file rules only
+
+    def tool_version(self) -> str:
+        """The installed semgrep version (``unknown`` with a command override)."""
+        return package_version("semgrep", self.name)
+
+    def run_arguments(self, ctx: ScanContext) -> list[str]:
+        """The normalised arguments a run on ``ctx`` reports."""
+        return self.arguments(self.packs_for(ctx.files, ctx.root), ctx.timeout)
+
+    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
+        """Every pack's content and the base arguments decide a file's findings."""
+        packs = rulepacks.available_packs()
+        return {"packs": rulepacks.packs_digest(packs),
+                "arguments": self.arguments([], ctx.timeout)}
+
+    def exit_code_for(self, findings: Sequence[Finding]) -> int:
+        """Semgrep exits 0 with findings when ``--error`` is not given."""
+        return 0
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Files one of the packs applies to."""
@@ -56,6 +76,7 @@ class SemgrepScanner:
         packs = self.packs_for(ctx.files, ctx.root)
         shown = self.arguments(packs, ctx.timeout)
         real = [a for a in shown if not a.startswith("--config=")]
+        real.append(f"--jobs={max(1, ctx.jobs)}")  # machine-dependent: not in ``shown``
         for pack in packs:
             real.append(f"--config={rulepacks.pack_path(pack)}")
         argv = command_for(self.name, [tool_path("semgrep")]) + real
