@@ -252,7 +252,8 @@ def table(rows: Sequence[Row], cores: int) -> str:
             floor = max(slowest, cpu / cores)
             raw_rss = sum(_med([s.tree_rss for s in v]) for v in row.raw.values()) / 1024
             per_tool = ", ".join(f"{k} {_med([s.wall for s in v]):.2f}s/"
-                                 f"{_med([s.cpu for s in v]):.1f}cpu"
+                                 f"{_med([s.cpu for s in v]):.1f}cpu/"
+                                 f"{_med([s.tree_rss for s in v]) / 1024:.0f}MB"
                                  for k, v in row.raw.items())
             note = f"{per_tool}; {row.note}" if row.note else per_tool
             if row.case.startswith("one file"):

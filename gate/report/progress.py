@@ -18,7 +18,8 @@ INTERVAL_SECONDS = 0.5
 def wanted(stream: TextIO, quiet: bool, env: Mapping[str, str] | None = None) -> bool:
     """Show progress only at a terminal, outside CI, and without ``--quiet``."""
     env = os.environ if env is None else env
-    if quiet or env.get("CI") or env.get("GITHUB_ACTIONS"):
+    if quiet or any(env.get(name, "").lower() not in ("", "0", "false")
+                    for name in ("CI", "GITHUB_ACTIONS")):
         return False
     try:
         return stream.isatty()

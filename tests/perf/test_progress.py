@@ -20,6 +20,7 @@ def test_progress_is_wanted_only_at_a_terminal_outside_ci() -> None:
     assert not progress.wanted(Tty(), quiet=False, env={"CI": "true"})
     assert not progress.wanted(Tty(), quiet=False, env={"GITHUB_ACTIONS": "true"})
     assert not progress.wanted(io.StringIO(), quiet=False, env={})
+    assert progress.wanted(Tty(), quiet=False, env={"CI": "false"})
 
 
 def test_progress_draws_after_the_delay_and_clears_its_line() -> None:
