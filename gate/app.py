@@ -11,12 +11,14 @@ from gate import sarif_import, scope, suppressions
 from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.baseline import load as load_baseline_file
+from gate.cache import open_cache
 from gate.decision import Decision
 from gate.discovery import Targets, discover, find_root
 from gate.policy import evaluate as policy_eval
 from gate.policy.load import load
 from gate.policy.model import Level, Policy
 from gate.scan import plan, run_scanners
+from gate.scanners.interface import ScannerRun
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class ScanRequest:
     policy_ref: str | None = None
     changed_since: str | None = None
     only_files: tuple[Path, ...] | None = None
+    cache_dir: Path | None = None
+    use_cache: bool = True
 
 
 def resolve_policy(root: Path, request: ScanRequest,
@@ -50,19 +54,23 @@ def resolve_policy(root: Path, request: ScanRequest,
 
 
 def scan(request: ScanRequest, *, with_baseline: bool = True,
-         baseline_reader: Callable[[Path], str] | None = None) -> Decision:
+         baseline_reader: Callable[[Path], str] | None = None,
+         on_done: Callable[[ScannerRun], None] | None = None) -> Decision:
     """Run the whole gate for ``request`` and return the Decision.
 
-    Raises PolicyError, DiscoveryError, BaselineError or ValueError for configuration
-    problems (exit 2). ``baseline_reader`` reads the baseline (a git ref under --policy-ref).
+    Raises PolicyError, DiscoveryError, BaselineError, CacheError or ValueError for
+    configuration problems (exit 2). ``baseline_reader`` reads the baseline (a git ref under
+    --policy-ref); ``on_done`` is called as each scanner finishes (progress display).
     """
     root = find_root(list(request.paths))
     from_ref = (scope.policy_from_ref(root, request.policy_file, request.policy_ref)
                 if request.policy_ref else None)
     policy = resolve_policy(root, request, from_ref)
+    cache = open_cache(request.cache_dir, root) if request.use_cache else None
     targets, partial = narrow(root, request, policy)
     work = plan(policy, targets, request.scanners or None)
-    outcome = run_scanners(policy, targets, work, request.options, request.jobs)
+    outcome = run_scanners(policy, targets, work, request.options, request.jobs, on_done,
+                           cache)
     category = f"{request.category}-partial" if partial else request.category
     findings = suppressions.apply(outcome.findings, root=targets.root)
     if baseline_reader is None and from_ref is not None:

@@ -21,7 +21,7 @@ from gate.policy.errors import PolicyError
 from gate.policy.evaluate import EXIT_USAGE
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
-from gate.report import json_report
+from gate.report import json_report, progress
 from gate.scanners import REGISTRY
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -93,6 +93,11 @@ def scan(
     hook: Annotated[bool, typer.Option(
         "--hook", help="pre-commit mode: scan exactly the files given (a partial scan), "
         "short report.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option(
+        help="Result cache folder, outside the repository (default: the user's cache "
+             "folder, $RUNNER_TEMP in CI).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the "
+                                           "result cache.")] = False,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
     try:
@@ -111,9 +116,15 @@ def scan(
             policy_ref=policy_ref,
             changed_since=changed_since,
             only_files=tuple(paths or ()) if hook else None,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
         )
+        if jobs is not None and jobs < 1:
+            raise ValueError("--jobs: expected a number of at least 1")
         fmt = integrations.console_format(output_format)
-        decision = gate_app.scan(request)
+        display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
+        with display:
+            decision = gate_app.scan(request, on_done=display.done)
     except (PolicyError, DiscoveryError, BaselineError, GitRefError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
 

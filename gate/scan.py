@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from gate.cache import ResultCache, cached_scan
 from gate.discovery import Targets, exclusion_spec
 from gate.findings import Finding, fingerprint
 from gate.policy.model import Policy
@@ -48,17 +49,23 @@ def plan(policy: Policy, targets: Targets, only: Sequence[str] | None = None
 def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
                  options: dict[str, dict[str, object]] | None = None,
                  jobs: int | None = None,
-                 on_done: Callable[[ScannerRun], None] | None = None) -> ScanOutcome:
-    """Run each scanner in ``work`` on its files, concurrently, and gather the results."""
+                 on_done: Callable[[ScannerRun], None] | None = None,
+                 cache: ResultCache | None = None) -> ScanOutcome:
+    """Run each scanner in ``work`` on its files, concurrently, and gather the results.
+
+    ``jobs`` (default: the CPU count) bounds the scanners run at once and is each scanner's
+    own budget (bandit shards, semgrep ``--jobs``); ``cache`` reuses unchanged files' results.
+    """
     options = options or {}
+    budget = max(1, jobs or os.cpu_count() or 2)
 
     def one(name: str) -> ScanResult:
         settings = policy.scanner(name)
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
-                          options=merged)
+                          options=merged, jobs=budget)
         try:
-            result = REGISTRY[name].scan(ctx)
+            result = cached_scan(REGISTRY[name], ctx, cache)
         except Exception as exc:  # an adapter bug must fail closed, never pass
             result = failed(name, REGISTRY[name].tool, f"internal error: {type(exc).__name__}",
                             files=len(ctx.files))
@@ -67,7 +74,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
             on_done(result.run)
         return result
 
-    workers = max(1, min(len(work) or 1, jobs or os.cpu_count() or 2))
+    workers = max(1, min(len(work) or 1, budget))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, list(work)))
     findings = redact_all(targets.root, [f for r in results for f in r.findings])

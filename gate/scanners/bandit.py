@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate import sharding
 from gate.findings import Confidence, Finding, Location, Severity, fingerprint, read_lines
 from gate.process import command_for, run, scanner_env, tool_path
 from gate.scanners.common import (
@@ -27,11 +31,18 @@ _CONFIDENCE = {"HIGH": Confidence.HIGH, "MEDIUM": Confidence.MEDIUM, "LOW": Conf
 _DOC_NAME = re.compile(r"#(b\d+)-(.+)$")
 
 
+@dataclass(frozen=True)
+class _Failure:
+    reason: str
+    code: int | None
+
+
 class BanditScanner:
     """Runs bandit on an explicit list of ``*.py`` files with in-source ``# nosec`` off."""
 
     name = "bandit"
     tool = "bandit"
+    cache_per_file = True  # findings for a file depend only on that file
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Python source files."""
@@ -41,34 +52,74 @@ class BanditScanner:
         """The normalised arguments (no file names)."""
         return ["-f", "json", "-q", "--ignore-nosec"]
 
+    def tool_version(self) -> str:
+        """The installed bandit version (``unknown`` with a command override)."""
+        return package_version("bandit", self.name)
+
+    def run_arguments(self, ctx: ScanContext) -> list[str]:
+        """The normalised arguments a run on ``ctx`` reports."""
+        return self.arguments()
+
+    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
+        """What besides the file and the version decides bandit's findings for a file."""
+        return {"arguments": self.arguments()}
+
+    def exit_code_for(self, findings: Sequence[Finding]) -> int:
+        """The exit code bandit gives for these findings (1 when it reports any)."""
+        return 1 if findings else 0
+
+
     def scan(self, ctx: ScanContext) -> ScanResult:
-        """Run bandit from the repository root; a repo ``.bandit`` is never read."""
+        """Run bandit from the repository root; a repo ``.bandit`` is never read.
+
+        Large file lists are split into size-balanced shards run as parallel processes
+        (up to ``ctx.jobs``); their results are merged into one run record.
+        """
+        version = self.tool_version()
+        started = time.monotonic()
+        parts = sharding.shards(ctx.root, ctx.files, max(1, ctx.jobs)) or [[]]
+        if len(parts) == 1:
+            outcomes = [self._scan_files(ctx, ctx.files)]
+        else:
+            with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+                outcomes = list(pool.map(lambda part: self._scan_files(ctx, part), parts))
+        duration = time.monotonic() - started
+        common: dict[str, Any] = {"arguments": self.arguments(), "files": len(ctx.files),
+                                  "version": version, "duration": duration}
+        for outcome in outcomes:
+            if isinstance(outcome, _Failure):
+                return failed(self.name, self.tool, outcome.reason, exit_code=outcome.code,
+                              **common)
+        done = [o for o in outcomes if not isinstance(o, _Failure)]
+        findings = tuple(f for o in done for f in o[0])
+        skipped = tuple(s for o in done for s in o[1])
+        code = max(o[2] for o in done)
+        run_record = ScannerRun(self.name, self.tool, version, tuple(self.arguments()),
+                                code, None, len(ctx.files), skipped, duration=duration)
+        return ScanResult(findings, run_record)
+
+    def _scan_files(self, ctx: ScanContext, files: Sequence[str]
+                    ) -> tuple[list[Finding], list[SkippedFile], int] | _Failure:
+        """One bandit process on ``files``: findings, skipped files and exit code."""
         argv = command_for(self.name, [tool_path("bandit")]) + self.arguments()
-        version = package_version("bandit", self.name)
-        result = run([*argv, *safe_argv_paths(ctx.files)], cwd=ctx.root, timeout=ctx.timeout,
+        result = run([*argv, *safe_argv_paths(files)], cwd=ctx.root, timeout=ctx.timeout,
                      env=scanner_env())
         problem = result.failure(OK_CODES)
-        common: dict[str, Any] = {"arguments": self.arguments(), "files": len(ctx.files),
-                                  "version": version, "duration": result.duration}
         if problem:
-            return failed(self.name, self.tool, problem, exit_code=result.returncode, **common)
+            return _Failure(problem, result.returncode)
         try:
             data = parse_json_object(result)
-            results = require_list(data, "results")
-            findings = tuple(self._finding(ctx, item) for item in results)
-            skipped = tuple(
+            findings = [self._finding(ctx, item) for item in require_list(data, "results")]
+            skipped = [
                 SkippedFile(relative_path(str(e.get("filename", "?"))),
                             str(e.get("reason", "error")))
                 for e in _list(data, "errors")
                 if isinstance(e, dict)
-            )
+            ]
         except (BadOutput, KeyError, TypeError, ValueError) as exc:
             reason = str(exc) if isinstance(exc, BadOutput) else f"unexpected JSON ({exc})"
-            return failed(self.name, self.tool, reason, exit_code=result.returncode, **common)
-        run_record = ScannerRun(self.name, self.tool, version, tuple(self.arguments()),
-                                result.returncode, None, len(ctx.files), skipped,
-                                duration=result.duration)
-        return ScanResult(findings, run_record)
+            return _Failure(reason, result.returncode)
+        return findings, skipped, result.returncode or 0
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any]) -> Finding:
         path = relative_path(str(item["filename"]))

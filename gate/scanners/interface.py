@@ -61,6 +61,7 @@ class ScanContext:
     timeout: float
     options: Mapping[str, Any] = field(default_factory=dict)
     cache_dir: Path | None = None
+    jobs: int = 1  # processes/threads this scanner may use (the share of ``--jobs``)
 
     def read_text(self, path: str) -> str:
         """The text of a scanned file (undecodable bytes replaced); empty if unreadable."""

@@ -12,6 +12,7 @@ from gate.process import command_for, run, scanner_env, tool_path
 from gate.scanners.common import (
     BadOutput,
     as_int,
+    package_version,
     parse_json_object,
     relative_path,
     require_list,
@@ -31,6 +32,28 @@ class SemgrepScanner:
 
     name = "semgrep"
     tool = "semgrep"
+    cache_per_file = True  # the packs hold intra-file rules only
+
+    def tool_version(self) -> str:
+        """The installed semgrep version (``unknown`` with a command override)."""
+        return package_version("semgrep", self.name)
+
+    def run_arguments(self, ctx: ScanContext) -> list[str]:
+        """The normalised arguments a run on ``ctx`` reports."""
+        shown: list[str] = []
+        for plan in self._plans(ctx):
+            shown += (["&&"] if shown else []) + self.arguments(plan, ctx.timeout)
+        return shown
+
+    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
+        """Every pack's content and the base arguments decide a file's findings."""
+        packs = rulepacks.available_packs()
+        return {"packs": rulepacks.packs_digest(packs),
+                "arguments": self.arguments(targets.SemgrepRun((), ()), ctx.timeout)}
+
+    def exit_code_for(self, findings: Sequence[Finding]) -> int:
+        """Semgrep exits 0 with findings when ``--error`` is not given."""
+        return 0
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Files one of the packs applies to (Kubernetes manifests by content)."""
@@ -42,10 +65,13 @@ class SemgrepScanner:
                 "--quiet", f"--timeout={max(1, int(timeout // 4))}", *run.extra_args]
         return args + [f"--config=policies/rules/{pack}" for pack in run.packs]
 
+    def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
+        return targets.plan_semgrep_runs(
+            (f, kind) for f in ctx.files if (kind := _kind(f, ctx.root)) is not None)
+
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run semgrep from the root; ``.semgrepignore`` does not apply to explicit targets."""
-        plans = targets.plan_semgrep_runs(
-            (f, kind) for f in ctx.files if (kind := _kind(f, ctx.root)) is not None)
+        plans = self._plans(ctx)
         findings: list[Finding] = []
         skipped: list[SkippedFile] = []
         shown: list[str] = []
@@ -54,6 +80,7 @@ class SemgrepScanner:
             args = self.arguments(plan, ctx.timeout)
             shown += (["&&"] if shown else []) + args
             real = [a for a in args if not a.startswith("--config=")]
+            real.append(f"--jobs={max(1, ctx.jobs)}")  # machine-dependent: not in ``shown``
             real += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
             argv = command_for(self.name, [tool_path("semgrep")]) + real
             result = run([*argv, "--", *plan.paths], cwd=ctx.root,

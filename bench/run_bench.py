@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Benchmark the gate against the raw scanners on the Django 5.1.4 source tree.
+
+Prints one table: case, gate median, raw sequential median, floor, ratios, peak RSS.
+Raw tools run by hand with the gate's own arguments and rule packs on the gate's own file
+lists, in the same run. Floor = max(slowest raw tool wall, raw CPU seconds / cores).
+
+    python bench/run_bench.py             # 5 runs per case, django/ and the whole tree
+    python bench/run_bench.py --quick     # one run, django/ only: a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess  # nosec B404 - a benchmark driver: argv lists, no shell
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gate import rulepacks  # noqa: E402
+from gate.discovery import discover, find_root  # noqa: E402
+from gate.policy.load import load  # noqa: E402
+from gate.process import scanner_env, tool_path  # noqa: E402
+from gate.scan import plan  # noqa: E402
+from gate.scanners import REGISTRY  # noqa: E402
+from gate.scanners.bandit import BanditScanner  # noqa: E402
+from gate.scanners.semgrep import SemgrepScanner  # noqa: E402
+
+DJANGO = "django==5.1.4"
+ONE_FILE = "django/db/models/query.py"
+
+
+@dataclass
+class Sample:
+    """One measured process tree."""
+
+    wall: float
+    cpu: float
+    tree_rss: int  # peak of the summed RSS of the process and its descendants (KiB)
+    own_rss: int  # peak RSS (VmHWM) of the top process alone (KiB)
+    code: int
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    case: str
+    gate: list[Sample] = field(default_factory=list)
+    raw: dict[str, list[Sample]] = field(default_factory=dict)
+    note: str = ""
+
+
+def _children() -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        out.setdefault(ppid, []).append(int(entry))
+    return out
+
+
+def _status_kib(pid: int, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run ``argv``; wall time, CPU of the whole tree, peak tree RSS and own peak RSS."""
+    peaks = {"tree": 0, "own": 0}
+    started = time.monotonic()
+    proc = subprocess.Popen(list(argv), cwd=cwd, env=env,  # nosec B603 - argv list
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            kids = _children()
+            stack, total = [proc.pid], 0
+            while stack:
+                pid = stack.pop()
+                total += _status_kib(pid, "VmRSS")
+                stack.extend(kids.get(pid, []))
+            peaks["tree"] = max(peaks["tree"], total)
+            peaks["own"] = max(peaks["own"], _status_kib(proc.pid, "VmHWM"))
+            done.wait(0.05)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    done.set()
+    poller.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, peaks["tree"], peaks["own"],
+                  proc.returncode)
+
+
+def prepare(cache: Path) -> Path:
+    """Download and unpack the Django sdist once; returns the tree."""
+    tree = cache / "django-5.1.4"
+    if tree.is_dir():
+        return tree
+    cache.mkdir(parents=True, exist_ok=True)
+    archives = list(cache.glob("[Dd]jango-5.1.4.tar.gz"))
+    if not archives:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
+                        ":all:", DJANGO, "-d", str(cache)], check=True)  # nosec B603
+        archives = list(cache.glob("[Dd]jango-5.1.4.tar.gz"))
+    with tarfile.open(archives[0]) as archive:
+        archive.extractall(cache, filter="data")
+    unpacked = next(p for p in cache.iterdir() if p.is_dir() and p.name.lower() == tree.name)
+    if unpacked != tree:
+        unpacked.rename(tree)
+    return tree
+
+
+def gate_work(target: Path, scanners: Sequence[str]) -> dict[str, list[str]]:
+    """The files the gate gives each scanner for ``target`` (its own discovery and plan)."""
+    root = find_root([target])
+    policy = load(root, None)
+    return plan(policy, discover(root, [target], policy.exclude), list(scanners))
+
+
+def raw_commands(root: Path, work: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The raw tools' command lines: the gate's arguments and packs, the gate's files."""
+    timeout = 600.0
+    out: dict[str, list[str]] = {}
+    for name, files in work.items():
+        paths = ["./" + f for f in files]
+        if name == "bandit":
+            out[name] = [tool_path("bandit"), *BanditScanner().arguments(), *paths]
+        elif name == "semgrep":
+            scanner = SemgrepScanner()
+            packs = scanner.packs_for(files, root)
+            args = [a for a in scanner.arguments(packs, timeout) if not a.startswith("--config")]
+            args += [f"--config={rulepacks.pack_path(p)}" for p in packs]
+            out[name] = [tool_path("semgrep"), *args, *paths]
+        else:
+            hook = getattr(REGISTRY[name], "raw_argv", None)  # adapters may offer their argv
+            if callable(hook):
+                out[name] = [str(a) for a in hook(root, files)]
+    return out
+
+
+def gate_argv(target: Path, scanners: Sequence[str], cache_dir: Path | None) -> list[str]:
+    argv = [sys.executable, "-m", "gate", "scan", str(target), "--quiet",
+            "--scanners", ",".join(scanners)]
+    return argv + (["--cache-dir", str(cache_dir)] if cache_dir else ["--no-cache"])
+
+
+def _env() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for name in ("CI", "GITHUB_ACTIONS"):
+        env.pop(name, None)
+    return env
+
+
+def _med(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def run_cases(tree: Path, targets: Sequence[str], runs: int, work_dir: Path) -> list[Row]:
+    scanners = [n for n in ("bandit", "semgrep", "secrets") if n in REGISTRY]
+    env, raw_env = _env(), scanner_env()
+    rows: list[Row] = []
+    for label in targets:
+        target = tree / "django" if label == "django/" else tree
+        root = find_root([target])
+        work = gate_work(target, scanners)
+        raw = raw_commands(root, work)
+        cold, warm = Row(f"cold {label}"), Row(f"warm {label}")
+        missing = sorted(set(work) - set(raw))
+        if missing:
+            cold.note = f"no raw command for {', '.join(missing)}"
+        cache_dir = work_dir / "gate-cache"
+        for _ in range(runs):
+            shutil.rmtree(cache_dir, ignore_errors=True)
+            cold.gate.append(measure(gate_argv(target, scanners, cache_dir), root, env))
+            warm.gate.append(measure(gate_argv(target, scanners, cache_dir), root, env))
+            for name, argv in raw.items():
+                cold.raw.setdefault(name, []).append(measure(argv, root, raw_env))
+        warm.raw = {"(cold gate)": cold.gate}
+        files = sum(len(v) for v in work.values())
+        cold.note = (cold.note + "; " if cold.note else "") + f"{files} scanner-file pairs"
+        rows += [cold, warm]
+    rows.append(one_file(tree, scanners, runs, work_dir, env, raw_env))
+    return rows
+
+
+def one_file(tree: Path, scanners: Sequence[str], runs: int, work_dir: Path,
+             env: dict[str, str], raw_env: dict[str, str]) -> Row:
+    """The pre-commit path: one edited file, warm cache, gate vs the slowest raw tool."""
+    path = tree / ONE_FILE
+    original = path.read_bytes()
+    row = Row(f"one file ({ONE_FILE})")
+    cache_dir = work_dir / "gate-cache"
+    work = gate_work(path, scanners)
+    raw = raw_commands(find_root([path]), work)
+    try:
+        for n in range(runs):
+            path.write_bytes(original + f"\n# bench edit {n} {time.time()}\n".encode())
+            row.gate.append(measure(gate_argv(path, scanners, cache_dir), tree, env))
+            for name, argv in raw.items():
+                row.raw.setdefault(name, []).append(measure(argv, find_root([path]), raw_env))
+    finally:
+        path.write_bytes(original)
+    return row
+
+
+def table(rows: Sequence[Row], cores: int) -> str:
+    head = ("case", "gate s", "raw seq s", "floor s", "gate/floor", "gate/seq",
+            "tree RSS MB", "raw RSS sum MB", "gate own MB", "note")
+    lines = [" | ".join(head), " | ".join("---" for _ in head)]
+    for row in rows:
+        gate = _med([s.wall for s in row.gate])
+        tree_rss = _med([s.tree_rss for s in row.gate]) / 1024
+        own = _med([s.own_rss for s in row.gate]) / 1024
+        if row.case.startswith("warm"):
+            cold = _med([s.wall for s in row.raw["(cold gate)"]])
+            cells = [row.case, f"{gate:.2f}", "-", "-", "-", "-", f"{tree_rss:.0f}", "-",
+                     f"{own:.0f}", f"{gate / cold:.1%} of cold gate ({cold:.2f}s)"]
+        else:
+            n = len(row.gate)
+            seq = _med([sum(v[i].wall for v in row.raw.values()) for i in range(n)])
+            slowest = max((_med([s.wall for s in v]) for v in row.raw.values()), default=0.0)
+            cpu = _med([sum(v[i].cpu for v in row.raw.values()) for i in range(n)])
+            floor = max(slowest, cpu / cores)
+            raw_rss = sum(_med([s.tree_rss for s in v]) for v in row.raw.values()) / 1024
+            per_tool = ", ".join(f"{k} {_med([s.wall for s in v]):.2f}s/"
+                                 f"{_med([s.cpu for s in v]):.1f}cpu/"
+                                 f"{_med([s.tree_rss for s in v]) / 1024:.0f}MB"
+                                 for k, v in row.raw.items())
+            note = f"{per_tool}; {row.note}" if row.note else per_tool
+            if row.case.startswith("one file"):
+                note = f"gate/slowest raw {gate / slowest:.2f}; " + note
+            cells = [row.case, f"{gate:.2f}", f"{seq:.2f}", f"{floor:.2f}",
+                     f"{gate / floor:.2f}", f"{gate / seq:.2f}", f"{tree_rss:.0f}",
+                     f"{raw_rss:.0f}", f"{own:.0f}", note]
+        lines.append(" | ".join(cells))
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kib = int(Path("/proc/meminfo").read_text(encoding="utf-8").split()[1])
+        mem = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (f"{os.cpu_count()} CPUs ({model}), {mem} RAM, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per case (median; >= 5)")
+    parser.add_argument("--quick", action="store_true", help="1 run, django/ only (smoke)")
+    parser.add_argument("--targets", default="django/,tree",
+                        help="comma list of: django/ (the package), tree (whole sdist)")
+    default_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    parser.add_argument("--cache", type=Path, default=default_cache / "secops-gate-bench",
+                        help="where Django is downloaded and unpacked")
+    args = parser.parse_args()
+    runs = 1 if args.quick else max(1, args.runs)
+    targets = ["django/"] if args.quick else [t.strip() for t in args.targets.split(",")]
+    tree = prepare(args.cache)
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="gate-bench-") as work:
+        rows = run_cases(tree, targets, runs, Path(work))
+    print(f"machine: {machine()}")
+    print(f"scanners: {', '.join(n for n in ('bandit', 'semgrep', 'secrets') if n in REGISTRY)};"
+          f" runs per case: {runs}; medians\n")
+    print(table(rows, cores))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

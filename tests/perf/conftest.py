@@ -1,0 +1,39 @@
+"""Fixtures for the cache and sharding tests: a small repository with findings in several files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import FIXTURES, make_repo
+
+MODULE = '''import hashlib
+import subprocess
+import yaml
+
+
+def run_{n}(cmd):
+    return subprocess.call(cmd, shell=True)
+
+
+def digest_{n}(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def load_{n}(text):
+    return yaml.load(text)
+'''
+
+
+def repo_files() -> dict[str, str]:
+    """Six modules with findings, one clean module and one that does not parse."""
+    files = {f"pkg/mod{n}.py": MODULE.format(n=n) + "\n" * n for n in range(6)}
+    files["pkg/clean.py"] = "def add(a, b):\n    return a + b\n"
+    files["pkg/broken.py"] = "def broken(:\n    pass\n"
+    return files
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", files=repo_files(), source=FIXTURES / "core/vulnerable")

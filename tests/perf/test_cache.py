@@ -1,0 +1,141 @@
+"""The result cache: identical results warm and cold, damaged entries rescanned, safe location."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from gate import cache
+from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
+
+SCAN = ("scan", ".", "--scanners", "bandit,semgrep")
+
+
+def _scan(repo: Path, out: Path, *extra: str, env: dict[str, str] | None = None
+          ) -> tuple[int, bytes, dict]:
+    result = run_gate(*SCAN, "--sarif", str(out.with_suffix(".sarif")), "--json",
+                      str(out.with_suffix(".json")), *extra, cwd=repo, env=env)
+    assert result.code in (0, 1), result.output
+    return (result.code, out.with_suffix(".sarif").read_bytes(),
+            load_json(out.with_suffix(".json")))
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.json") if not p.name.startswith(".tmp-"))
+
+
+def _notes(report: dict) -> dict[str, list[str]]:
+    return {r["scanner"]: r["notes"] for r in report["runs"]}
+
+
+def test_warm_scan_gives_byte_identical_sarif_without_running_tools(repo: Path,
+                                                                    tmp_path: Path) -> None:
+    store = tmp_path / "cache"
+    code_cold, cold, cold_json = _scan(repo, tmp_path / "cold", "--cache-dir", str(store))
+    code_warm, warm, warm_json = _scan(repo, tmp_path / "warm", "--cache-dir", str(store))
+    _, fresh, _ = _scan(repo, tmp_path / "fresh", "--no-cache")
+    assert code_cold == code_warm == 1
+    assert cold == warm == fresh
+    assert ("bandit", "B602", "pkg/mod3.py", 7) in sarif_results(load_json(tmp_path / "warm.sarif"))
+    assert _notes(warm_json)["bandit"] == ["cache: 9 of 9 file(s) reused"]
+    assert _notes(cold_json)["bandit"] == []
+    # the unparsable file is reported as skipped from the cache too
+    skipped = {r["scanner"]: [s["path"] for s in r["skipped"]] for r in warm_json["runs"]}
+    assert "pkg/broken.py" in skipped["bandit"]
+    assert skipped == {r["scanner"]: [s["path"] for s in r["skipped"]]
+                       for r in cold_json["runs"]}
+    # one entry per (scanner, file)
+    assert len(list((store / "v1" / "bandit").rglob("*.json"))) == 9
+
+
+def test_changed_file_is_rescanned_and_others_reused(repo: Path, tmp_path: Path) -> None:
+    store = tmp_path / "cache"
+    _scan(repo, tmp_path / "cold", "--cache-dir", str(store))
+    (repo / "pkg/clean.py").write_text("import pickle\n\n\ndef f(b):\n    return pickle.loads(b)\n",
+                                       encoding="utf-8")
+    _, warm, report = _scan(repo, tmp_path / "warm", "--cache-dir", str(store))
+    _, fresh, _ = _scan(repo, tmp_path / "fresh", "--no-cache")
+    assert warm == fresh
+    results = sarif_results(load_json(tmp_path / "warm.sarif"))
+    assert ("bandit", "B301", "pkg/clean.py", 5) in results
+    assert _notes(report)["bandit"] == ["cache: 8 of 9 file(s) reused"]
+
+
+def test_damaged_entries_are_discarded_and_rescanned(repo: Path, tmp_path: Path) -> None:
+    store = tmp_path / "cache"
+    _, cold, _ = _scan(repo, tmp_path / "cold", "--cache-dir", str(store))
+    entries = _entries(store)
+    truncated, garbled, emptied = entries[0], entries[1], entries[2]
+    truncated.write_bytes(truncated.read_bytes()[:40])
+    # valid JSON whose payload claims "no findings" but whose checksum no longer matches
+    text = garbled.read_text(encoding="utf-8")
+    garbled.write_text(text.replace('"findings":[{', '"findings":[],"x":[{', 1), encoding="utf-8")
+    emptied.write_bytes(b"")
+    _, warm, report = _scan(repo, tmp_path / "warm", "--cache-dir", str(store))
+    assert warm == cold
+    reused = sum(int(n.split()[1]) for notes in _notes(report).values() for n in notes)
+    assert reused == len(entries) - 3
+    for entry in (truncated, garbled, emptied):
+        assert cache.ResultCache(store).read(entry.parent.parent.name, entry.stem) is not None
+
+
+def test_cache_folder_inside_the_scanned_tree_is_refused(repo: Path, tmp_path: Path) -> None:
+    result = run_gate(*SCAN, "--cache-dir", "inner/cache", cwd=repo)
+    assert result.code == 2, result.output
+    assert "inside the scanned tree" in result.stderr
+    assert not (repo / "inner").exists()
+
+
+def test_cache_folder_tracked_by_git_is_refused(repo: Path, tmp_path: Path) -> None:
+    other = make_repo(tmp_path / "other", files={"cache/v1/planted.json": "{}\n"})
+    result = run_gate(*SCAN, "--cache-dir", str(other / "cache"), cwd=repo)
+    assert result.code == 2, result.output
+    assert "tracked by git" in result.stderr
+
+
+def test_default_cache_location_follows_runner_temp_and_xdg(tmp_path: Path) -> None:
+    assert cache.default_dir({"RUNNER_TEMP": "/r", "XDG_CACHE_HOME": "/x"}) == Path(
+        "/r/secops-gate")
+    assert cache.default_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/secops-gate")
+    assert cache.default_dir({"XDG_CACHE_HOME": "relative"}) == (
+        Path.home() / ".cache" / "secops-gate")
+
+
+def test_no_cache_writes_nothing(repo: Path, tmp_path: Path) -> None:
+    xdg = tmp_path / "xdg"
+    store = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(xdg), "RUNNER_TEMP": ""}
+    _scan(repo, tmp_path / "a", "--no-cache", "--cache-dir", str(store), env=env)
+    _scan(repo, tmp_path / "b", "--no-cache", env=env)
+    assert not store.exists() and not (xdg / "secops-gate").exists()
+    _scan(repo, tmp_path / "c", env=env)  # the default location, for contrast
+    assert _entries(xdg / "secops-gate")
+
+
+def test_two_concurrent_runs_share_one_cache_safely(repo: Path, tmp_path: Path) -> None:
+    store = tmp_path / "cache"
+    procs = [subprocess.Popen([sys.executable, "-m", "gate", *SCAN, "--cache-dir", str(store),
+                               "--sarif", str(tmp_path / f"{n}.sarif")], cwd=repo,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for n in range(2)]
+    codes = [p.wait(timeout=300) for p in procs]
+    assert codes == [1, 1]
+    first, second = ((tmp_path / f"{n}.sarif").read_bytes() for n in range(2))
+    _, fresh, _ = _scan(repo, tmp_path / "fresh", "--no-cache")
+    _, warm, report = _scan(repo, tmp_path / "warm", "--cache-dir", str(store))
+    assert first == second == fresh == warm
+    assert _notes(report)["bandit"] == ["cache: 9 of 9 file(s) reused"]
+    assert not [p for p in store.rglob(".tmp-*")]
+
+
+def test_tracked_repository_state_is_not_needed_for_untracked_changes(repo: Path,
+                                                                       tmp_path: Path) -> None:
+    """An untracked new file is scanned and cached like a tracked one."""
+    store = tmp_path / "cache"
+    (repo / "pkg/new.py").write_text("import os\nos.system('x' + input())\n", encoding="utf-8")
+    _scan(repo, tmp_path / "a", "--cache-dir", str(store))
+    assert "?? pkg/new.py" in git(repo, "status", "--short")
+    _, _, report = _scan(repo, tmp_path / "b", "--cache-dir", str(store))
+    assert ("bandit", "B605", "pkg/new.py", 2) in sarif_results(load_json(tmp_path / "b.sarif"))
+    assert _notes(report)["bandit"] == ["cache: 10 of 10 file(s) reused"]
