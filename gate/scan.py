@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from gate.cache import ResultCache, cached_scan
 from gate.discovery import Targets, exclusion_spec
@@ -15,7 +16,14 @@ from gate.findings import Finding, fingerprint
 from gate.policy.model import Policy
 from gate.redact import is_secret_finding, redact
 from gate.scanners import REGISTRY
-from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
+from gate.scanners.interface import (
+    ScanContext,
+    Scanner,
+    ScannerRun,
+    ScanResult,
+    SkippedFile,
+    failed,
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
                           options=merged, jobs=budget)
         try:
-            result = cached_scan(REGISTRY[name], ctx, cache)
+            result = cached_scan(Guarded(REGISTRY[name], targets.root), ctx, cache)
         except Exception as exc:  # an adapter bug must fail closed, never pass
             result = failed(name, REGISTRY[name].tool, f"internal error: {type(exc).__name__}",
                             files=len(ctx.files))
@@ -84,6 +92,23 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         SkippedFile(p, "file name is not UTF-8; not scanned") for p in targets.bad_names)
     return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files),
                        large, targets.outside)
+
+
+class Guarded:
+    """An adapter whose fresh results are confined to the root and redacted before anything
+    else, the result cache included, sees them."""
+
+    def __init__(self, scanner: Scanner, root: Path) -> None:
+        self._scanner = scanner
+        self._root = root
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._scanner, attribute)
+
+    def scan(self, ctx: ScanContext) -> ScanResult:
+        """The adapter's scan, made safe to store and show."""
+        result = confine(self._scanner.scan(ctx), self._root)
+        return replace(result, findings=tuple(redact_all(self._root, result.findings)))
 
 
 def confine(result: ScanResult, root: Path) -> ScanResult:

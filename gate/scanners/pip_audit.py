@@ -9,6 +9,7 @@ silently; lines the gate cannot audit become ``gate/unaudited-dependency`` findi
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -65,6 +66,24 @@ class Options:
         )
 
 
+def advisory_data_version(path: Path) -> str:
+    """What identifies a copy of advisory data: a zip's size and time, or a folder's
+    record count, newest modification and total size."""
+    try:
+        if path.is_file():
+            stat = path.stat()
+            return f"zip:{stat.st_size}:{stat.st_mtime_ns}"
+        count = size = newest = 0
+        for folder, _, names in os.walk(path):
+            for name in names:
+                stat = os.stat(os.path.join(folder, name))
+                count, size = count + 1, size + stat.st_size
+                newest = max(newest, stat.st_mtime_ns)
+        return f"dir:{count}:{size}:{newest}"
+    except OSError:
+        return "unreadable"
+
+
 def choose_rule_id(ids: Sequence[str]) -> str:
     """PYSEC id if any, else GHSA, else CVE, else the first id."""
     for prefix in _ID_ORDER:
@@ -83,6 +102,27 @@ class PipAuditScanner:
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Manifests the gate reads, plus known kinds it reports as unsupported."""
         return [f for f in files if kind_of(f) is not None]
+
+    def cache_key(self, ctx: ScanContext) -> str | None:
+        """A key for the whole audit: manifests, options, advisory-data and tool versions.
+
+        None (never cached) with a live advisory service: its data changes without notice.
+        """
+        options = Options.from_mapping(ctx.options)
+        if not options.advisory_db:
+            return None
+        digest = hashlib.sha256()
+        for part in (_tool_version(), advisory_data_version(Path(options.advisory_db)),
+                     json.dumps(dict(ctx.options), sort_keys=True, default=str)):
+            digest.update(part.encode() + b"\0")
+        for rel in sorted(ctx.files):
+            digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                digest.update((ctx.root / rel).read_bytes())
+            except OSError:
+                return None
+            digest.update(b"\0")
+        return digest.hexdigest()
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Audit every manifest in ``ctx.files``."""

@@ -24,7 +24,7 @@ from gate import process
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
 from gate.redact import preview
-from gate.scanners.common import command_version, relative_path
+from gate.scanners.common import command_version, package_version, relative_path
 from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -74,6 +74,23 @@ class SecretsScanner:
 
     name = "secrets"
     tool = "kingfisher"
+    cache_per_file = True  # kingfisher's rules look inside one file at a time
+
+    def tool_version(self) -> str:
+        """The installed kingfisher version (``unknown`` with a command override)."""
+        return package_version("kingfisher-bin", self.name)
+
+    def run_arguments(self, ctx: ScanContext) -> list[str]:
+        """The normalised arguments a run reports."""
+        return [*FLAGS, "."]
+
+    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
+        """Its flags decide a file's findings besides the file and the version."""
+        return {"arguments": [*FLAGS, "."]}
+
+    def exit_code_for(self, findings: Sequence[Finding]) -> int:
+        """Kingfisher exits 200 when it reports findings (validation is off)."""
+        return 200 if findings else 0
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Every regular text file; ``.git`` internals and binary files are left out.
