@@ -29,14 +29,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gate import rulepacks  # noqa: E402
 from gate.discovery import discover, find_root  # noqa: E402
 from gate.policy.load import load  # noqa: E402
-from gate.process import scanner_env, tool_path  # noqa: E402
+from gate.process import scanner_env  # noqa: E402
 from gate.scan import plan  # noqa: E402
 from gate.scanners import REGISTRY  # noqa: E402
-from gate.scanners.bandit import BanditScanner  # noqa: E402
-from gate.scanners.semgrep import SemgrepScanner  # noqa: E402
 
 DJANGO = "django==5.1.4"
 ONE_FILE = "django/db/models/query.py"
@@ -147,23 +144,16 @@ def gate_work(target: Path, scanners: Sequence[str]) -> dict[str, list[str]]:
 
 
 def raw_commands(root: Path, work: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The raw tools' command lines: the gate's arguments and packs, the gate's files."""
-    timeout = 600.0
+    """The raw tools' command lines: the gate's arguments and packs, the gate's files.
+
+    Each adapter offers ``raw_argv(root, files)``: the command a user would type to run the
+    tool by hand with the same rules and flags on the same files.
+    """
     out: dict[str, list[str]] = {}
     for name, files in work.items():
-        paths = ["./" + f for f in files]
-        if name == "bandit":
-            out[name] = [tool_path("bandit"), *BanditScanner().arguments(), *paths]
-        elif name == "semgrep":
-            scanner = SemgrepScanner()
-            packs = scanner.packs_for(files, root)
-            args = [a for a in scanner.arguments(packs, timeout) if not a.startswith("--config")]
-            args += [f"--config={rulepacks.pack_path(p)}" for p in packs]
-            out[name] = [tool_path("semgrep"), *args, *paths]
-        else:
-            hook = getattr(REGISTRY[name], "raw_argv", None)  # adapters may offer their argv
-            if callable(hook):
-                out[name] = [str(a) for a in hook(root, files)]
+        hook = getattr(REGISTRY[name], "raw_argv", None)
+        if callable(hook):
+            out[name] = [str(a) for a in hook(root, files)]
     return out
 
 

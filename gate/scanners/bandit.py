@@ -52,6 +52,10 @@ class BanditScanner:
         """The normalised arguments (no file names)."""
         return ["-f", "json", "-q", "--ignore-nosec"]
 
+    def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
+        """Bandit by hand with the gate's flags on ``files`` (for benchmarks)."""
+        return [tool_path("bandit"), *self.arguments(), *safe_argv_paths(files)]
+
     def tool_version(self) -> str:
         """The installed bandit version (``unknown`` with a command override)."""
         return package_version("bandit", self.name)

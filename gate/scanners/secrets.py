@@ -76,6 +76,13 @@ class SecretsScanner:
     tool = "kingfisher"
     cache_per_file = True  # kingfisher's rules look inside one file at a time
 
+    def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
+        """Kingfisher by hand with the gate's flags on the repository folder (for benchmarks).
+
+        Run that way it reads the whole tree, as a user would run it, not the gate's list.
+        """
+        return [*self.command(), *FLAGS, str(root)]
+
     def tool_version(self) -> str:
         """The installed kingfisher version (``unknown`` with a command override)."""
         return package_version("kingfisher-bin", self.name)

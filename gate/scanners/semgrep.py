@@ -65,6 +65,20 @@ class SemgrepScanner:
                 "--quiet", f"--timeout={max(1, int(timeout // 4))}", *run.extra_args]
         return args + [f"--config=policies/rules/{pack}" for pack in run.packs]
 
+    def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
+        """Semgrep by hand with the gate's packs and flags on ``files`` (for benchmarks).
+
+        Dockerfiles semgrep does not know by name need a second run; they are left out.
+        """
+        plans = targets.plan_semgrep_runs(
+            (f, kind) for f in files if (kind := _kind(f, root)) is not None)
+        if not plans:
+            return []
+        plan = plans[0]
+        args = [a for a in self.arguments(plan, 600.0) if not a.startswith("--config=")]
+        args += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
+        return [tool_path("semgrep"), *args, "--", *plan.paths]
+
     def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
         return targets.plan_semgrep_runs(
             (f, kind) for f in ctx.files if (kind := _kind(f, ctx.root)) is not None)
