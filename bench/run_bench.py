@@ -158,7 +158,7 @@ def raw_commands(root: Path, work: dict[str, list[str]]) -> dict[str, list[str]]
 
 
 def gate_argv(target: Path, scanners: Sequence[str], cache_dir: Path | None) -> list[str]:
-    argv = [sys.executable, "-m", "gate", "scan", str(target), "--quiet",
+    argv = [sys.executable, "-P", "-m", "gate", "scan", str(target), "--quiet",
             "--scanners", ",".join(scanners)]
     return argv + (["--cache-dir", str(cache_dir)] if cache_dir else ["--no-cache"])
 

@@ -58,7 +58,7 @@ def run_gate(*args: str, cwd: Path, env: dict[str, str] | None = None,
     """Run ``python -m gate`` as a user would, and capture everything."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("GITHUB_ACTIONS", None)
-    proc = subprocess.run([sys.executable, "-m", "gate", *args], cwd=cwd, env=full_env,
+    proc = subprocess.run([sys.executable, "-P", "-m", "gate", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
     return GateRun(proc.returncode, proc.stdout, proc.stderr)
 

@@ -34,7 +34,7 @@ def test_wheel_runs_from_an_unrelated_folder(tmp_path: Path) -> None:
     where = subprocess.run([str(python), "-c", "import gate, policies; print(gate.__file__)"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert str(site) in where.stdout
-    result = subprocess.run([str(python), "-m", "gate", "scan", str(repo), "--scanners",
+    result = subprocess.run([str(python), "-P", "-m", "gate", "scan", str(repo), "--scanners",
                              "bandit,semgrep"], cwd=elsewhere, env=env, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr

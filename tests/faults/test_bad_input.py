@@ -148,3 +148,20 @@ def test_not_a_git_repository_and_missing_path(tmp_path: Path) -> None:
     missing = run_gate("scan", "no/such/path", cwd=folder)
     assert missing.code == 2 and "path does not exist" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+def test_modules_in_the_scanned_repository_never_run(tmp_path: Path) -> None:
+    """Files named like standard or third-party modules must not shadow the gate's imports,
+    nor those of the scanners, which run with the repository as their working folder."""
+    marker = tmp_path / "ran"
+    payload = f"open({str(marker)!r}, 'w').write('ran')\n"
+    files = {name: payload for name in (
+        "json.py", "typing.py", "yaml.py", "http/__init__.py", "subprocess.py", "pathlib.py",
+        "requests/__init__.py", "sitecustomize.py", "usercustomize.py", "bandit/__init__.py",
+        "semgrep/__init__.py", "pip_audit/__init__.py", "setup.py")}
+    files["requirements.txt"] = "requests==2.31.0\n"
+    repo = make_repo(tmp_path / "repo", files=files)
+    result = run_gate("scan", ".", "--no-cache", "--scanners", "bandit,semgrep,secrets",
+                      cwd=repo)
+    assert result.code in (0, 1), result.output
+    assert not marker.exists()

@@ -29,7 +29,7 @@ def github_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, str,
     summary.write_text("previous step\n", encoding="utf-8")
     env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
            "GITHUB_OUTPUT": str(output)}
-    proc = subprocess.run([sys.executable, "-m", "gate", "scan", "--scanners", "bandit",
+    proc = subprocess.run([sys.executable, "-P", "-m", "gate", "scan", "--scanners", "bandit",
                            "--fail-on", "low", "--sarif", "gate.sarif"],
                           cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     return (proc.returncode, proc.stdout, summary.read_text(encoding="utf-8"),
@@ -94,7 +94,7 @@ def test_outputs_hold_the_verdict_and_counts(github_run) -> None:
 def test_markdown_format_prints_the_summary(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"a.py": SHELL})
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
-    proc = subprocess.run([sys.executable, "-m", "gate", "scan", "--scanners", "bandit",
+    proc = subprocess.run([sys.executable, "-P", "-m", "gate", "scan", "--scanners", "bandit",
                            "--format", "markdown"], cwd=repo, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 1

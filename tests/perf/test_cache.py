@@ -115,7 +115,7 @@ def test_no_cache_writes_nothing(repo: Path, tmp_path: Path) -> None:
 
 def test_two_concurrent_runs_share_one_cache_safely(repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
-    procs = [subprocess.Popen([sys.executable, "-m", "gate", *SCAN, "--cache-dir", str(store),
+    procs = [subprocess.Popen([sys.executable, "-P", "-m", "gate", *SCAN, "--cache-dir", str(store),
                                "--sarif", str(tmp_path / f"{n}.sarif")], cwd=repo,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
              for n in range(2)]
