@@ -157,6 +157,14 @@ def raw_commands(root: Path, work: dict[str, list[str]]) -> dict[str, list[str]]
     return out
 
 
+def gate_sample(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> Sample:
+    """Measure one gate run; a run that did not scan (exit 2 or 3) stops the benchmark."""
+    sample = measure(argv, cwd, env)
+    if sample.code not in (0, 1):
+        raise SystemExit(f"the gate exited {sample.code} (not a scan result): {' '.join(argv)}")
+    return sample
+
+
 def gate_argv(target: Path, scanners: Sequence[str], cache_dir: Path | None) -> list[str]:
     argv = [sys.executable, "-P", "-m", "gate", "scan", str(target), "--quiet",
             "--scanners", ",".join(scanners)]
@@ -190,8 +198,8 @@ def run_cases(tree: Path, targets: Sequence[str], runs: int, work_dir: Path) -> 
         cache_dir = work_dir / "gate-cache"
         for _ in range(runs):
             shutil.rmtree(cache_dir, ignore_errors=True)
-            cold.gate.append(measure(gate_argv(target, scanners, cache_dir), root, env))
-            warm.gate.append(measure(gate_argv(target, scanners, cache_dir), root, env))
+            cold.gate.append(gate_sample(gate_argv(target, scanners, cache_dir), root, env))
+            warm.gate.append(gate_sample(gate_argv(target, scanners, cache_dir), root, env))
             for name, argv in raw.items():
                 cold.raw.setdefault(name, []).append(measure(argv, root, raw_env))
         warm.raw = {"(cold gate)": cold.gate}
@@ -214,7 +222,7 @@ def one_file(tree: Path, scanners: Sequence[str], runs: int, work_dir: Path,
     try:
         for n in range(runs):
             path.write_bytes(original + f"\n# bench edit {n} {time.time()}\n".encode())
-            row.gate.append(measure(gate_argv(path, scanners, cache_dir), tree, env))
+            row.gate.append(gate_sample(gate_argv(path, scanners, cache_dir), tree, env))
             for name, argv in raw.items():
                 row.raw.setdefault(name, []).append(measure(argv, find_root([path]), raw_env))
     finally:
