@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -128,14 +128,7 @@ def scan(
     except (PolicyError, DiscoveryError, BaselineError, GitRefError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
 
-    if sarif:
-        decision = _write_sarif(sarif, decision, sarif_include_waived)
-    if json_out:
-        _write(json_out, json_report.render(decision))
-    if fmt == "github":
-        integrations.github_files(decision, str(sarif or ""), _append)
-    typer.echo(integrations.console(decision, fmt, quiet=quiet or hook), nl=False)
-    raise typer.Exit(decision.exit_code)
+    _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook)
 
 
 def _append(path: Path, content: str) -> None:
@@ -186,6 +179,19 @@ def _scanner_options(osv_url: str | None, advisory_db: Path | None
             raise ValueError(f"--advisory-db: no such file or folder: {advisory_db}")
         options["advisory_db"] = str(advisory_db.resolve())
     return {"pip-audit": options} if options else {}
+
+
+def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include_waived: bool,
+          fmt: str, quiet: bool) -> NoReturn:
+    """Write the requested files, print the console report and exit with the gate's code."""
+    if sarif:
+        decision = _write_sarif(sarif, decision, include_waived)
+    if json_out:
+        _write(json_out, json_report.render(decision))
+    if fmt == "github":
+        integrations.github_files(decision, str(sarif or ""), _append)
+    typer.echo(integrations.console(decision, fmt, quiet=quiet), nl=False)
+    raise typer.Exit(decision.exit_code)
 
 
 def _write_sarif(path: Path, decision: Decision, include_waived: bool) -> Decision:
@@ -286,13 +292,8 @@ def evaluate_cmd(
         decision = gate_app.evaluate_sarif(files, request)
     except (PolicyError, DiscoveryError, BaselineError, SarifImportError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
-    if sarif:
-        decision = _write_sarif(sarif, decision, sarif_include_waived)
-    if json_out:
-        _write(json_out, json_report.render(decision))
-    typer.echo(integrations.console(decision, integrations.console_format(None), quiet=quiet),
-               nl=False)
-    raise typer.Exit(decision.exit_code)
+    _emit(decision, sarif, json_out, sarif_include_waived, integrations.console_format(None),
+          quiet)
 
 
 @policy_app.command("explain")
