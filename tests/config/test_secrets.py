@@ -140,18 +140,6 @@ def test_no_files_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert result.run.ok and result.findings == () and result.run.files == 0
 
 
-def test_exit_code_2_is_a_failed_run(
-    secret_repo: tuple[Path, list[Planted]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root, _ = secret_repo
-    body = 'print("{}")\nprint("error: invalid value for --format", file=sys.stderr)\nsys.exit(2)\n'
-    monkeypatch.setenv("GATE_SECRETS_COMMAND", fake_command(tmp_path, body))
-    result = scan(root)
-    assert not result.run.ok
-    assert result.run.exit_code == 2
-    assert result.run.error == "exited with code 2: error: invalid value for --format"
-
-
 def test_garbage_output_is_a_failed_run_without_echoing_it(
     secret_repo: tuple[Path, list[Planted]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
