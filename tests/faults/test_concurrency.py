@@ -22,8 +22,9 @@ def test_two_concurrent_scans_agree(all_scanners: AllScanners, tmp_path: Path) -
     procs = []
     for n in (1, 2):
         args = [sys.executable, "-P", "-m", "gate", "scan", ".",
-                "--policy", str(all_scanners.policy), "--sarif", str(tmp_path / f"{n}.sarif"), "--json", str(tmp_path / f"{n}.json"),
-                *extra]
+                "--policy", str(all_scanners.policy),
+                "--sarif", str(tmp_path / f"{n}.sarif"),
+                "--json", str(tmp_path / f"{n}.json"), *extra]
         procs.append(subprocess.Popen(args, cwd=all_scanners.repo, env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outputs = [p.communicate(timeout=300) for p in procs]
