@@ -66,6 +66,18 @@ class Options:
         )
 
 
+def dependency_finding(rule_id: str, rule_name: str, message: str, severity: Severity,
+                       path: str, line: int, content: str, *, remediation: str,
+                       tags: tuple[str, ...] = (), **more: Any) -> Finding:
+    """A dependency-audit Finding at a manifest line; ``content`` feeds the fingerprint
+    (the declaration, not the line number, so it survives lines moving)."""
+    return Finding(
+        scanner=NAME, rule_id=rule_id, rule_name=rule_name, message=message,
+        severity=severity, confidence=Confidence.HIGH, location=Location(path, line, 1, line),
+        fingerprint=fingerprint(rule_id, path, content), remediation=remediation,
+        tags=("dependency", "security", *tags), **more)
+
+
 def advisory_data_version(path: Path) -> str:
     """What identifies a copy of advisory data: a zip's size and time, or a folder's
     record count, newest modification and total size."""
@@ -198,20 +210,10 @@ class _Audit:
     def _report_manifest_problems(self, manifests: Manifests) -> None:
         for item in manifests.unsupported:
             self.notes.append(f"{item.path}: found but not supported: {item.reason}")
-            self.findings.append(
-                Finding(
-                    scanner=NAME,
-                    rule_id=UNSUPPORTED,
-                    rule_name="Manifest kind not supported by the dependency audit",
-                    message=f"{item.path} is not audited: {item.reason}",
-                    severity=Severity.LOW,
-                    confidence=Confidence.HIGH,
-                    location=Location(item.path, 1, 1),
-                    fingerprint=fingerprint(UNSUPPORTED, item.path, item.reason),
-                    remediation=item.reason,
-                    tags=("dependency", "security"),
-                )
-            )
+            self.findings.append(dependency_finding(
+                UNSUPPORTED, "Manifest kind not supported by the dependency audit",
+                f"{item.path} is not audited: {item.reason}", Severity.LOW,
+                item.path, 1, item.reason, remediation=item.reason))
         for line in manifests.unaudited:
             self._unaudited(line.path, line.line, line.text, line.reason)
         if self.options.resolve == "pins":
@@ -226,21 +228,11 @@ class _Audit:
 
     def _unaudited(self, path: str, line: int, text: str, reason: str) -> None:
         what = f"'{text}' " if text else ""
-        self.findings.append(
-            Finding(
-                scanner=NAME,
-                rule_id=UNAUDITED,
-                rule_name="Dependency the audit cannot check",
-                message=f"{what}is not audited: {reason}",
-                severity=self._unaudited_severity(),
-                confidence=Confidence.HIGH,
-                location=Location(path, line, 1, line),
-                fingerprint=fingerprint(UNAUDITED, path, text or reason),
-                remediation="Pin the dependency to one version from the package index with '==', "
-                "or allow-list it (private_packages) or waive this finding with a reason.",
-                tags=("dependency", "security"),
-            )
-        )
+        self.findings.append(dependency_finding(
+            UNAUDITED, "Dependency the audit cannot check", f"{what}is not audited: {reason}",
+            self._unaudited_severity(), path, line, text or reason,
+            remediation="Pin the dependency to one version from the package index with '==', "
+            "or allow-list it (private_packages) or waive this finding with a reason."))
 
     # -- existence on the index --------------------------------------------------------------
 
@@ -283,27 +275,15 @@ class _Audit:
         return None
 
     def _confusion(self, declared: Declared, index: str) -> None:
-        self.findings.append(
-            Finding(
-                scanner=NAME,
-                rule_id=CONFUSION,
-                rule_name="Private package name exists on the public index",
-                message=(
-                    f"private package '{declared.name}' also exists on {index}: an installer "
-                    "that consults that index may install the public package instead "
-                    "(dependency confusion)"
-                ),
-                severity=Severity.HIGH,
-                confidence=Confidence.HIGH,
-                location=Location(declared.path, declared.line, 1, declared.line),
-                fingerprint=fingerprint(CONFUSION, declared.path, declared.name),
-                remediation=(
-                    "Install private packages only from the private index (no "
-                    "--extra-index-url), pin them with hashes, or rename them."
-                ),
-                tags=("dependency", "security", "dependency-confusion"),
-            )
-        )
+        self.findings.append(dependency_finding(
+            CONFUSION, "Private package name exists on the public index",
+            f"private package '{declared.name}' also exists on {index}: an installer "
+            "that consults that index may install the public package instead "
+            "(dependency confusion)",
+            Severity.HIGH, declared.path, declared.line, declared.name,
+            remediation="Install private packages only from the private index (no "
+            "--extra-index-url), pin them with hashes, or rename them.",
+            tags=("dependency-confusion",)))
 
     # -- pip-audit -----------------------------------------------------------------------------
 
@@ -470,19 +450,13 @@ class _Audit:
         description = " ".join(str(vuln.get("description") or "").split())
         summary = description[:117] + "…" if len(description) > 120 else description
         cwe_tags = tuple(f"external/cwe/cwe-{n}" for n in cwes)
-        return Finding(
-            scanner=NAME,
-            rule_id=rule_id,
-            rule_name=summary or f"Vulnerable dependency ({rule_id})",
-            message=message,
-            severity=severity,
-            confidence=Confidence.HIGH,
-            location=Location(declared.path, declared.line, 1, declared.line),
-            fingerprint=fingerprint(rule_id, declared.path, f"{name}=={version}"),
+        return dependency_finding(
+            rule_id, summary or f"Vulnerable dependency ({rule_id})", message, severity,
+            declared.path, declared.line, f"{name}=={version}",
             cwe=cwes,
             help_uri=f"https://osv.dev/vulnerability/{ids[0]}",
             remediation=remediation,
-            tags=("dependency", "security", *cwe_tags, *aliases),
+            tags=(*cwe_tags, *aliases),
             aliases=aliases,
             extra=(
                 ("package", name),
