@@ -14,6 +14,7 @@ from gate.baseline import load as load_baseline_file
 from gate.cache import open_cache
 from gate.decision import Decision
 from gate.discovery import Targets, discover, find_root
+from gate.errors import UsageError
 from gate.policy import evaluate as policy_eval
 from gate.policy.load import load
 from gate.policy.model import Level, Policy
@@ -78,7 +79,7 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
     baseline = load_baseline(root, request, policy, baseline_reader) if with_baseline else None
     notes: tuple[str, ...] = ()
     if with_baseline and baseline is None and request.new_only:
-        raise ValueError("--new-only needs --baseline FILE (or 'baseline' in the policy)")
+        raise UsageError("--new-only needs --baseline FILE (or 'baseline' in the policy)")
     if with_baseline and baseline is None and policy.new_only:
         notes = ("new_only is set but no baseline was given (--baseline FILE or policy "
                  "'baseline'): every finding counts as new",)
@@ -94,7 +95,7 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
 
 def gitref_reader(root: Path, ref: str) -> Callable[[Path], str]:
     """Read files (the baseline) as they are at git ``ref`` instead of the working tree."""
-    from gate.gitref import read_from_ref
+    from gate.git import read_from_ref
 
     def read(path: Path) -> str:
         rel = path.resolve().relative_to(root) if path.is_absolute() else path
@@ -158,7 +159,7 @@ def parse_scanner_list(text: str, known: Sequence[str]) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown scanner(s) {', '.join(unknown)}; valid: {', '.join(known)}")
+        raise UsageError(f"unknown scanner(s) {', '.join(unknown)}; valid: {', '.join(known)}")
     return names
 
 

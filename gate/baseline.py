@@ -16,16 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate.errors import BaselineError
 from gate.findings import Finding
 
 VERSION = 1
 NEW, UNCHANGED, ABSENT = "new", "unchanged", "absent"
 Reader = Callable[[Path], str]
 Key = tuple[str, str, str, str]
-
-
-class BaselineError(Exception):
-    """The baseline file cannot be read or is not a gate baseline."""
 
 
 @dataclass(frozen=True)

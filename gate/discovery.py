@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pathspec
 
+from gate import git
+from gate.errors import DiscoveryError
 from gate.globs import spec
-from gate.process import run, scanner_env, tool_path
 
 # Folders never worth scanning: VCS data, virtualenvs, dependencies, build output, caches.
 SKIP_DIRS = frozenset(
@@ -21,10 +22,6 @@ SKIP_DIRS = frozenset(
     }
 )
 MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-class DiscoveryError(Exception):
-    """A path to scan does not exist or cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -44,35 +41,8 @@ def find_root(paths: Sequence[Path]) -> Path:
     if not first.exists():
         raise DiscoveryError(f"path does not exist: {first}")
     start = first if first.is_dir() else first.parent
-    top = git_toplevel(start)
+    top = git.toplevel(start)
     return top if top is not None else start.resolve()
-
-
-def git_toplevel(folder: Path) -> Path | None:
-    """The git work tree containing ``folder``, or None outside one."""
-    result = run([tool_path("git"), "rev-parse", "--show-toplevel"], cwd=folder, timeout=30,
-                 env=_git_env())
-    if result.returncode != 0:
-        return None
-    return Path(result.stdout.decode("utf-8", "surrogateescape").strip()).resolve()
-
-
-def _git_env() -> dict[str, str]:
-    env = scanner_env()
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    return env
-
-
-def _git_files(root: Path) -> list[str] | None:
-    result = run(
-        [tool_path("git"), "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
-         "--exclude-standard"],
-        cwd=root, timeout=120, env=_git_env(),
-    )
-    if result.returncode != 0:
-        return None
-    names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({n for n in names if n})
 
 
 def _walk_files(root: Path) -> list[str]:
@@ -103,7 +73,7 @@ def discover(
     target leaves the root.
     """
     root = root.resolve()
-    listed = _git_files(root)
+    listed = git.listed_files(root)
     every = listed if listed is not None else _walk_files(root)
     wanted = [_relative_to(root, p) for p in paths] or [""]
     spec = exclusion_spec(exclude)

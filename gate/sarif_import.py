@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from gate import repo_files
+from gate.errors import SarifImportError
 from gate.findings import (
     Confidence,
     Finding,
@@ -37,10 +39,6 @@ _PRECISION = {"very-high": Confidence.HIGH, "high": Confidence.HIGH,
 _CWE = re.compile(r"cwe[-/](\d+)", re.IGNORECASE)
 _SLUG = re.compile(r"[^a-z0-9._-]+")
 LineReader = Callable[[str], str | None]
-
-
-class SarifImportError(Exception):
-    """The input is not SARIF the gate can read (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -288,10 +286,4 @@ def _in_source(result: Mapping[str, Any]) -> InlineSuppression | None:
 
 
 def _file_lines(root: Path) -> LineReader:
-    def read(path: str) -> str | None:
-        try:
-            return (root / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
-
-    return read
+    return lambda path: repo_files.read_text(root, path)

@@ -8,17 +8,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from gate.cache import ResultCache, cached_scan
+from gate import repo_files
+from gate.cache import ResultCache
 from gate.discovery import Targets, exclusion_spec
 from gate.findings import Finding, fingerprint
 from gate.policy.model import Policy
 from gate.redact import is_secret_finding, redact
+from gate.scan_cache import cached_scan
 from gate.scanners import REGISTRY
 from gate.scanners.interface import (
     ScanContext,
-    Scanner,
     ScannerRun,
     ScanResult,
     SkippedFile,
@@ -72,10 +72,14 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
                           options=merged, jobs=budget)
+        scanner = REGISTRY[name]
         try:
-            result = cached_scan(Guarded(REGISTRY[name], targets.root), ctx, cache)
+            result = cached_scan(scanner, ctx, cache,
+                                 lambda c: guard(scanner.scan(c), targets.root))
+            result = replace(result, run=replace(result.run,
+                                                 information_uri=scanner.information_uri))
         except Exception as exc:  # an adapter bug must fail closed, never pass
-            result = failed(name, REGISTRY[name].tool, f"internal error: {type(exc).__name__}",
+            result = failed(name, name, f"internal error: {type(exc).__name__}",
                             files=len(ctx.files))
         result = confine(result, targets.root)
         if on_done:
@@ -94,21 +98,11 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
                        large, targets.outside)
 
 
-class Guarded:
-    """An adapter whose fresh results are confined to the root and redacted before anything
-    else, the result cache included, sees them."""
-
-    def __init__(self, scanner: Scanner, root: Path) -> None:
-        self._scanner = scanner
-        self._root = root
-
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(self._scanner, attribute)
-
-    def scan(self, ctx: ScanContext) -> ScanResult:
-        """The adapter's scan, made safe to store and show."""
-        result = confine(self._scanner.scan(ctx), self._root)
-        return replace(result, findings=tuple(redact_all(self._root, result.findings)))
+def guard(result: ScanResult, root: Path) -> ScanResult:
+    """A fresh result confined to the root and redacted, before anything else (the result
+    cache included) sees it."""
+    result = confine(result, root)
+    return replace(result, findings=tuple(redact_all(root, result.findings)))
 
 
 def confine(result: ScanResult, root: Path) -> ScanResult:
@@ -156,11 +150,7 @@ def redact_all(root: Path, findings: Sequence[Finding]) -> list[Finding]:
             continue
         path = finding.location.path
         if path not in lines:
-            try:
-                text = (root / path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                text = ""
-            lines[path] = text.splitlines()
+            lines[path] = repo_files.read_lines(root, path) or []
         number = finding.location.start_line
         line = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
         out.append(redact(finding, line=line))

@@ -11,7 +11,7 @@ from pathlib import Path
 import tomli
 
 from gate.discovery import Targets
-from gate.gitref import RefSource, changed_files
+from gate.git import RefSource, changed_files
 from gate.policy.load import discover as discover_policy
 from gate.policy.load import load, read_file
 from gate.policy.model import Policy
@@ -30,7 +30,7 @@ def policy_from_ref(root: Path, explicit: Path | None, ref: str) -> RefPolicy:
     """Load the policy (``extends`` chain, waivers) as committed at ``ref``.
 
     ``changed`` says loudly when the working tree's policy differs from the ref's.
-    Raises GitRefError for an unknown ref, PolicyError for a bad policy at the ref.
+    Raises GitError for an unknown ref, PolicyError for a bad policy at the ref.
     """
     source = RefSource.open(root, ref)
     if explicit is not None and not explicit.is_absolute():
@@ -92,7 +92,7 @@ def restrict(targets: Targets, files: Iterable[str]) -> Targets:
 
 def changed_since(targets: Targets, ref: str) -> Targets:
     """The targets changed between ``merge-base(REF, HEAD)`` and the working tree, plus
-    untracked files. Raises GitRefError when REF does not exist or root is not a work tree."""
+    untracked files. Raises GitError when REF does not exist or root is not a work tree."""
     return restrict(targets, changed_files(targets.root, ref))
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from gate import repo_files
 from gate.findings import Finding, InlineSuppression
 
 _NOSEC = re.compile(r"#\s*nosec\b:?(?P<rest>[^#]*)", re.IGNORECASE)
@@ -125,11 +126,7 @@ def file_reader(root: Path) -> LineReader:
 
     def read(path: str) -> Sequence[str] | None:
         if path not in cache:
-            try:
-                text = (root / path).read_text(encoding="utf-8", errors="replace")
-                cache[path] = text.splitlines()
-            except OSError:
-                cache[path] = None
+            cache[path] = repo_files.read_lines(root, path)
         return cache[path]
 
     return read

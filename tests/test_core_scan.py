@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gate import rulepacks
+from gate.scanners.semgrep import rulepacks
 from tests.helpers import FIXTURES, load_json, make_repo, run_gate, sarif_results, validate_sarif
 
 

@@ -19,6 +19,7 @@ import tomli
 from packaging.requirements import InvalidRequirement, Requirement
 
 from gate.deps.osv import normalize
+from gate.repo_files import read_text
 
 LOCK_NAMES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 UNSUPPORTED = {
@@ -131,10 +132,7 @@ def read_manifests(root: Path, files: Sequence[str]) -> Manifests:
 
 
 def _read(root: Path, path: str) -> str | None:
-    try:
-        return (root / path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+    return read_text(root, path)
 
 
 def _logical_lines(text: str) -> Iterable[tuple[int, str]]:

@@ -20,6 +20,7 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from gate.deps.cvss import base_score
+from gate.errors import AdvisoryDataError
 from gate.findings import Severity, severity_from_score
 
 _NAME_RE = re.compile(r"[-_.]+")
@@ -36,10 +37,6 @@ _WORD_SEVERITY = {
     "MEDIUM": Severity.MEDIUM,
     "LOW": Severity.LOW,
 }
-
-
-class AdvisoryDataError(Exception):
-    """Advisory data that cannot be read; the message names the file."""
 
 
 def normalize(name: str) -> str:

@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from gate.deps.osv import AdvisoryDatabase, AdvisoryDataError
+from gate.deps.osv import AdvisoryDatabase
+from gate.errors import AdvisoryDataError
 
 QUERY_PATH = "/v1/query"
 

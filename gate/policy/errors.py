@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gate.errors import GateError
+
 
 @dataclass(frozen=True)
 class PolicyIssue:
@@ -20,9 +22,11 @@ class PolicyIssue:
         return f"{where}:{key} {self.message}"
 
 
-class PolicyError(Exception):
-    """The policy cannot be used; ``issues`` says every reason found."""
+class PolicyError(GateError):
+    """The policy cannot be used (exit 2); ``issues`` says every reason found."""
 
     def __init__(self, issues: list[PolicyIssue]) -> None:
-        super().__init__("\n".join(str(i) for i in issues))
+        super().__init__("\n".join(str(i) for i in issues),
+                         hint="'gate policy check FILE' validates a policy without scanning; "
+                         "docs/policy.md lists every key")
         self.issues = issues

@@ -21,7 +21,7 @@ _ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV)-", re.IGNORECASE)
 
 def _semgrep_ids() -> frozenset[str]:
     try:
-        from gate import rulepacks
+        from gate.scanners.semgrep import rulepacks
 
         return frozenset().union(*(rulepacks.rule_ids(p) for p in rulepacks.available_packs()))
     except (OSError, ValueError, ImportError):  # pragma: no cover - packs ship with the gate

@@ -16,16 +16,23 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gate import process
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
 from gate.redact import preview
-from gate.scanners.common import command_version, package_version, relative_path
-from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
+from gate.scanners.common import (
+    BadOutput,
+    ToolFailure,
+    command_version,
+    invoke,
+    parse_text,
+    relative_path,
+)
+from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile, failed
 
 MAX_BYTES = 10 * 1024 * 1024
 SNIFF_BYTES = 8192
@@ -69,12 +76,29 @@ def is_text_file(path: Path) -> bool:
         return False
 
 
-class SecretsScanner:
+class SecretsScanner(BaseScanner):
     """Runs kingfisher (``--no-validate --redact``) on every text file it is given."""
 
     name = "secrets"
     tool = "kingfisher"
+    distribution = "kingfisher-bin"
+    information_uri = "https://github.com/mongodb/kingfisher"
+    ok_codes = OK_CODES
+    suppression_kinds = ("kingfisher",)
     cache_per_file = True  # kingfisher's rules look inside one file at a time
+    relaxable_by_path = False  # a credential in tests/ is still a credential
+
+    def owns_rule(self, pattern: str) -> bool:
+        """kingfisher's rule ids: ``kingfisher.*``."""
+        return pattern.lower().startswith("kingfisher.")
+
+    def is_secret(self, finding: Finding) -> bool:
+        """Every finding of this scanner is a credential."""
+        return True
+
+    def describe_suppression(self, suppression: InlineSuppression) -> str:
+        """kingfisher's own inline comment."""
+        return "kingfisher:ignore"
 
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
         """Kingfisher by hand with the gate's flags on the repository folder (for benchmarks).
@@ -83,17 +107,9 @@ class SecretsScanner:
         """
         return [*self.command(), *FLAGS, str(root)]
 
-    def tool_version(self) -> str:
-        """The installed kingfisher version (``unknown`` with a command override)."""
-        return package_version("kingfisher-bin", self.name)
-
     def run_arguments(self, ctx: ScanContext) -> list[str]:
         """The normalised arguments a run reports."""
         return [*FLAGS, "."]
-
-    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
-        """Its flags decide a file's findings besides the file and the version."""
-        return {"arguments": [*FLAGS, "."]}
 
     def exit_code_for(self, findings: Sequence[Finding]) -> int:
         """Kingfisher exits 200 when it reports findings (validation is off)."""
@@ -113,62 +129,52 @@ class SecretsScanner:
                 chosen.append(rel)
         return chosen
 
-    def command(self) -> list[str]:
-        """The executable, honouring ``GATE_SECRETS_COMMAND``."""
-        return process.command_for("secrets", [process.tool_path("kingfisher")])
-
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Mirror the files into a private folder, run kingfisher on it, parse its JSON."""
-        command = self.command()
         arguments = (*FLAGS, ".")
-        version = command_version(command, ctx.timeout)
+        version = command_version(self.command(), ctx.timeout)
         files, skipped = self._partition(ctx)
         if not files:
-            run = self._run(version, arguments, 0, len(files), skipped)
-            return ScanResult((), run)
+            return ScanResult((), self.record(ctx, version=version, arguments=arguments,
+                                              exit_code=0, skipped=skipped, files=0))
         base = str(ctx.cache_dir) if ctx.cache_dir is not None else None
         if base is not None:
             os.makedirs(base, exist_ok=True)
         mirror = Path(tempfile.mkdtemp(prefix="gate-secrets-", dir=base))
+        started = time.monotonic()
         try:
             _mirror(ctx.root, files, mirror)
             extra: dict[str, str] = {}
             if ctx.cache_dir is not None:
                 extra["KF_RULE_CACHE_DIR"] = str(ctx.cache_dir / "kingfisher-rules")
-            result = process.run(
-                [*command, *arguments],
-                cwd=mirror,
-                timeout=ctx.timeout,
-                env=process.scanner_env(extra),
-            )
+            result = invoke(self, arguments, ctx, cwd=mirror, extra_env=extra)
         finally:
             shutil.rmtree(mirror, ignore_errors=True)
-        reason = result.failure(OK_CODES)
-        if reason is not None:
-            return failed(
-                self.name, self.tool, reason.replace(str(mirror), "<scan folder>"),
-                arguments=arguments, exit_code=result.returncode, files=len(files),
-                version=version, duration=result.duration,
-            )
-        try:
-            report, scanned = _decode(result.stdout)
-            findings = self._parse(report, ctx, set(files), str(mirror))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return failed(
-                self.name, self.tool, "output is not kingfisher's JSON report",
-                arguments=arguments, exit_code=result.returncode, files=len(files),
-                version=version, duration=result.duration,
-            )
+        duration = time.monotonic() - started
+        common: dict[str, Any] = {"version": version, "arguments": arguments,
+                                  "duration": duration}
+        if isinstance(result, ToolFailure):
+            return self._failed(len(files), result.reason.replace(str(mirror), "<scan folder>"),
+                                result.exit_code, **common)
+        parsed = parse_text(result, lambda text: _decode(text, self, ctx, set(files),
+                                                         str(mirror)))
+        if isinstance(parsed, ToolFailure):
+            return self._failed(len(files), parsed.reason, parsed.exit_code, **common)
+        findings, scanned = parsed
         notes: tuple[str, ...] = ()
         if scanned is not None and scanned < len(files):
             notes = (
                 f"kingfisher read {scanned} of {len(files)} files; it leaves out some by its "
                 "own built-in rules (e.g. node_modules/, package-lock.json, *.svg)",
             )
-        run = self._run(
-            version, arguments, result.returncode, len(files), skipped, result.duration, notes
-        )
-        return ScanResult(tuple(findings), run)
+        return ScanResult(tuple(findings), self.record(
+            ctx, exit_code=result.returncode, files=len(files), skipped=skipped, notes=notes,
+            **common))
+
+    def _failed(self, files: int, reason: str, exit_code: int | None, *, version: str,
+                arguments: Sequence[str], duration: float) -> ScanResult:
+        return failed(self.name, self.tool, reason, arguments=arguments, exit_code=exit_code,
+                      files=files, version=version, duration=duration)
 
     def _partition(self, ctx: ScanContext) -> tuple[list[str], tuple[SkippedFile, ...]]:
         files: list[str] = []
@@ -187,22 +193,6 @@ class SecretsScanner:
             elif is_text_file(full):
                 files.append(rel)
         return files, tuple(skipped)
-
-    def _run(
-        self,
-        version: str,
-        arguments: Sequence[str],
-        exit_code: int | None,
-        files: int,
-        skipped: tuple[SkippedFile, ...],
-        duration: float = 0.0,
-        notes: tuple[str, ...] = (),
-    ) -> ScannerRun:
-        return ScannerRun(
-            scanner=self.name, tool=self.tool, version=version, arguments=tuple(arguments),
-            exit_code=exit_code, error=None, files=files, skipped=skipped, notes=notes,
-            duration=duration,
-        )
 
     def _parse(
         self, report: Mapping[str, Any], ctx: ScanContext, files: set[str], mirror: str
@@ -266,14 +256,22 @@ def _suppression(line: str) -> InlineSuppression | None:
     return InlineSuppression("kingfisher", (), reason)
 
 
-def _decode(stdout: bytes) -> tuple[Mapping[str, Any], int | None]:
-    """The report (first JSON document) and the blob count from the summary that follows."""
-    text = stdout.decode("utf-8")
+def _decode(text: str, scanner: SecretsScanner, ctx: ScanContext, files: set[str],
+            mirror: str) -> tuple[list[Finding], int | None]:
+    """Findings from the report (the first JSON document), and the blob count from the
+    summary that follows it."""
     decoder = json.JSONDecoder()
     start = len(text) - len(text.lstrip())
-    report, end = decoder.raw_decode(text, start)
+    if not text.strip():
+        raise BadOutput("produced no output")
+    try:
+        report, end = decoder.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise BadOutput(f"printed output that is not JSON ({exc.msg} at char {exc.pos})"
+                        ) from None
     if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
-        raise ValueError("no findings list")
+        raise BadOutput("printed JSON without its 'findings' list")
+    findings = scanner._parse(report, ctx, files, mirror)
     scanned: int | None = None
     rest = text[end:].strip()
     if rest:
@@ -283,7 +281,7 @@ def _decode(stdout: bytes) -> tuple[Mapping[str, Any], int | None]:
                 scanned = summary["blobs_scanned"]
         except ValueError:
             scanned = None
-    return report, scanned
+    return findings, scanned
 
 
 def _mirror(root: Path, files: Sequence[str], mirror: Path) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gate import process
 from gate.findings import (
     Confidence,
     Finding,
@@ -20,8 +19,14 @@ from gate.findings import (
     normalise_code,
     read_lines,
 )
-from gate.scanners.common import command_version, relative_path
-from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
+from gate.scanners.common import (
+    ToolFailure,
+    command_version,
+    invoke,
+    parse_output,
+    relative_path,
+)
+from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile
 
 TOKEN_VARIABLE = "GATE_GITHUB_TOKEN"  # noqa: S105 - a variable name, not a value
 # zizmor reads its token from GH_TOKEN (also GITHUB_TOKEN / ZIZMOR_GITHUB_TOKEN); the
@@ -89,11 +94,15 @@ def _is_workflow(path: PurePosixPath) -> bool:
     )
 
 
-class ZizmorScanner:
+class ZizmorScanner(BaseScanner):
     """Runs zizmor on workflows, ``action.y*ml`` files and ``.github/dependabot.y*ml``."""
 
     name = "zizmor"
     tool = "zizmor"
+    information_uri = "https://docs.zizmor.sh/"
+    ok_codes = OK_CODES
+    rule_ids = frozenset(CWES)
+    suppression_kinds = ("zizmor",)
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Workflows by path, composite actions by name in any folder, Dependabot config."""
@@ -108,13 +117,20 @@ class ZizmorScanner:
                 chosen.append(rel)
         return chosen
 
-    def command(self) -> list[str]:
-        """The executable, honouring ``GATE_ZIZMOR_COMMAND``."""
-        return process.command_for("zizmor", [process.tool_path("zizmor")])
+    def parse_suppressions(self, comment: str) -> list[InlineSuppression]:
+        """``# zizmor: ignore[audit, ...] reason`` (the audit must be named)."""
+        match = _IGNORE_COMMENT.search(comment)
+        if not match:
+            return []
+        rules = tuple(r.strip() for r in match.group("rules").split(",") if r.strip())
+        return [InlineSuppression("zizmor", rules, match.group("reason").split("#")[0].strip())]
+
+    def tool_version(self) -> str:
+        """``zizmor --version`` (the version of whatever command runs)."""
+        return command_version(self.command())
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run zizmor on ``ctx.files`` from the repository root and parse its JSON."""
-        command = self.command()
         token = os.environ.get(TOKEN_VARIABLE, "").strip()
         flags = [*BASE_FLAGS]
         extra_env: dict[str, str] = {}
@@ -124,38 +140,32 @@ class ZizmorScanner:
             flags.append("--offline")
         files = list(ctx.files)
         arguments = (*flags, "--", *files)
-        version = command_version(command, ctx.timeout)
+        notes = ("offline",) if not token else ("online (GATE_GITHUB_TOKEN)",)
+        version = command_version(self.command(), ctx.timeout)
         if not files:
-            return ScanResult((), self._run(version, arguments, 0, None, 0))
-        result = process.run(
-            [*command, *arguments],
-            cwd=ctx.root,
-            timeout=ctx.timeout,
-            env=process.scanner_env(extra_env),
-        )
+            return ScanResult((), self.record(ctx, version=version, arguments=arguments,
+                                              exit_code=0, notes=notes))
+        started = time.monotonic()
+        result = invoke(self, arguments, ctx, extra_env=extra_env,
+                        ok_codes=(*OK_CODES, NO_INPUTS_CODE))
+        duration = time.monotonic() - started
+        if isinstance(result, ToolFailure):
+            return self.failed(ctx, result.reason, version=version, arguments=arguments,
+                               exit_code=result.exit_code, duration=duration)
         stderr = result.stderr.decode("utf-8", "replace")
-        if result.returncode == NO_INPUTS_CODE and "no inputs collected" in stderr:
+        if result.returncode == NO_INPUTS_CODE:
+            if "no inputs collected" not in stderr:
+                reason = result.failure(OK_CODES) or "exited with code 3"
+                return self.failed(ctx, reason, version=version, arguments=arguments,
+                                   exit_code=result.returncode, duration=duration)
             skipped = tuple(SkippedFile(f, "zizmor could not parse it") for f in files)
-            return ScanResult(
-                (), self._run(version, arguments, 3, None, len(files), skipped, result.duration)
-            )
-        reason = result.failure(OK_CODES)
-        if reason is not None:
-            return failed(
-                self.name, self.tool, reason, arguments=arguments, exit_code=result.returncode,
-                files=len(files), version=version, duration=result.duration,
-            )
-        try:
-            raw = json.loads(result.stdout.decode("utf-8"))
-            if not isinstance(raw, list):
-                raise ValueError("not a list")
-            findings = self._parse(raw, ctx)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return failed(
-                self.name, self.tool, "output is not zizmor's JSON (format json-v1)",
-                arguments=arguments, exit_code=result.returncode, files=len(files),
-                version=version, duration=result.duration,
-            )
+            return ScanResult((), self.record(ctx, version=version, arguments=arguments,
+                                              exit_code=3, duration=duration, skipped=skipped,
+                                              notes=notes))
+        parsed = parse_output(result, lambda raw: self._parse(raw, ctx), kind=list)
+        if isinstance(parsed, ToolFailure):
+            return self.failed(ctx, parsed.reason, version=version, arguments=arguments,
+                               exit_code=parsed.exit_code, duration=duration)
         completed = {
             relative_path(m.group("path"))
             for m in map(_COMPLETED.search, stderr.splitlines())
@@ -166,27 +176,9 @@ class ZizmorScanner:
             skipped = tuple(
                 SkippedFile(f, "zizmor could not parse it") for f in files if f not in completed
             )
-        run = self._run(
-            version, arguments, result.returncode, None, len(files), skipped, result.duration
-        )
-        return ScanResult(tuple(findings), run)
-
-    def _run(
-        self,
-        version: str,
-        arguments: Sequence[str],
-        exit_code: int | None,
-        error: str | None,
-        files: int,
-        skipped: tuple[SkippedFile, ...] = (),
-        duration: float = 0.0,
-    ) -> ScannerRun:
-        notes = ("offline",) if "--offline" in arguments else ("online (GATE_GITHUB_TOKEN)",)
-        return ScannerRun(
-            scanner=self.name, tool=self.tool, version=version, arguments=tuple(arguments),
-            exit_code=exit_code, error=error, files=files, skipped=skipped, notes=notes,
-            duration=duration,
-        )
+        return ScanResult(tuple(parsed), self.record(
+            ctx, version=version, arguments=arguments, exit_code=result.returncode,
+            duration=duration, skipped=skipped, notes=notes))
 
     def _parse(self, raw: list[Any], ctx: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gate import sarif
+from gate.report import sarif
 from gate.decision import Decided, Decision, Disposition, Verdict
 from gate.findings import Confidence, Finding, Location, Severity, fingerprint
 from gate.policy.load import load_preset

@@ -8,7 +8,7 @@ import pytest
 
 from gate.findings import Confidence, Finding, Location, Severity
 from gate.process import first_stderr_line
-from gate.sarif import uri_for
+from gate.report.sarif import uri_for
 from gate.scan import confine, inside
 from gate.scanners.interface import ScannerRun, ScanResult, SkippedFile
 

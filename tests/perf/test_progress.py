@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import time
 
-from gate.report import progress
+from gate.cli import progress
 from gate.scanners.interface import ScannerRun
 
 

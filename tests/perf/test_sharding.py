@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gate import sharding
+from gate.scanners.bandit import sharding
 from gate.scanners.bandit import BanditScanner
 from gate.scanners.interface import ScanContext
 from tests.helpers import run_gate

@@ -199,7 +199,7 @@ def test_cross_tool_duplicate_counted_once_with_both_tools_named() -> None:
     assert len(leads) == 1 and len(d.items) == 2
     other = {"bandit": "semgrep", "semgrep": "bandit"}[leads[0].finding.scanner]
     assert leads[0].also_found_by == (other,)
-    from gate import sarif
+    from gate.report import sarif
 
     runs = {r["tool"]["driver"]["name"]: r for r in sarif.to_dict(d)["runs"]}
     assert len(runs["bandit"]["results"]) == 1 and len(runs["semgrep"]["results"]) == 1

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from gate.process import run, tool_path
-from gate.targets import PACKS_BY_KIND, plan_semgrep_runs, semgrep_kind
+from gate.scanners.semgrep.targets import PACKS_BY_KIND, plan_semgrep_runs, semgrep_kind
 
 REPO = Path(__file__).resolve().parents[2]
 PACKS_DIR = REPO / "policies" / "rules"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.targets import (
+from gate.scanners.semgrep.targets import (
     HEAD_CHARS,
     PACKS_BY_KIND,
     SemgrepRun,

@@ -5,23 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from gate import __version__, integrations
+from gate import __version__
 from gate import app as gate_app
-from gate.baseline import BaselineError
 from gate.baseline import dumps as baseline_dumps
+from gate.cli import output as integrations
+from gate.cli import progress
 from gate.decision import Decision
-from gate.discovery import DiscoveryError, find_root
-from gate.gitref import GitRefError
-from gate.policy.errors import PolicyError
-from gate.policy.evaluate import EXIT_USAGE
+from gate.discovery import find_root
+from gate.errors import (
+    EXIT_INTERNAL,
+    EXIT_SCANNER,
+    GateError,
+    UsageError,
+    internal_error_message,
+)
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
-from gate.report import json_report, progress
+from gate.report import json_report
 from gate.scanners import REGISTRY
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -32,11 +38,7 @@ baseline_app = typer.Typer(no_args_is_help=True, help="Record findings to gate o
 app.add_typer(baseline_app, name="baseline")
 # Tests pin the date with GATE_TODAY=YYYY-MM-DD (read here only, never deeper in the gate).
 TODAY_ENV = "GATE_TODAY"
-
-
-def _usage_error(message: str) -> typer.Exit:
-    typer.echo(f"gate: error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
+DEBUG_ENV = "GATE_DEBUG"
 
 
 def _version(value: bool) -> None:
@@ -100,33 +102,30 @@ def scan(
                                            "result cache.")] = False,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
-    try:
-        request = gate_app.ScanRequest(
-            paths=tuple(paths or [Path(".")]),
-            policy_file=policy,
-            scanners=gate_app.parse_scanner_list(scanners, list(REGISTRY)) if scanners else (),
-            fail_on=_level(fail_on) if fail_on else None,
-            fail_on_set=fail_on is not None,
-            category=_category(category),
-            jobs=jobs,
-            options=_scanner_options(osv_url, advisory_db),
-            today=_today(),
-            baseline_file=baseline,
-            new_only=new_only,
-            policy_ref=policy_ref,
-            changed_since=changed_since,
-            only_files=tuple(paths or ()) if hook else None,
-            cache_dir=cache_dir,
-            use_cache=not no_cache,
-        )
-        if jobs is not None and jobs < 1:
-            raise ValueError("--jobs: expected a number of at least 1")
-        fmt = integrations.console_format(output_format)
-        display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
-        with display:
-            decision = gate_app.scan(request, on_done=display.done)
-    except (PolicyError, DiscoveryError, BaselineError, GitRefError, ValueError) as exc:
-        raise _usage_error(str(exc)) from None
+    request = gate_app.ScanRequest(
+        paths=tuple(paths or [Path(".")]),
+        policy_file=policy,
+        scanners=gate_app.parse_scanner_list(scanners, list(REGISTRY)) if scanners else (),
+        fail_on=_level(fail_on) if fail_on else None,
+        fail_on_set=fail_on is not None,
+        category=_category(category),
+        jobs=jobs,
+        options=_scanner_options(osv_url, advisory_db),
+        today=_today(),
+        baseline_file=baseline,
+        new_only=new_only,
+        policy_ref=policy_ref,
+        changed_since=changed_since,
+        only_files=tuple(paths or ()) if hook else None,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+    )
+    if jobs is not None and jobs < 1:
+        raise UsageError("--jobs: expected a number of at least 1")
+    fmt = integrations.console_format(output_format)
+    display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
+    with display:
+        decision = gate_app.scan(request, on_done=display.done)
 
     _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook)
 
@@ -136,8 +135,7 @@ def _append(path: Path, content: str) -> None:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(content)
     except OSError as exc:
-        typer.echo(f"gate: error: cannot write {path}: {exc.strerror}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 @policy_app.command("check")
@@ -145,11 +143,8 @@ def policy_check(
     file: Annotated[Path | None, typer.Argument(help="Policy file (default: discovered).")] = None,
 ) -> None:
     """Validate a policy without scanning; exit 2 with file, line and key when it is invalid."""
-    try:
-        root = find_root([Path(".")])
-        loaded = load(root, file)
-    except (PolicyError, DiscoveryError) as exc:
-        raise _usage_error(str(exc)) from None
+    root = find_root([Path(".")])
+    loaded = load(root, file)
     typer.echo(f"policy OK: {loaded.source} (fail_on = {level_word(loaded.fail_on)}, "
                f"report = {level_word(loaded.report)}, {len(loaded.waivers)} waiver(s), "
                f"{len(loaded.rules)} rule override(s))")
@@ -158,14 +153,14 @@ def policy_check(
 def _level(word: str) -> Level:
     word = word.strip().lower()
     if word not in LEVEL_WORDS:
-        raise ValueError(f"--fail-on: expected one of {', '.join(LEVEL_WORDS)}; got {word!r}")
+        raise UsageError(f"--fail-on: expected one of {', '.join(LEVEL_WORDS)}; got {word!r}")
     return parse_level(word)
 
 
 def _category(name: str) -> str:
     cleaned = name.strip().strip("/")
     if not cleaned or any(not (c.isalnum() or c in "-_./") for c in cleaned):
-        raise ValueError("--category: use letters, digits, '-', '_', '.' and '/'")
+        raise UsageError("--category: use letters, digits, '-', '_', '.' and '/'")
     return cleaned
 
 
@@ -176,7 +171,7 @@ def _scanner_options(osv_url: str | None, advisory_db: Path | None
         options["osv_url"] = osv_url
     if advisory_db:
         if not advisory_db.exists():
-            raise ValueError(f"--advisory-db: no such file or folder: {advisory_db}")
+            raise UsageError(f"--advisory-db: no such file or folder: {advisory_db}")
         options["advisory_db"] = str(advisory_db.resolve())
     return {"pip-audit": options} if options else {}
 
@@ -196,7 +191,7 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
 
 def _write_sarif(path: Path, decision: Decision, include_waived: bool) -> Decision:
     """Write the SARIF; the Decision returned also says what GitHub's limits left out."""
-    from gate import sarif as sarif_render
+    from gate.report import sarif as sarif_render
 
     data = sarif_render.to_dict(decision, include_waived=include_waived)
     _write(path, sarif_render.dumps(data))
@@ -208,16 +203,24 @@ def _write(path: Path, content: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
     except OSError as exc:
-        typer.echo(f"gate: error: cannot write {path}: {exc.strerror}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def main() -> None:
-    """Console entry point."""
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: every GateError exits with its own code and advice; any other
+    exception is a bug in the gate (exit 3, traceback only with ``GATE_DEBUG=1``)."""
     try:
-        app()
+        app(args=argv, prog_name="gate")
+    except GateError as exc:
+        typer.echo(f"gate: error: {exc.diagnostics()}", err=True)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # the one place an unexpected error is turned into exit 3
+        if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+            traceback.print_exception(exc)
+        typer.echo(internal_error_message(__version__, exc), err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 def _today() -> dt.date | None:
@@ -228,7 +231,7 @@ def _today() -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{TODAY_ENV}: expected a date like 2026-11-27; got {value!r}"
+        raise UsageError(f"{TODAY_ENV}: expected a date like 2026-11-27; got {value!r}"
                          ) from None
 
 
@@ -242,19 +245,16 @@ def baseline_create(
         help=f"Comma-separated scanners to run ({', '.join(REGISTRY)}).")] = None,
 ) -> None:
     """Scan PATHS and record every finding in a baseline file (exit 3 if a scanner failed)."""
-    try:
-        request = gate_app.ScanRequest(
-            paths=tuple(paths or [Path(".")]), policy_file=policy,
-            scanners=gate_app.parse_scanner_list(scanners, list(REGISTRY)) if scanners else (),
-            today=_today())
-        recorded, decision = gate_app.create_baseline(request)
-    except (PolicyError, DiscoveryError, BaselineError, ValueError) as exc:
-        raise _usage_error(str(exc)) from None
+    request = gate_app.ScanRequest(
+        paths=tuple(paths or [Path(".")]), policy_file=policy,
+        scanners=gate_app.parse_scanner_list(scanners, list(REGISTRY)) if scanners else (),
+        today=_today())
+    recorded, decision = gate_app.create_baseline(request)
     failed = [r.scanner for r in decision.failed_runs]
     if failed:
         typer.echo(f"gate: error: baseline not written: scanner(s) {', '.join(failed)} failed "
                    f"(see 'gate scan')", err=True)
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_SCANNER)
     _write(output, baseline_dumps(recorded))
     total = sum(e.count for e in recorded.entries)
     typer.echo(f"baseline written: {output} ({total} finding(s))")
@@ -282,16 +282,11 @@ def evaluate_cmd(
                      ] = False,
 ) -> None:
     """Apply the policy to existing SARIF files (no scanning); exit like 'gate scan'."""
-    from gate.sarif_import import SarifImportError
-
-    try:
-        request = gate_app.ScanRequest(
-            paths=(root,), policy_file=policy, fail_on=_level(fail_on) if fail_on else None,
-            fail_on_set=fail_on is not None, category=_category(category), today=_today(),
-            baseline_file=baseline, new_only=new_only)
-        decision = gate_app.evaluate_sarif(files, request)
-    except (PolicyError, DiscoveryError, BaselineError, SarifImportError, ValueError) as exc:
-        raise _usage_error(str(exc)) from None
+    request = gate_app.ScanRequest(
+        paths=(root,), policy_file=policy, fail_on=_level(fail_on) if fail_on else None,
+        fail_on_set=fail_on is not None, category=_category(category), today=_today(),
+        baseline_file=baseline, new_only=new_only)
+    decision = gate_app.evaluate_sarif(files, request)
     _emit(decision, sarif, json_out, sarif_include_waived, integrations.console_format(None),
           quiet)
 
@@ -308,19 +303,14 @@ def policy_explain(
     from gate.policy import evaluate as policy_eval
     from gate.policy.provenance import origins
     from gate.report import explain
-    from gate.sarif_import import SarifImportError
-
     today = None
-    try:
-        today = _today() or policy_eval.today_utc()
-        request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=today)
-        repo = find_root([root])
-        effective = gate_app.resolve_policy(repo, request)
-        where = origins(effective.chain)
-        out = explain.render_policy(effective, where, today)
-        if sarif_file is not None:
-            decision = gate_app.evaluate_sarif([sarif_file], request)
-            out += "\n" + explain.render_decision(decision, where, today, str(sarif_file))
-    except (PolicyError, DiscoveryError, BaselineError, SarifImportError, ValueError) as exc:
-        raise _usage_error(str(exc)) from None
+    today = _today() or policy_eval.today_utc()
+    request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=today)
+    repo = find_root([root])
+    effective = gate_app.resolve_policy(repo, request)
+    where = origins(effective.chain)
+    out = explain.render_policy(effective, where, today)
+    if sarif_file is not None:
+        decision = gate_app.evaluate_sarif([sarif_file], request)
+        out += "\n" + explain.render_decision(decision, where, today, str(sarif_file))
     typer.echo(out, nl=False)

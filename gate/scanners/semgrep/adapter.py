@@ -2,41 +2,90 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gate import rulepacks, targets
-from gate.findings import Confidence, Finding, Location, Severity, fingerprint, read_lines
-from gate.process import command_for, run, scanner_env, tool_path
+from gate import repo_files
+from gate.findings import (
+    Confidence,
+    Finding,
+    InlineSuppression,
+    Location,
+    Severity,
+    fingerprint,
+    read_lines,
+)
+from gate.process import tool_path
 from gate.scanners.common import (
-    BadOutput,
+    ToolFailure,
     as_int,
-    package_version,
-    parse_json_object,
+    invoke,
+    optional_list,
+    parse_output,
     relative_path,
     require_list,
 )
-from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
+from gate.scanners.interface import (
+    BaseScanner,
+    ScanContext,
+    ScanResult,
+    SkippedFile,
+)
+from gate.scanners.semgrep import rulepacks, targets
 
-OK_CODES = (0, 1)
 _NATIVE_SEVERITY = {
     "CRITICAL": Severity.CRITICAL, "HIGH": Severity.HIGH, "ERROR": Severity.HIGH,
     "MEDIUM": Severity.MEDIUM, "WARNING": Severity.MEDIUM,
     "LOW": Severity.LOW, "INFO": Severity.LOW, "INVENTORY": Severity.INFO,
 }
+_NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
+_ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
 
 
-class SemgrepScanner:
+class SemgrepScanner(BaseScanner):
     """Runs semgrep with the shipped packs on an explicit file list."""
 
     name = "semgrep"
     tool = "semgrep"
+    information_uri = "https://semgrep.dev/"
+    ok_codes = (0, 1)
+    suppression_kinds = ("nosemgrep",)
     cache_per_file = True  # the packs hold intra-file rules only
 
-    def tool_version(self) -> str:
-        """The installed semgrep version (``unknown`` with a command override)."""
-        return package_version("semgrep", self.name)
+    @property
+    def rule_ids(self) -> frozenset[str]:  # type: ignore[override]
+        """Every rule id of the shipped packs."""
+        return rulepacks.all_rule_ids()
+
+    def is_secret(self, finding: Finding) -> bool:
+        """The settings pack marks its secret rules with ``metadata.secret``."""
+        return finding.secret
+
+    def parse_suppressions(self, comment: str) -> list[InlineSuppression]:
+        """``# nosemgrep``, bare or ``# nosemgrep: rule-id[, rule-id]``."""
+        match = _NOSEMGREP.search(comment)
+        if not match:
+            return []
+        rest = match["rest"].strip()
+        if match["colon"]:
+            head, _, tail = rest.partition(" ")
+            ids = tuple(i for i in re.split(r"[\s,]+", head) if i and _ID.fullmatch(i))
+            return [InlineSuppression("nosemgrep", ids, tail.strip())]
+        return [InlineSuppression("nosemgrep", (), rest)]
+
+    def suppression_applies(self, suppression: InlineSuppression, finding: Finding) -> bool:
+        """A bare ``# nosemgrep`` names every semgrep rule; else the id (or its tail)."""
+        return finding.scanner == self.name and (
+            not suppression.rules or finding.rule_id in suppression.rules
+            or any(finding.rule_id.endswith("." + r) for r in suppression.rules))
+
+    def describe_suppression(self, suppression: InlineSuppression) -> str:
+        """``# nosemgrep: ids``."""
+        ids = ",".join(suppression.rules)
+        return f"# nosemgrep: {ids}" if ids else "# nosemgrep"
 
     def run_arguments(self, ctx: ScanContext) -> list[str]:
         """The normalised arguments a run on ``ctx`` reports."""
@@ -50,10 +99,6 @@ class SemgrepScanner:
         packs = rulepacks.available_packs()
         return {"packs": rulepacks.packs_digest(packs),
                 "arguments": self.arguments(targets.SemgrepRun((), ()), ctx.timeout)}
-
-    def exit_code_for(self, findings: Sequence[Finding]) -> int:
-        """Semgrep exits 0 with findings when ``--error`` is not given."""
-        return 0
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Files one of the packs applies to (Kubernetes manifests by content)."""
@@ -85,47 +130,48 @@ class SemgrepScanner:
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run semgrep from the root; ``.semgrepignore`` does not apply to explicit targets."""
-        plans = self._plans(ctx)
         findings: list[Finding] = []
         skipped: list[SkippedFile] = []
         shown: list[str] = []
         version, exit_code, duration = "unknown", 0, 0.0
-        for plan in plans:
+        for plan in self._plans(ctx):
             args = self.arguments(plan, ctx.timeout)
             shown += (["&&"] if shown else []) + args
             real = [a for a in args if not a.startswith("--config=")]
             real.append(f"--jobs={max(1, ctx.jobs)}")  # machine-dependent: not in ``shown``
             real += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
-            argv = command_for(self.name, [tool_path("semgrep")]) + real
-            result = run([*argv, "--", *plan.paths], cwd=ctx.root,
-                         timeout=max(1.0, ctx.timeout - duration), env=scanner_env())
-            duration += result.duration
+            started = time.monotonic()
+            result = invoke(self, [*real, "--", *plan.paths], ctx,
+                            timeout=max(1.0, ctx.timeout - duration))
+            duration += time.monotonic() - started
+            if isinstance(result, ToolFailure):
+                return self.failed(ctx, result.reason, exit_code=result.exit_code,
+                                   arguments=shown, duration=duration)
             exit_code = result.returncode if result.returncode is not None else exit_code
-            common: dict[str, Any] = {"arguments": shown, "files": len(ctx.files),
-                                      "duration": duration}
-            problem = result.failure(OK_CODES)
-            if problem:
-                return failed(self.name, self.tool, problem, exit_code=result.returncode,
-                              **common)
             known = frozenset().union(*(rulepacks.rule_ids(p.removesuffix(".yml"))
                                         for p in plan.packs))
-            try:
-                data = parse_json_object(result)
-                version = str(data.get("version", version))
-                findings += [self._finding(ctx, item, known)
-                             for item in require_list(data, "results")]
-                run_skipped, fatal = _errors(_list(data, "errors"))
-            except (BadOutput, KeyError, TypeError, ValueError, AttributeError) as exc:
-                reason = str(exc) if isinstance(exc, BadOutput) else f"unexpected JSON ({exc})"
-                return failed(self.name, self.tool, reason, exit_code=result.returncode,
-                              **common)
+
+            def parse(data: dict[str, Any], known: frozenset[str] = known
+                      ) -> tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]:
+                got = [self._finding(ctx, item, known) for item in require_list(data, "results")]
+                run_skipped, fatal = _errors(optional_list(data, "errors"))
+                reported = data.get("version")
+                return (str(reported) if reported else None), got, run_skipped, fatal
+
+            parsed = parse_output(result, parse)
+            if isinstance(parsed, ToolFailure):
+                return self.failed(ctx, parsed.reason, exit_code=parsed.exit_code,
+                                   arguments=shown, duration=duration)
+            reported, got, run_skipped, fatal = parsed
+            version = reported or version
             if fatal:
-                return failed(self.name, self.tool, fatal, exit_code=result.returncode,
-                              version=version, **common)
+                return self.failed(ctx, fatal, exit_code=result.returncode, version=version,
+                                   arguments=shown, duration=duration)
+            findings += got
             skipped += run_skipped
-        run_record = ScannerRun(self.name, self.tool, version, tuple(shown), exit_code, None,
-                                len(ctx.files), tuple(skipped), duration=duration)
-        return ScanResult(tuple(findings), run_record)
+        return ScanResult(tuple(findings), self.record(
+            ctx, version=version, arguments=shown, exit_code=exit_code, duration=duration,
+            skipped=skipped))
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any], known: frozenset[str]) -> Finding:
         rule = rulepacks.strip_rule_prefix(str(item["check_id"]), known)
@@ -162,11 +208,10 @@ class SemgrepScanner:
 def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
     head = ""
     if path.lower().endswith((".yml", ".yaml")):
-        try:
-            with open(root / path, encoding="utf-8", errors="replace") as handle:
-                head = handle.read(targets.HEAD_CHARS)
-        except OSError:
+        text = repo_files.head(root, path, targets.HEAD_CHARS)
+        if text is None:
             return None
+        head = text
     return targets.semgrep_kind(path, head)
 
 
@@ -206,9 +251,3 @@ def _errors(errors: list[Any]) -> tuple[tuple[SkippedFile, ...], str | None]:
             fatal = f"reported an error: {kind_text}"
     return tuple(skipped), fatal
 
-
-def _list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        raise BadOutput(f"'{key}' in its JSON is not a list")
-    return value

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gate.decision import Decision
+from gate.errors import UsageError
 from gate.report import github, markdown, text
 
 FORMATS = ("text", "markdown", "github")
@@ -18,7 +19,7 @@ def console_format(requested: str | None) -> str:
         return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     word = requested.strip().lower()
     if word not in FORMATS:
-        raise ValueError(f"--format: expected one of {', '.join(FORMATS)}; got {requested!r}")
+        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}; got {requested!r}")
     return word
 
 

@@ -6,47 +6,83 @@ import re
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gate import sharding
-from gate.findings import Confidence, Finding, Location, Severity, fingerprint, read_lines
-from gate.process import command_for, run, scanner_env, tool_path
+from gate.findings import (
+    Confidence,
+    Finding,
+    InlineSuppression,
+    Location,
+    Severity,
+    fingerprint,
+    read_lines,
+)
+from gate.process import tool_path
+from gate.scanners.bandit import sharding
 from gate.scanners.common import (
-    BadOutput,
+    ToolFailure,
     as_int,
-    package_version,
-    parse_json_object,
+    invoke,
+    optional_list,
+    parse_output,
     relative_path,
     require_list,
     safe_argv_paths,
 )
-from gate.scanners.interface import ScanContext, ScannerRun, ScanResult, SkippedFile, failed
+from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile
 
-OK_CODES = (0, 1)
-SECRET_RULES = frozenset({"B105", "B106", "B107"})
+SECRET_RULES = frozenset({"B105", "B106", "B107"})  # hard-coded passwords: credentials
 _SEVERITY = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
 _CONFIDENCE = {"HIGH": Confidence.HIGH, "MEDIUM": Confidence.MEDIUM, "LOW": Confidence.LOW}
 _DOC_NAME = re.compile(r"#(b\d+)-(.+)$")
+_RULE_PATTERN = re.compile(r"^B[0-9*?\[\]]+$", re.IGNORECASE)
+_NOSEC = re.compile(r"#\s*nosec\b:?(?P<rest>[^#]*)", re.IGNORECASE)
+_ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
+_BANDIT_ID = re.compile(r"^B\d{3}$", re.IGNORECASE)
+
+_Outcome = tuple[list[Finding], list[SkippedFile], int]
 
 
-@dataclass(frozen=True)
-class _Failure:
-    reason: str
-    code: int | None
-
-
-class BanditScanner:
+class BanditScanner(BaseScanner):
     """Runs bandit on an explicit list of ``*.py`` files with in-source ``# nosec`` off."""
 
     name = "bandit"
     tool = "bandit"
+    information_uri = "https://bandit.readthedocs.io/"
+    ok_codes = (0, 1)
+    secret_rules = SECRET_RULES
+    suppression_kinds = ("nosec",)
     cache_per_file = True  # findings for a file depend only on that file
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Python source files."""
         return [f for f in files if f.endswith((".py", ".pyi"))]
+
+    def owns_rule(self, pattern: str) -> bool:
+        """Bandit's test ids: ``B`` and digits (globs allowed)."""
+        return _RULE_PATTERN.match(pattern) is not None
+
+    def parse_suppressions(self, comment: str) -> list[InlineSuppression]:
+        """``# nosec``, bare or with rule ids (``# nosec B602`` / ``# nosec: B602,B603``)."""
+        match = _NOSEC.search(comment)
+        if not match:
+            return []
+        words = match["rest"].strip()
+        ids = tuple(w for w in re.split(r"[\s,]+", words) if w and _ID.fullmatch(w)
+                    and _BANDIT_ID.match(w))
+        reason = " ".join(w for w in re.split(r"[\s,]+", words) if w and w not in ids)
+        return [InlineSuppression("nosec", tuple(i.upper() for i in ids), reason)]
+
+    def suppression_applies(self, suppression: InlineSuppression, finding: Finding) -> bool:
+        """A bare ``# nosec`` names every bandit rule; else the ids must match."""
+        return finding.scanner == self.name and (
+            not suppression.rules or any(r.upper() in suppression.rules
+                                         for r in finding.rule_ids))
+
+    def describe_suppression(self, suppression: InlineSuppression) -> str:
+        """``# nosec B602``."""
+        return f"# nosec {','.join(suppression.rules)}".rstrip()
 
     def arguments(self) -> list[str]:
         """The normalised arguments (no file names)."""
@@ -56,22 +92,13 @@ class BanditScanner:
         """Bandit by hand with the gate's flags on ``files`` (for benchmarks)."""
         return [tool_path("bandit"), *self.arguments(), *safe_argv_paths(files)]
 
-    def tool_version(self) -> str:
-        """The installed bandit version (``unknown`` with a command override)."""
-        return package_version("bandit", self.name)
-
     def run_arguments(self, ctx: ScanContext) -> list[str]:
         """The normalised arguments a run on ``ctx`` reports."""
         return self.arguments()
 
-    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
-        """What besides the file and the version decides bandit's findings for a file."""
-        return {"arguments": self.arguments()}
-
     def exit_code_for(self, findings: Sequence[Finding]) -> int:
         """The exit code bandit gives for these findings (1 when it reports any)."""
         return 1 if findings else 0
-
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run bandit from the repository root; a repo ``.bandit`` is never read.
@@ -88,42 +115,37 @@ class BanditScanner:
             with ThreadPoolExecutor(max_workers=len(parts)) as pool:
                 outcomes = list(pool.map(lambda part: self._scan_files(ctx, part), parts))
         duration = time.monotonic() - started
-        common: dict[str, Any] = {"arguments": self.arguments(), "files": len(ctx.files),
-                                  "version": version, "duration": duration}
+        done: list[_Outcome] = []
         for outcome in outcomes:
-            if isinstance(outcome, _Failure):
-                return failed(self.name, self.tool, outcome.reason, exit_code=outcome.code,
-                              **common)
-        done = [o for o in outcomes if not isinstance(o, _Failure)]
+            if isinstance(outcome, ToolFailure):
+                return self.failed(ctx, outcome.reason, exit_code=outcome.exit_code,
+                                   arguments=self.arguments(), version=version,
+                                   duration=duration)
+            done.append(outcome)
         findings = tuple(f for o in done for f in o[0])
         skipped = tuple(s for o in done for s in o[1])
         code = max(o[2] for o in done)
-        run_record = ScannerRun(self.name, self.tool, version, tuple(self.arguments()),
-                                code, None, len(ctx.files), skipped, duration=duration)
-        return ScanResult(findings, run_record)
+        return ScanResult(findings, self.record(ctx, version=version, arguments=self.arguments(),
+                                                exit_code=code, duration=duration,
+                                                skipped=skipped))
 
-    def _scan_files(self, ctx: ScanContext, files: Sequence[str]
-                    ) -> tuple[list[Finding], list[SkippedFile], int] | _Failure:
+    def _scan_files(self, ctx: ScanContext, files: Sequence[str]) -> _Outcome | ToolFailure:
         """One bandit process on ``files``: findings, skipped files and exit code."""
-        argv = command_for(self.name, [tool_path("bandit")]) + self.arguments()
-        result = run([*argv, *safe_argv_paths(files)], cwd=ctx.root, timeout=ctx.timeout,
-                     env=scanner_env())
-        problem = result.failure(OK_CODES)
-        if problem:
-            return _Failure(problem, result.returncode)
-        try:
-            data = parse_json_object(result)
+        result = invoke(self, [*self.arguments(), *safe_argv_paths(files)], ctx)
+        if isinstance(result, ToolFailure):
+            return result
+
+        def parse(data: dict[str, Any]) -> _Outcome:
             findings = [self._finding(ctx, item) for item in require_list(data, "results")]
             skipped = [
                 SkippedFile(relative_path(str(e.get("filename", "?"))),
                             str(e.get("reason", "error")))
-                for e in _list(data, "errors")
+                for e in optional_list(data, "errors")
                 if isinstance(e, dict)
             ]
-        except (BadOutput, KeyError, TypeError, ValueError) as exc:
-            reason = str(exc) if isinstance(exc, BadOutput) else f"unexpected JSON ({exc})"
-            return _Failure(reason, result.returncode)
-        return findings, skipped, result.returncode or 0
+            return findings, skipped, result.returncode or 0
+
+        return parse_output(result, parse)
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any]) -> Finding:
         path = relative_path(str(item["filename"]))
@@ -156,12 +178,6 @@ class BanditScanner:
             help_uri=more_info,
             remediation=f"See {more_info}" if more_info else "",
             tags=("security", "python"),
-            secret=rule in SECRET_RULES,
+            secret=rule.upper() in SECRET_RULES,
         )
 
-
-def _list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        raise BadOutput(f"'{key}' in its JSON is not a list")
-    return value

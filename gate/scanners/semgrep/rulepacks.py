@@ -32,6 +32,11 @@ def rule_ids(name: str) -> frozenset[str]:
     return frozenset(str(rule["id"]) for rule in data.get("rules", []) if "id" in rule)
 
 
+def all_rule_ids() -> frozenset[str]:
+    """Every rule id of every shipped pack."""
+    return frozenset().union(*(rule_ids(p) for p in available_packs()))
+
+
 def packs_digest(names: list[str]) -> str:
     """A hash of the packs' contents, for cache keys."""
     digest = hashlib.sha256()

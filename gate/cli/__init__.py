@@ -1,0 +1,5 @@
+"""The ``gate`` command line: verbs and flags, output files, progress; errors in one place."""
+
+from gate.cli.commands import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,141 @@
+"""Dependency findings at manifest lines: vulnerable pins, unaudited lines, confusion.
+
+The scanner that reports them is passed in by name; nothing here knows which tool looked
+the advisories up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from gate.deps.manifests import Declared
+from gate.deps.osv import Advisory
+from gate.findings import Confidence, Finding, Location, Severity, fingerprint
+
+UNAUDITED = "gate/unaudited-dependency"
+UNSUPPORTED = "gate/unsupported-manifest"
+CONFUSION = "gate/dependency-confusion"
+RULE_IDS = frozenset({UNAUDITED, UNSUPPORTED, CONFUSION})
+_ID_ORDER = ("PYSEC-", "GHSA-", "CVE-")
+
+
+def dependency_finding(scanner: str, rule_id: str, rule_name: str, message: str,
+                       severity: Severity, path: str, line: int, content: str, *,
+                       remediation: str, tags: tuple[str, ...] = (), **more: Any) -> Finding:
+    """A dependency Finding at a manifest line; ``content`` feeds the fingerprint (the
+    declaration, not the line number, so it survives lines moving)."""
+    return Finding(
+        scanner=scanner, rule_id=rule_id, rule_name=rule_name, message=message,
+        severity=severity, confidence=Confidence.HIGH, location=Location(path, line, 1, line),
+        fingerprint=fingerprint(rule_id, path, content), remediation=remediation,
+        tags=("dependency", "security", *tags), **more)
+
+
+def unaudited(scanner: str, path: str, line: int, text: str, reason: str,
+              severity: Severity) -> Finding:
+    """A declaration the audit cannot check (unpinned, a URL, unknown to the index)."""
+    what = f"'{text}' " if text else ""
+    return dependency_finding(
+        scanner, UNAUDITED, "Dependency the audit cannot check",
+        f"{what}is not audited: {reason}", severity, path, line, text or reason,
+        remediation="Pin the dependency to one version from the package index with '==', "
+        "or allow-list it (private_packages) or waive this finding with a reason.")
+
+
+def unsupported(scanner: str, path: str, reason: str) -> Finding:
+    """A manifest kind the audit does not read."""
+    return dependency_finding(
+        scanner, UNSUPPORTED, "Manifest kind not supported by the dependency audit",
+        f"{path} is not audited: {reason}", Severity.LOW, path, 1, reason, remediation=reason)
+
+
+def confusion(scanner: str, declared: Declared, index: str) -> Finding:
+    """A private package name that also exists on the public index."""
+    return dependency_finding(
+        scanner, CONFUSION, "Private package name exists on the public index",
+        f"private package '{declared.name}' also exists on {index}: an installer "
+        "that consults that index may install the public package instead "
+        "(dependency confusion)",
+        Severity.HIGH, declared.path, declared.line, declared.name,
+        remediation="Install private packages only from the private index (no "
+        "--extra-index-url), pin them with hashes, or rename them.",
+        tags=("dependency-confusion",))
+
+
+def choose_rule_id(ids: Sequence[str]) -> str:
+    """PYSEC id if any, else GHSA, else CVE, else the first id."""
+    for prefix in _ID_ORDER:
+        for advisory_id in ids:
+            if advisory_id.startswith(prefix):
+                return advisory_id
+    return ids[0]
+
+
+def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str, Any], *,
+                  advisory: Advisory | None, default_severity: Severity,
+                  transitive: bool = False) -> Finding:
+    """A vulnerable pin, from one ``vulns`` entry of an audit report (OSV id, aliases,
+    description, fix versions) and, with offline data, its OSV record."""
+    ids = [str(vuln.get("id", ""))] + [str(a) for a in vuln.get("aliases") or []]
+    ids = [i for i in dict.fromkeys(ids) if i]
+    rule_id = choose_rule_id(ids)
+    aliases = tuple(sorted(i for i in ids if i != rule_id))
+    fixed = versions(vuln.get("fix_versions") or [])
+    severity, source = (None, "")
+    cwes: tuple[int, ...] = ()
+    if advisory is not None:
+        fixed = sorted(set(fixed) | set(advisory.fixed_versions(declared.name)))
+        severity, source = advisory.severity()
+        cwes = advisory.cwes()
+    installed = parse_version(version)
+    later = [f for f in fixed if installed is None or f > installed]
+    name = declared.name
+    if later:
+        action = f"upgrade to {later[0]} or later"
+        remediation = (f"Upgrade {name} to {later[0]} or later (fixed in: "
+                       + ", ".join(str(f) for f in fixed) + ").")
+    else:
+        action = "no fixed version is known"
+        remediation = (f"No fixed version of {name} is known: remove or replace it, or waive "
+                       f"{rule_id} with a reason and an expiry date.")
+    message = f"{name} {version} is affected by {rule_id}; {action}"
+    if transitive:
+        message += f" ({name} is a transitive dependency resolved by pip)"
+    if severity is None:
+        severity = default_severity
+        message += " (severity unknown)"
+    else:
+        message += f" ({source})"
+    description = " ".join(str(vuln.get("description") or "").split())
+    summary = description[:117] + "…" if len(description) > 120 else description
+    cwe_tags = tuple(f"external/cwe/cwe-{n}" for n in cwes)
+    return dependency_finding(
+        scanner, rule_id, summary or f"Vulnerable dependency ({rule_id})", message, severity,
+        declared.path, declared.line, f"{name}=={version}",
+        cwe=cwes, help_uri=f"https://osv.dev/vulnerability/{ids[0]}", remediation=remediation,
+        tags=(*cwe_tags, *aliases), aliases=aliases,
+        extra=(("package", name), ("version", version),
+               ("fixed_versions", ",".join(str(f) for f in fixed))),
+    )
+
+
+def parse_version(version: str) -> Version | None:
+    """A PEP 440 version, or None."""
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
+
+
+def canonical(version: str) -> str:
+    """The normal form of a version (``1.0`` and ``1.0.0`` compare equal), else the text."""
+    parsed = parse_version(version)
+    return str(parsed) if parsed is not None else version
+
+
+def versions(texts: Sequence[Any]) -> list[Version]:
+    """The valid versions among ``texts``, sorted."""
+    return sorted(v for v in (parse_version(str(t)) for t in texts) if v is not None)

@@ -1,0 +1,70 @@
+"""The ``[scanners.pip-audit]`` policy keys: their checks, and the validated Options."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from gate.deps.osv import normalize
+from gate.findings import Severity
+from gate.validators import SEVERITY, STRING, Check, choice, string_list
+
+
+class Resolve(enum.StrEnum):
+    """What is audited: the pins the gate reads, or everything pip resolves from them."""
+
+    PINS = "pins"
+    FULL = "full"
+
+
+class Unaudited(enum.StrEnum):
+    """How a declaration the audit cannot check counts: a high or a low finding."""
+
+    FAIL = "fail"
+    WARN = "warn"
+
+
+CHECKS: Mapping[str, Check] = MappingProxyType({
+    "resolve": choice(*Resolve),
+    "unaudited": choice(*Unaudited),
+    "private_packages": string_list,
+    "osv_url": STRING,
+    "advisory_db": STRING,
+    "default_severity": SEVERITY,
+    "index_url": STRING,
+})
+
+
+@dataclass(frozen=True)
+class Options:
+    """The validated ``[scanners.pip-audit]`` policy keys (and the matching CLI flags)."""
+
+    resolve: Resolve = Resolve.PINS
+    unaudited: Unaudited = Unaudited.FAIL
+    private_packages: frozenset[str] = frozenset()
+    osv_url: str | None = None
+    advisory_db: str | None = None
+    default_severity: Severity = Severity.HIGH
+    index_url: str | None = None
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> Options:
+        """Build from ``ScanContext.options`` (missing keys take the defaults)."""
+        severity = options.get("default_severity") or "high"
+        return cls(
+            resolve=Resolve(str(options.get("resolve") or "pins")),
+            unaudited=Unaudited(str(options.get("unaudited") or "fail")),
+            private_packages=frozenset(normalize(p) for p in options.get("private_packages", ())),
+            osv_url=options.get("osv_url") or None,
+            advisory_db=str(options["advisory_db"]) if options.get("advisory_db") else None,
+            default_severity=Severity.from_word(str(severity)),
+            index_url=options.get("index_url") or None,
+        )
+
+    @property
+    def unaudited_severity(self) -> Severity:
+        """High when unaudited lines fail the gate, low when they only warn."""
+        return Severity.HIGH if self.unaudited is Unaudited.FAIL else Severity.LOW
