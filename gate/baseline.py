@@ -9,6 +9,7 @@ two identical findings where the baseline recorded one leaves one of them ``new`
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -20,9 +21,16 @@ from gate.errors import BaselineError
 from gate.findings import Finding
 
 VERSION = 1
-NEW, UNCHANGED, ABSENT = "new", "unchanged", "absent"
 Reader = Callable[[Path], str]
 Key = tuple[str, str, str, str]
+
+
+class BaselineState(enum.StrEnum):
+    """A finding's SARIF ``baselineState``: new, unchanged, or recorded but absent."""
+
+    NEW = "new"
+    UNCHANGED = "unchanged"
+    ABSENT = "absent"
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ def load(path: Path, reader: Reader | None = None) -> Baseline:
 
 def match(baseline: Baseline, findings: Sequence[Finding],
           scope: Mapping[str, frozenset[str]] | None = None
-          ) -> tuple[list[str], list[dict[str, Any]]]:
+          ) -> tuple[list[BaselineState], list[dict[str, Any]]]:
     """The ``baselineState`` of each finding (same order), and the baseline's absent entries.
 
     An entry is ``absent`` only when its scanner succeeded and was given the entry's file
@@ -135,14 +143,14 @@ def match(baseline: Baseline, findings: Sequence[Finding],
     remaining: Counter[Key] = Counter()
     for entry in baseline.entries:
         remaining[entry.key] += entry.count
-    states = [NEW] * len(findings)
+    states = [BaselineState.NEW] * len(findings)
     order = sorted(range(len(findings)),
                    key=lambda i: (findings[i].location, findings[i].scanner, findings[i].rule_id))
     for index in order:
         key = _key(findings[index])
         if remaining[key] > 0:
             remaining[key] -= 1
-            states[index] = UNCHANGED
+            states[index] = BaselineState.UNCHANGED
     absent: list[dict[str, Any]] = []
     for entry in baseline.entries:
         left = remaining[entry.key]
@@ -153,5 +161,5 @@ def match(baseline: Baseline, findings: Sequence[Finding],
             continue
         absent.append({"scanner": entry.scanner, "rule_id": entry.rule_id, "path": entry.path,
                        "line": entry.line, "fingerprint": entry.fingerprint, "count": left,
-                       "baseline_state": ABSENT})
+                       "baseline_state": BaselineState.ABSENT.value})
     return states, absent

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from gate.baseline import BaselineState
 from gate.findings import Finding, Severity
-from gate.policy.model import Policy, Waiver
+from gate.policy.model import Policy, RuleOverride, Waiver
 from gate.scanners.interface import ScannerRun, SkippedFile
 
 
@@ -37,9 +38,13 @@ class Decided:
     severity: Severity
     reason: str
     waiver: Waiver | None = None
-    baseline_state: str | None = None
+    baseline_state: BaselineState | None = None
     also_found_by: tuple[str, ...] = ()
     duplicate_of: str | None = None
+    # What of the policy touched it, for explanations: the [[rules]] that set its severity,
+    # and every waiver that names it (active or expired).
+    severity_rules: tuple[RuleOverride, ...] = ()
+    matching_waivers: tuple[Waiver, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Decision:
     policy_changed: str = ""
     policy_ref: str = ""
     skipped: tuple[SkippedFile, ...] = ()  # files the gate did not scan at all (over 10 MB)
+    waiver_warnings: tuple[str, ...] = ()  # the warnings (also in ``warnings``) about waivers
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""
@@ -90,17 +96,24 @@ def sort_key(item: Decided) -> tuple[int, str, int, str]:
     return (-int(item.severity), loc.path, loc.start_line, item.finding.rule_id)
 
 
+class WaiverStatus(enum.StrEnum):
+    """What became of a waiver: it waived something, matched nothing in what was scanned,
+    could only concern unscanned files or failed scanners (not judged), or expired."""
+
+    USED = "used"
+    UNUSED = "unused"
+    NOT_JUDGED = "not judged"
+    EXPIRED = "expired"
+
+
 @dataclass(frozen=True)
 class WaiverState:
-    """What became of one waiver in this run.
-
-    ``status``: ``used`` (waived at least one finding), ``unused`` (matched nothing in what
-    was scanned), ``not judged`` (could only concern unscanned files or failed scanners),
-    ``expired``. ``expiring``: active and within ``warn_before_days`` of its date.
-    """
+    """What became of one waiver in this run; ``expiring``: active and within
+    ``warn_before_days`` of its date."""
 
     waiver: Waiver
-    status: str
+    status: WaiverStatus
     days_left: int
     matched: int = 0
     expiring: bool = False
+    waiver_warned: bool = False  # an unused waiver that only warns (unused_waivers = "warn")

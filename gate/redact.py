@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
 
 from gate.findings import Finding, normalise_code, secret_fingerprint
 
@@ -17,9 +16,6 @@ PREVIEW_CHARS = 4
 PREVIEW_MIN_LENGTH = 16
 REDACTED = "[REDACTED]"
 VALUE_REDACTED = "(value redacted)"
-
-# Bandit's hard-coded password rules: B105 string, B106 function argument, B107 default.
-BANDIT_SECRET_RULES = frozenset({"B105", "B106", "B107"})
 
 # ``extra`` keys whose values are source text or tool commands that embed the value.
 CODE_KEYS = frozenset(
@@ -43,10 +39,12 @@ def preview(value: str) -> str:
 
 
 def is_secret_finding(f: Finding) -> bool:
-    """True for kingfisher's findings, bandit B105-B107 and anything marked ``secret``."""
-    if f.secret or f.scanner == "secrets":
-        return True
-    return f.scanner == "bandit" and f.rule_id.upper() in BANDIT_SECRET_RULES
+    """True for findings marked ``secret`` and those their scanner calls credentials
+    (``Scanner.is_secret``: every kingfisher finding, bandit B105-B107)."""
+    from gate.scanners import REGISTRY  # the adapters use this module: import late
+
+    scanner = REGISTRY.get(f.scanner)
+    return f.secret or (scanner is not None and scanner.is_secret(f))
 
 
 def scrub_quotes(text: str) -> str:
@@ -55,19 +53,12 @@ def scrub_quotes(text: str) -> str:
     return _QUOTED.sub(VALUE_REDACTED, text)
 
 
-def scrub_text(text: str, secrets: Iterable[str]) -> str:
-    """Last line of defence: replace each known secret value in free text with ``[REDACTED]``."""
-    for value in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
-    return text
-
-
 def redact(f: Finding, *, line: str | None = None) -> Finding:
     """A copy of a secret finding with no quoted literal left in any text field.
 
-    ``line`` is the flagged line's text; when given for a bandit secret rule, the
-    fingerprint is recomputed from a value-free token of it (see ``value_free_token``).
-    Non-secret findings are returned unchanged.
+    ``line`` is the flagged line's text; when given, the fingerprint is recomputed from a
+    value-free token of it (see ``value_free_token``): leave it out for findings that carry
+    the tool's own value-free fingerprint. Non-secret findings are returned unchanged.
     """
     if not is_secret_finding(f):
         return f
@@ -75,7 +66,7 @@ def redact(f: Finding, *, line: str | None = None) -> Finding:
         (key, scrub_quotes(value)) for key, value in f.extra if key.lower() not in CODE_KEYS
     )
     fingerprint = f.fingerprint
-    if line is not None and f.scanner != "secrets":
+    if line is not None:
         fingerprint = bandit_secret_fingerprint(f.rule_id, f.location.path, line)
     return dataclasses.replace(
         f,

@@ -31,6 +31,7 @@ from gate.findings import (
     severity_from_score,
 )
 from gate.scanners.interface import ScannerRun
+from gate.suppressions import SARIF_KIND
 
 _LEVEL = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
           "none": Severity.INFO}
@@ -128,8 +129,11 @@ def _run_record(run: Mapping[str, Any], name: str, files: int) -> ScannerRun:
     driver = _get(run, "tool", "driver") or {}
     version = driver.get("semanticVersion") or driver.get("version") or ""
     tool = str(driver.get("name", name))
+    home = driver.get("informationUri")
+    uri = home if isinstance(home, str) and home.startswith("https://") else ""
     return ScannerRun(scanner=name, tool=tool, version=str(version),
-                      arguments=("imported",), exit_code=None, error=None, files=files)
+                      arguments=("imported",), exit_code=None, error=None, files=files,
+                      information_uri=uri)
 
 
 def _rules(run: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
@@ -281,7 +285,7 @@ def _in_source(result: Mapping[str, Any]) -> InlineSuppression | None:
     for item in result.get("suppressions") or []:
         if isinstance(item, dict) and item.get("kind") == "inSource" and \
                 item.get("status", "accepted") == "accepted":
-            return InlineSuppression("sarif", (), str(item.get("justification") or ""))
+            return InlineSuppression(SARIF_KIND, (), str(item.get("justification") or ""))
     return None
 
 

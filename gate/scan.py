@@ -153,7 +153,9 @@ def redact_all(root: Path, findings: Sequence[Finding]) -> list[Finding]:
             lines[path] = repo_files.read_lines(root, path) or []
         number = finding.location.start_line
         line = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
-        out.append(redact(finding, line=line))
+        scanner = REGISTRY.get(finding.scanner)
+        own = scanner is not None and scanner.fingerprints_secrets
+        out.append(redact(finding, line=None if own else line))
     return out
 
 

@@ -4,12 +4,10 @@ The scanners run with their own in-source suppression off; this module reads the
 line of each finding and records a matching comment on ``Finding.suppression``. Whether a
 suppression counts is the policy's call (``inline_suppressions = "allow" | "deny"``).
 
-Recognised, each only for the findings it can name:
-
-- ``# nosec`` (bandit): bare, or with rule ids ``# nosec B602`` / ``# nosec: B602,B603``;
-- ``# nosemgrep`` (semgrep): bare, or ``# nosemgrep: rule-id[, rule-id]``;
-- ``# zizmor: ignore[audit]`` (zizmor): the audit must be named;
-- ``# gate: ignore[RULE] reason`` (any scanner): the rule must be named (globs allowed).
+Recognised, each only for the findings it can name: the gate's own
+``# gate: ignore[RULE] reason`` (any scanner; the rule must be named, globs allowed), and
+each scanner's own syntax, which its adapter parses (``Scanner.parse_suppressions``:
+``# nosec`` for bandit, ``# nosemgrep`` for semgrep, ``# zizmor: ignore[audit]`` for zizmor).
 """
 
 from __future__ import annotations
@@ -22,13 +20,13 @@ from pathlib import Path
 
 from gate import repo_files
 from gate.findings import Finding, InlineSuppression
+from gate.scanners import REGISTRY
+from gate.scanners.interface import Scanner
 
-_NOSEC = re.compile(r"#\s*nosec\b:?(?P<rest>[^#]*)", re.IGNORECASE)
-_NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
-_ZIZMOR = re.compile(r"#\s*zizmor:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>[^#]*)")
 _GATE = re.compile(r"#\s*gate:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>.*)")
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
-_BANDIT_ID = re.compile(r"^B\d{3}$", re.IGNORECASE)
+GATE_KIND = "gate"
+SARIF_KIND = "sarif"  # an accepted in-source suppression read from imported SARIF
 
 LineReader = Callable[[str], Sequence[str] | None]
 
@@ -60,63 +58,44 @@ def comment_of(line: str) -> str:
 
 
 def parse(line: str) -> list[InlineSuppression]:
-    """Every suppression comment on one source line."""
+    """Every suppression comment on one source line: the gate's, then each scanner's."""
+    comment = comment_of(line)
+    if not comment:
+        return []
     found: list[InlineSuppression] = []
-    line = comment_of(line)
-    if not line:
-        return found
-    match = _GATE.search(line)
+    match = _GATE.search(comment)
     if match:
-        found.append(InlineSuppression("gate", _split_ids(match["ids"]),
+        found.append(InlineSuppression(GATE_KIND, _split_ids(match["ids"]),
                                        match["rest"].strip()))
-    match = _ZIZMOR.search(line)
-    if match:
-        found.append(InlineSuppression("zizmor", _split_ids(match["ids"]),
-                                       match["rest"].strip()))
-    match = _NOSEC.search(line)
-    if match:
-        words = match["rest"].strip()
-        ids = tuple(w for w in _split_ids(words) if _BANDIT_ID.match(w))
-        reason = " ".join(w for w in re.split(r"[\s,]+", words) if w and w not in ids)
-        found.append(InlineSuppression("nosec", tuple(i.upper() for i in ids), reason))
-    match = _NOSEMGREP.search(line)
-    if match:
-        rest = match["rest"].strip()
-        if match["colon"]:
-            head, _, tail = rest.partition(" ")
-            ids = _split_ids(head)
-            found.append(InlineSuppression("nosemgrep", ids, tail.strip()))
-        else:
-            found.append(InlineSuppression("nosemgrep", (), rest))
+    for scanner in REGISTRY.values():
+        found += scanner.parse_suppressions(comment)
     return found
 
 
+def _owner(suppression: InlineSuppression) -> Scanner | None:
+    return next((s for s in REGISTRY.values() if suppression.kind in s.suppression_kinds),
+                None)
+
+
 def applies(suppression: InlineSuppression, finding: Finding) -> bool:
-    """True when ``suppression`` names ``finding`` (bare nosec/nosemgrep name every rule)."""
-    ids = finding.rule_ids
-    if suppression.kind == "nosec":
-        return finding.scanner == "bandit" and (
-            not suppression.rules or any(r.upper() in suppression.rules for r in ids))
-    if suppression.kind == "nosemgrep":
-        return finding.scanner == "semgrep" and (
-            not suppression.rules or finding.rule_id in suppression.rules
-            or any(finding.rule_id.endswith("." + r) for r in suppression.rules))
-    if suppression.kind == "zizmor":
-        return finding.scanner == "zizmor" and finding.rule_id in suppression.rules
-    return any(fnmatch.fnmatchcase(r, pattern) for pattern in suppression.rules for r in ids)
+    """True when ``suppression`` names ``finding``: a scanner's own comment as that scanner
+    says; the gate's own by rule-id glob (on the rule id or any alias)."""
+    owner = _owner(suppression)
+    if owner is not None:
+        return owner.suppression_applies(suppression, finding)
+    return any(fnmatch.fnmatchcase(r, pattern) for pattern in suppression.rules
+               for r in finding.rule_ids)
 
 
 def describe(suppression: InlineSuppression) -> str:
     """The comment as the reader wrote it, for the waived finding's reason."""
-    ids = ",".join(suppression.rules)
-    if suppression.kind == "sarif":
+    owner = _owner(suppression)
+    if owner is not None:
+        head = owner.describe_suppression(suppression)
+    elif suppression.kind == SARIF_KIND:
         head = "in-source suppression (from the SARIF)"
-    elif suppression.kind == "nosec":
-        head = f"# nosec {ids}".rstrip()
-    elif suppression.kind == "nosemgrep":
-        head = f"# nosemgrep: {ids}" if ids else "# nosemgrep"
     else:
-        head = f"# {suppression.kind}: ignore[{ids}]"
+        head = f"# {suppression.kind}: ignore[{','.join(suppression.rules)}]"
     return f"{head} {suppression.reason}".rstrip()
 
 

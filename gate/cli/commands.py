@@ -28,7 +28,7 @@ from gate.errors import (
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
 from gate.report import json_report
-from gate.scanners import REGISTRY
+from gate.scanners import REGISTRY, accepting
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A security gate: scanners in, one SARIF and a verdict out.")
@@ -166,6 +166,7 @@ def _category(name: str) -> str:
 
 def _scanner_options(osv_url: str | None, advisory_db: Path | None
                      ) -> dict[str, dict[str, object]]:
+    """``--osv-url`` and ``--advisory-db`` for every scanner that takes those options."""
     options: dict[str, object] = {}
     if osv_url:
         options["osv_url"] = osv_url
@@ -173,7 +174,11 @@ def _scanner_options(osv_url: str | None, advisory_db: Path | None
         if not advisory_db.exists():
             raise UsageError(f"--advisory-db: no such file or folder: {advisory_db}")
         options["advisory_db"] = str(advisory_db.resolve())
-    return {"pip-audit": options} if options else {}
+    out: dict[str, dict[str, object]] = {}
+    for key, value in options.items():
+        for name in accepting(key):
+            out.setdefault(name, {})[key] = value
+    return out
 
 
 def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include_waived: bool,

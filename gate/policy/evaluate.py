@@ -8,16 +8,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gate import suppressions
-from gate.baseline import UNCHANGED, Baseline
+from gate.baseline import Baseline, BaselineState
 from gate.baseline import match as baseline_match
-from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState
+from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
+from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
 from gate.findings import Finding, Severity
 from gate.globs import path_matches
-from gate.policy.model import Policy, RuleOverride, Waiver, level_word, reaches
+from gate.policy.model import (
+    InlineMode,
+    OnProblem,
+    Policy,
+    RuleOverride,
+    Waiver,
+    level_word,
+    reaches,
+)
 from gate.policy.waiver_scope import judged
 from gate.scanners.interface import ScannerRun, SkippedFile
-
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_SCANNER = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
     items: list[Decided] = []
     used: dict[int, int] = {}
     expired_hits: dict[int, Waiver] = {}
-    states: list[str | None] = [None] * len(findings)
+    states: list[BaselineState | None] = [None] * len(findings)
     absent: list[dict[str, object]] = []
     if ctx.baseline is not None:
         found, absent = baseline_match(ctx.baseline, findings, _ok_scope(ctx, runs))
@@ -79,7 +86,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
     new_only = ctx.new_only or policy.new_only
     for finding, state in zip(findings, states, strict=True):
         decided = _decide(policy, finding, ctx, used, expired_hits,
-                          state == UNCHANGED and new_only)
+                          state is BaselineState.UNCHANGED and new_only)
         items.append(replace(decided, baseline_state=state) if state else decided)
     items = _merge_duplicates(items)
 
@@ -89,7 +96,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
     scanner_trouble = False
     for run in failed_runs:
         text = f"scanner {run.scanner} failed: {run.error}"
-        if policy.on_scanner_error == "fail":
+        if policy.on_scanner_error is OnProblem.FAIL:
             reasons.append(text)
             scanner_trouble = True
         else:
@@ -100,7 +107,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
         listed = ", ".join(f"{s.path} ({name}: {s.reason})" for name, s in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         text = f"{len(skipped)} file(s) skipped by a scanner: {listed}{more}"
-        (reasons if policy.on_skipped_files == "fail" else warnings).append(text)
+        (reasons if policy.on_skipped_files is OnProblem.FAIL else warnings).append(text)
     if ctx.files_scanned == 0 and not runs and not findings:
         warnings.append("no files to scan: the repository is empty, or every file is ignored "
                         "by git or excluded by the policy")
@@ -116,26 +123,29 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
         reasons.append(f"{len(failing)} finding(s) at or above the fail level; the most severe "
                        f"is {worst.word}")
     states_of_waivers = _waiver_states(policy, runs, ctx, used, expired_hits)
+    waiver_warnings: list[str] = []
     for waiver_state in states_of_waivers:
         waiver = waiver_state.waiver
-        if waiver_state.status == "expired":
+        if waiver_state.status is WaiverStatus.EXPIRED:
             fails = [d for d in failing if waiver_matches(waiver, d.finding)]
             hit = (f"and no longer waives {len(fails)} failing finding(s)" if fails
                    else "and no longer applies" if waiver_state.matched
                    else "(it matched nothing)")
-            (reasons if fails else warnings).append(
+            (reasons if fails else waiver_warnings).append(
                 f"{waiver.label} expired on {waiver.expires.isoformat()} {hit}: {waiver.reason}")
-        elif waiver_state.status == "unused":
+        elif waiver_state.status is WaiverStatus.UNUSED:
             text = f"{waiver.label} matched no finding"
-            if policy.unused_waivers == "fail":
+            if policy.unused_waivers is OnProblem.FAIL:
                 reasons.append(text + " (unused_waivers = \"fail\")")
             else:
-                warnings.append(text)
+                waiver_warnings.append(text)
         if waiver_state.expiring:
             days_left = waiver_state.days_left
             when = "today" if days_left == 0 else f"in {days_left} day(s)"
-            warnings.append(f"{waiver.label} expires {when}, on {waiver.expires.isoformat()} "
-                            f"(warn_before_days = {policy.warn_before_days})")
+            waiver_warnings.append(f"{waiver.label} expires {when}, on "
+                                   f"{waiver.expires.isoformat()} "
+                                   f"(warn_before_days = {policy.warn_before_days})")
+    warnings.extend(waiver_warnings)
 
     if scanner_trouble:
         verdict, code = Verdict.ERROR, EXIT_SCANNER
@@ -147,7 +157,8 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
                     runs=tuple(runs), reasons=tuple(reasons), warnings=tuple(warnings),
                     category=ctx.category, partial=ctx.partial,
                     files_scanned=ctx.files_scanned, absent=tuple(absent),
-                    waivers=tuple(states_of_waivers), skipped=ctx.skipped)
+                    waivers=tuple(states_of_waivers), skipped=ctx.skipped,
+                    waiver_warnings=tuple(waiver_warnings))
 
 
 def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[str]] | None:
@@ -168,21 +179,33 @@ def _waiver_states(policy: Policy, runs: Sequence[ScannerRun], ctx: Context,
     for waiver in policy.waivers:
         days = (waiver.expires - ctx.today).days
         if days < 0:
-            status = "expired"
+            status = WaiverStatus.EXPIRED
         elif waiver.index in used:
-            status = "used"
+            status = WaiverStatus.USED
         elif judged(waiver, ran, ok, scope, ctx.partial):
-            status = "unused"
+            status = WaiverStatus.UNUSED
         else:
-            status = "not judged"
+            status = WaiverStatus.NOT_JUDGED
         matched = used.get(waiver.index, 0) + (1 if waiver.index in expired_hits else 0)
         out.append(WaiverState(waiver, status, days, matched,
-                               0 <= days <= policy.warn_before_days))
+                               0 <= days <= policy.warn_before_days,
+                               status is WaiverStatus.UNUSED
+                               and policy.unused_waivers is OnProblem.WARN))
     return out
 
 
 def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
             expired_hits: dict[int, Waiver], in_baseline: bool = False) -> Decided:
+    """The disposition, with the rules that set its severity and every waiver naming it."""
+    decided = _disposition(policy, finding, ctx, used, expired_hits, in_baseline)
+    setting = tuple(r for r in policy.rules if r.severity is not None and not r.ignore
+                    and rule_matches(r, finding))
+    naming = tuple(w for w in policy.waivers if waiver_matches(w, finding))
+    return replace(decided, severity_rules=setting, matching_waivers=naming)
+
+
+def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
+                 expired_hits: dict[int, Waiver], in_baseline: bool) -> Decided:
     severity = finding.severity
     for rule in policy.rules:
         if rule_matches(rule, finding):
@@ -199,7 +222,7 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
                                f"{waiver.label}: {waiver.reason} (until "
                                f"{waiver.expires.isoformat()})", waiver=waiver)
             expired_hits[waiver.index] = waiver
-    if finding.suppression is not None and policy.inline_suppressions == "allow":
+    if finding.suppression is not None and policy.inline_suppressions is InlineMode.ALLOW:
         return Decided(finding, Disposition.WAIVED, severity,
                        f"inline suppression {suppressions.describe(finding.suppression)!r}"
                        + ("" if finding.suppression.reason else " (no reason given)"))

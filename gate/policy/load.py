@@ -12,7 +12,15 @@ import tomli
 
 from gate.findings import Confidence, Severity
 from gate.policy.errors import PolicyError, PolicyIssue
-from gate.policy.model import Policy, RuleOverride, ScannerPolicy, Waiver, parse_level
+from gate.policy.model import (
+    InlineMode,
+    OnProblem,
+    Policy,
+    RuleOverride,
+    ScannerPolicy,
+    Waiver,
+    parse_level,
+)
 from gate.policy.schema import PRESETS, SCANNER_COMMON, validate
 
 ROOT_NAMES = ("gate.toml", ".gate.toml")
@@ -169,10 +177,10 @@ def build(raw: Mapping[str, Any], source: str, chain: tuple[str, ...] = ()) -> P
         fail_on=parse_level(raw.get("fail_on", "high")),
         report=parse_level(raw.get("report", "medium")),
         exclude=tuple(raw.get("exclude", ())),
-        inline_suppressions=raw.get("inline_suppressions", "allow"),
-        on_scanner_error=raw.get("on_scanner_error", "fail"),
-        on_skipped_files=raw.get("on_skipped_files", "warn"),
-        unused_waivers=raw.get("unused_waivers", "warn"),
+        inline_suppressions=InlineMode(raw.get("inline_suppressions", "allow")),
+        on_scanner_error=OnProblem(raw.get("on_scanner_error", "fail")),
+        on_skipped_files=OnProblem(raw.get("on_skipped_files", "warn")),
+        unused_waivers=OnProblem(raw.get("unused_waivers", "warn")),
         warn_before_days=int(raw.get("warn_before_days", 14)),
         new_only=bool(raw.get("new_only", False)),
         baseline=raw.get("baseline"),

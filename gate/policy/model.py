@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,20 @@ def level_word(level: Level) -> str:
 def reaches(severity: Severity, level: Level) -> bool:
     """True when ``severity`` is at or above ``level``."""
     return level is not None and severity >= level
+
+
+class InlineMode(enum.StrEnum):
+    """``inline_suppressions``: whether suppression comments in the code count."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+class OnProblem(enum.StrEnum):
+    """``on_scanner_error``, ``on_skipped_files``, ``unused_waivers``: fail or only warn."""
+
+    FAIL = "fail"
+    WARN = "warn"
 
 
 @dataclass(frozen=True)
@@ -86,10 +101,10 @@ class Policy:
     fail_on: Level = Severity.HIGH
     report: Level = Severity.MEDIUM
     exclude: tuple[str, ...] = ()
-    inline_suppressions: str = "allow"
-    on_scanner_error: str = "fail"
-    on_skipped_files: str = "warn"
-    unused_waivers: str = "warn"
+    inline_suppressions: InlineMode = InlineMode.ALLOW
+    on_scanner_error: OnProblem = OnProblem.FAIL
+    on_skipped_files: OnProblem = OnProblem.WARN
+    unused_waivers: OnProblem = OnProblem.WARN
     warn_before_days: int = 14
     new_only: bool = False
     baseline: str | None = None

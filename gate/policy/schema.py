@@ -2,91 +2,49 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from gate.policy.errors import PolicyIssue
 from gate.policy.locate import locate
 from gate.policy.model import LEVEL_WORDS
+from gate.scanners import REGISTRY
+from gate.validators import (
+    BOOL,
+    SEVERITY_WORDS,
+    STRING,
+    Check,
+    choice,
+    non_empty_string,
+    non_negative_int,
+    positive_seconds,
+    string_list,
+    toml_date,
+)
 
-KNOWN_SCANNERS = ("bandit", "semgrep", "pip-audit", "zizmor", "secrets")
-SEVERITY_WORDS = ("critical", "high", "medium", "low", "info")
+KNOWN_SCANNERS = tuple(REGISTRY)
 PRESETS = ("default", "strict", "monitor")
-
-Check = Callable[[Any], str | None]
-
-
-def _choice(*choices: str) -> Check:
-    def check(value: Any) -> str | None:
-        if isinstance(value, str) and value in choices:
-            return None
-        return f"expected one of {', '.join(choices)}; got {value!r}"
-
-    return check
-
-
-def _type(kind: type | tuple[type, ...], label: str) -> Check:
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            return f"expected {label}; got {value!r}"
-        return None if isinstance(value, kind) else f"expected {label}; got {value!r}"
-
-    return check
-
-
-def _string_list(value: Any) -> str | None:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return None
-    return f"expected a list of strings; got {value!r}"
-
-
-def _positive_number(value: Any) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return None
-    return f"expected a number of seconds greater than 0; got {value!r}"
-
-
-def _non_negative_int(value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return None
-    return f"expected a whole number of days (0 or more); got {value!r}"
+LEVEL = choice(*LEVEL_WORDS)
 
 
 def _version(value: Any) -> str | None:
     return None if value == 1 and not isinstance(value, bool) else f"expected 1; got {value!r}"
 
 
-def _date(value: Any) -> str | None:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return None
-    return f"expected a TOML date like 2026-12-31 (no quotes, no time); got {value!r}"
-
-
-def _non_empty_string(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return None
-    return f"expected a non-empty string; got {value!r}"
-
-
-LEVEL = _choice(*LEVEL_WORDS)
-STRING = _type(str, "a string")
-BOOL = _type(bool, "true or false")
-
 TOP: dict[str, Check] = {
     "version": _version,
     "extends": STRING,
     "fail_on": LEVEL,
     "report": LEVEL,
-    "exclude": _string_list,
-    "inline_suppressions": _choice("allow", "deny"),
-    "on_scanner_error": _choice("fail", "warn"),
-    "on_skipped_files": _choice("fail", "warn"),
-    "unused_waivers": _choice("warn", "fail"),
-    "warn_before_days": _non_negative_int,
+    "exclude": string_list,
+    "inline_suppressions": choice("allow", "deny"),
+    "on_scanner_error": choice("fail", "warn"),
+    "on_skipped_files": choice("fail", "warn"),
+    "unused_waivers": choice("warn", "fail"),
+    "warn_before_days": non_negative_int,
     "new_only": BOOL,
-    "baseline": _non_empty_string,
+    "baseline": non_empty_string,
 }
 TABLES = ("scanners",)
 ARRAYS = ("rules", "waivers")
@@ -95,37 +53,28 @@ SCANNER_COMMON: dict[str, Check] = {
     "enabled": BOOL,
     "fail_on": LEVEL,
     "report": LEVEL,
-    "confidence": _choice("high", "medium", "low"),
-    "timeout": _positive_number,
-    "exclude": _string_list,
+    "confidence": choice("high", "medium", "low"),
+    "timeout": positive_seconds,
+    "exclude": string_list,
 }
-SCANNER_SPECIFIC: dict[str, dict[str, Check]] = {
-    "pip-audit": {
-        "resolve": _choice("pins", "full"),
-        "unaudited": _choice("fail", "warn"),
-        "private_packages": _string_list,
-        "osv_url": STRING,
-        "advisory_db": STRING,
-        "default_severity": _choice(*SEVERITY_WORDS),
-        "index_url": STRING,
-    },
-    "secrets": {"git_history": BOOL},
-}
+# Each scanner declares its own keys (``Scanner.options``).
+SCANNER_SPECIFIC: dict[str, Mapping[str, Check]] = {
+    name: scanner.options for name, scanner in REGISTRY.items() if scanner.options}
 
 RULE_KEYS: dict[str, Check] = {
     "id": STRING,
-    "scanner": _choice(*KNOWN_SCANNERS),
-    "paths": _string_list,
-    "severity": _choice(*SEVERITY_WORDS),
+    "scanner": choice(*KNOWN_SCANNERS),
+    "paths": string_list,
+    "severity": choice(*SEVERITY_WORDS),
     "ignore": BOOL,
     "reason": STRING,
 }
 WAIVER_KEYS: dict[str, Check] = {
-    "rule": _non_empty_string,
-    "fingerprint": _non_empty_string,
-    "paths": _string_list,
-    "reason": _non_empty_string,
-    "expires": _date,
+    "rule": non_empty_string,
+    "fingerprint": non_empty_string,
+    "paths": string_list,
+    "reason": non_empty_string,
+    "expires": toml_date,
     "owner": STRING,
     "ticket": STRING,
 }

@@ -8,40 +8,19 @@ succeeded. In a partial scan a waiver without ``paths`` is never judged.
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections.abc import Mapping, Set
 
 from gate.globs import path_matches
 from gate.policy.model import Waiver
-
-_BANDIT = re.compile(r"^B[0-9*?\[\]]+$", re.IGNORECASE)
-_ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV)-", re.IGNORECASE)
-
-
-def _semgrep_ids() -> frozenset[str]:
-    try:
-        from gate.scanners.semgrep import rulepacks
-
-        return frozenset().union(*(rulepacks.rule_ids(p) for p in rulepacks.available_packs()))
-    except (OSError, ValueError, ImportError):  # pragma: no cover - packs ship with the gate
-        return frozenset()
+from gate.scanners import REGISTRY
 
 
 def candidate_scanners(rule: str | None) -> frozenset[str] | None:
     """Scanners whose rule ids the waiver's ``rule`` glob can name; None when unknown."""
     if not rule:
         return None
-    found: set[str] = set()
-    if _BANDIT.match(rule):
-        found.add("bandit")
-    if _ADVISORY.match(rule):
-        found.add("pip-audit")
-    if rule.lower().startswith("kingfisher."):
-        found.add("secrets")
-    if rule.strip("*?") and any(fnmatch.fnmatchcase(i, rule) for i in _semgrep_ids()):
-        found.add("semgrep")
-    return frozenset(found) or None
+    found = frozenset(name for name, scanner in REGISTRY.items() if scanner.owns_rule(rule))
+    return found or None
 
 
 def judged(waiver: Waiver, ran: Set[str], ok: Set[str],

@@ -8,8 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from gate.decision import Decided, Decision, Disposition
-from gate.policy.evaluate import rule_matches, waiver_matches
+from gate.decision import Decided, Decision, Disposition, WaiverStatus
 from gate.policy.model import Policy, level_word
 from gate.report.escape import plain
 
@@ -90,22 +89,21 @@ def _explain_item(item: Decided, decision: Decision, origins: Mapping[str, str],
         out.append(f"      fails by {_setting(policy, f.scanner, origins)}")
     else:
         out.append(f"      {plain(item.reason)}")
-    for rule in policy.rules:
-        if rule_matches(rule, f) and rule.severity is not None:
+    for rule in item.severity_rules:
+        if rule.severity is not None:
             out.append(f"      severity set to {rule.severity.word} by [[rules]] "
                        f"#{rule.index + 1} (id = {rule.id!r}, "
                        f"{origins.get(f'rules[{rule.index}]', policy.source)})")
-    for waiver in policy.waivers:
-        if waiver_matches(waiver, f):
-            days = (waiver.expires - today).days
-            if days < 0:
-                out.append(f"      {waiver.label} matches but expired on "
-                           f"{waiver.expires.isoformat()}")
-            else:
-                soon = (f", within warn_before_days = {policy.warn_before_days}"
-                        if days <= policy.warn_before_days else "")
-                out.append(f"      {waiver.label} applies until {waiver.expires.isoformat()} "
-                           f"({days} day(s) left{soon}): {plain(waiver.reason, 200)}")
+    for waiver in item.matching_waivers:
+        days = (waiver.expires - today).days
+        if days < 0:
+            out.append(f"      {waiver.label} matches but expired on "
+                       f"{waiver.expires.isoformat()}")
+        else:
+            soon = (f", within warn_before_days = {policy.warn_before_days}"
+                    if days <= policy.warn_before_days else "")
+            out.append(f"      {waiver.label} applies until {waiver.expires.isoformat()} "
+                       f"({days} day(s) left{soon}): {plain(waiver.reason, 200)}")
     return out
 
 
@@ -131,7 +129,7 @@ def render_decision(decision: Decision, origins: Mapping[str, str], today: dt.da
         out.extend(f"  {s.waiver.label} on {s.waiver.expires.isoformat()} "
                    f"({s.days_left} day(s) left), {s.matched} finding(s)" for s in expiring)
     for state in decision.waivers:
-        if state.status == "expired":
+        if state.status is WaiverStatus.EXPIRED:
             out.append(f"  {state.waiver.label} expired on {state.waiver.expires.isoformat()}")
     for warning in decision.warnings:
         out.append(f"  warning: {plain(warning)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from gate.decision import Decided, Decision, Disposition, Verdict
+from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
 from gate.policy.model import level_word
 
 MAX_BYTES = 1024 * 1024
@@ -130,15 +130,29 @@ def _findings(failing: list[Decided], shown: int) -> list[str]:
 
 def _tail(decision: Decision) -> list[str]:
     lines: list[str] = []
-    expiring = [w for w in decision.warnings if "expires in" in w or "expired on" in w]
+    expiring = [s for s in decision.waivers
+                if s.expiring or s.status is WaiverStatus.EXPIRED]
     if expiring:
         lines += ["", "### Waivers expiring soon", ""]
-        lines += [f"- {md(w, 400)}" for w in expiring[:50]]
+        lines += [f"- {_waiver_line(s)}" for s in expiring[:50]]
     other = [w for w in decision.warnings
-             if w not in expiring and w != decision.policy_changed]
+             if w not in decision.waiver_warnings and w != decision.policy_changed]
+    other += [f"{s.waiver.label} matched no finding" for s in decision.waivers
+              if s.status is WaiverStatus.UNUSED and s.waiver_warned]
     if other:
         lines += ["", "### Warnings", ""]
         lines += [f"- {md(w, 400)}" for w in other[:50]]
         if len(other) > 50:
             lines.append(f"- … and {len(other) - 50} more")
     return lines
+
+
+def _waiver_line(state: WaiverState) -> str:
+    waiver = state.waiver
+    when = waiver.expires.isoformat()
+    if state.status is WaiverStatus.EXPIRED:
+        head = f"{waiver.label} expired on {when}"
+    else:
+        days = "today" if state.days_left == 0 else f"in {state.days_left} day(s)"
+        head = f"{waiver.label} expires {days}, on {when}"
+    return f"{md(head, 200)} ({state.matched} finding(s)): {md(waiver.reason, 300)}"

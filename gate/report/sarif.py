@@ -6,7 +6,6 @@ import dataclasses
 import gzip
 import json
 import urllib.parse
-from collections.abc import Sequence
 from typing import Any
 
 import attr
@@ -15,18 +14,13 @@ import sarif_om as om
 from gate import __version__
 from gate.decision import Decided, Decision, Disposition, sort_key
 from gate.findings import Finding, Severity
+from gate.scanners.interface import ScannerRun
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RUNS = 20
 MAX_RESULTS_PER_RUN = 25_000
 MAX_GZIPPED_BYTES = 10 * 1000 * 1000
-INFORMATION_URIS = {
-    "bandit": "https://bandit.readthedocs.io/",
-    "semgrep": "https://semgrep.dev/",
-    "pip-audit": "https://github.com/pypa/pip-audit",
-    "zizmor": "https://docs.zizmor.sh/",
-    "secrets": "https://github.com/mongodb/kingfisher",
-}
+DEFAULT_INFORMATION_URI = "https://github.com/"
 _LEVEL = {Disposition.FAIL: "error", Disposition.WARN: "warning", Disposition.BASELINE: "warning"}
 _PRECISION = {2: "high", 1: "medium", 0: "low"}
 
@@ -64,8 +58,7 @@ def to_dict(decision: Decision, *, include_waived: bool = False) -> dict[str, An
         left_out = sorted(r.scanner for r in ranked[MAX_RUNS:])
         ok_runs = ranked[:MAX_RUNS]
     for run in sorted(ok_runs, key=lambda r: r.scanner):
-        runs.append(_run(decision, run.scanner, run.version, run.arguments, run.exit_code,
-                         chosen[run.scanner]))
+        runs.append(_run(decision, run, chosen[run.scanner]))
     log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=runs)
     body: dict[str, Any] = serialise(log)
     data = {"$schema": body.pop("$schema"), "version": body.pop("version"), **body}
@@ -76,8 +69,8 @@ def to_dict(decision: Decision, *, include_waived: bool = False) -> dict[str, An
     return _fit_size(data)
 
 
-def _run(decision: Decision, scanner: str, version: str, arguments: Sequence[str],
-         exit_code: int | None, items: list[Decided]) -> dict[str, Any]:
+def _run(decision: Decision, record: ScannerRun, items: list[Decided]) -> dict[str, Any]:
+    scanner = record.scanner
     items = sorted(items, key=sort_key)
     dropped = max(0, len(items) - MAX_RESULTS_PER_RUN)
     items = items[:MAX_RESULTS_PER_RUN]
@@ -103,15 +96,15 @@ def _run(decision: Decision, scanner: str, version: str, arguments: Sequence[str
             f"{dropped} less severe results left out to stay within GitHub's limits "
             f"({MAX_RESULTS_PER_RUN} results per run, 10 MB gzipped per file)")
     driver = om.ToolComponent(
-        name=scanner, version=version or "unknown",
-        information_uri=INFORMATION_URIS.get(scanner, "https://github.com/"),
+        name=scanner, version=record.version or "unknown",
+        information_uri=record.information_uri or DEFAULT_INFORMATION_URI,
         rules=[rules[r] for r in order],
     )
     run = om.Run(
         tool=om.Tool(driver=driver),
         automation_details=om.RunAutomationDetails(id=f"{decision.category}/{scanner}/"),
-        invocations=[om.Invocation(execution_successful=True, exit_code=exit_code,
-                                   arguments=list(arguments))],
+        invocations=[om.Invocation(execution_successful=True, exit_code=record.exit_code,
+                                   arguments=list(record.arguments))],
         results=results,
         column_kind="unicodeCodePoints",
         properties=properties,

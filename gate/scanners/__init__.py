@@ -1,4 +1,10 @@
-"""The explicit registry of scanner adapters, by the name used in policies and flags."""
+"""The one registry of scanner adapters, by the name used in policies and flags.
+
+To add a scanner: write its module (a ``BaseScanner`` subclass) and add one line here.
+Policy keys, waiver scopes, redaction, inline suppressions and SARIF tool data are all
+asked of the entries of ``REGISTRY``; tests may replace an entry to simulate a broken
+adapter.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,6 @@ REGISTRY: dict[str, Scanner] = {
 }
 
 
-def names() -> list[str]:
-    """Registered scanner names in their run order."""
-    return list(REGISTRY)
+def accepting(option: str) -> list[str]:
+    """Scanners that declare ``option`` among their own policy keys (e.g. ``advisory_db``)."""
+    return [name for name, scanner in REGISTRY.items() if option in scanner.options]

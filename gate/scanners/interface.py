@@ -116,6 +116,11 @@ class Scanner(Protocol):
         ...
 
     @property
+    def fingerprints_secrets(self) -> bool:
+        """True when its secret findings carry the tool's own value-free fingerprint."""
+        ...
+
+    @property
     def cache_per_file(self) -> bool:
         """True when a file's findings depend only on that file."""
         ...
@@ -221,6 +226,7 @@ class BaseScanner:
     rule_ids: frozenset[str] = frozenset()
     secret_rules: frozenset[str] = frozenset()
     suppression_kinds: tuple[str, ...] = ()
+    fingerprints_secrets: bool = False  # its secrets carry the tool's value-free fingerprint
     cache_per_file: bool = False  # findings for a file depend only on that file
     whole_tree_only: bool = False  # needs the whole tree at once (no shards)
     relaxable_by_path: bool = True  # path classes (tests/, docs/) may relax it

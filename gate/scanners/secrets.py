@@ -87,6 +87,7 @@ class SecretsScanner(BaseScanner):
     suppression_kinds = ("kingfisher",)
     cache_per_file = True  # kingfisher's rules look inside one file at a time
     relaxable_by_path = False  # a credential in tests/ is still a credential
+    fingerprints_secrets = True  # kingfisher's own fingerprint, never the value
 
     def owns_rule(self, pattern: str) -> bool:
         """kingfisher's rule ids: ``kingfisher.*``."""

@@ -149,7 +149,7 @@ def test_garbage_output_is_a_failed_run_without_echoing_it(
     monkeypatch.setenv("GATE_SECRETS_COMMAND", fake_command(tmp_path, body))
     result = scan(root)
     assert not result.run.ok
-    assert result.run.error == "output is not kingfisher's JSON report"
+    assert result.run.error == "printed output that is not JSON (Expecting value at char 0)"
     assert "GARBAGE" not in repr(result) and value not in repr(result)
 
 

@@ -35,14 +35,10 @@ FAULTS: dict[str, str | None] = {
     "signal": "import signal\nos.kill(os.getpid(), signal.SIGSEGV)",
 }
 
-# What the JSON's run error and the console say, per fault (bad-output wording per adapter).
-_BAD_OUTPUT = {
-    "bandit": {"garbage": "not JSON", "empty": "no output", "truncated": "not JSON"},
-    "semgrep": {"garbage": "not JSON", "empty": "no output", "truncated": "not JSON"},
-    "pip-audit": dict.fromkeys(("garbage", "empty", "truncated"), "without a JSON report"),
-    "zizmor": dict.fromkeys(("garbage", "empty", "truncated"), "not zizmor's JSON"),
-    "secrets": dict.fromkeys(("garbage", "empty", "truncated"), "not kingfisher's JSON"),
-}
+# What the JSON's run error and the console say, per fault: the same words for every tool
+# (the run skeleton in gate/scanners/common.py); pip-audit adds where to look.
+_BAD_OUTPUT = {name: {"garbage": "not JSON", "empty": "no output", "truncated": "not JSON"}
+               for name in SCANNERS}
 
 
 def expected_reason(scanner: str, fault: str) -> str:

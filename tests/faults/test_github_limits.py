@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gate.report import sarif
 from gate.decision import Decided, Decision, Disposition, Verdict
 from gate.findings import Confidence, Finding, Location, Severity, fingerprint
 from gate.policy.load import load_preset
-from gate.report import json_report, text
+from gate.report import json_report, sarif, text
 from gate.scanners.interface import ScannerRun
 from tests.helpers import VALIDATE_SARIF, validate_sarif
 

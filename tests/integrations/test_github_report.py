@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from gate.decision import Decided, Decision, Disposition, Verdict
+from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
 from gate.findings import Confidence, Finding, Location, Severity
 from gate.policy.model import Policy, Waiver
 from gate.report import github, markdown
@@ -96,6 +96,8 @@ def test_summary_lists_scanner_errors_expiring_waivers_and_a_changed_policy() ->
     decision = _decision(
         [_finding(1)], policy_changed="POLICY CHANGED: this change modifies gate.toml",
         warnings=(f"{waiver.label} expires in 3 day(s), on 2030-01-05",), policy_ref="abc123",
+        waiver_warnings=(f"{waiver.label} expires in 3 day(s), on 2030-01-05",),
+        waivers=(WaiverState(waiver, WaiverStatus.USED, 3, 1, expiring=True),),
     )
     text = markdown.render(decision)
     assert "### Scanner errors" in text and "&lt;b&gt;oops&lt;/b&gt;" in text

@@ -46,7 +46,7 @@ def test_warm_scan_gives_byte_identical_sarif_without_running_tools(repo: Path,
     assert skipped == {r["scanner"]: [s["path"] for s in r["skipped"]]
                        for r in cold_json["runs"]}
     # one entry per (scanner, file)
-    assert len(list((store / "v1" / "bandit").rglob("*.json"))) == 9
+    assert len(list((store / f"v{cache.SCHEMA}" / "bandit").rglob("*.json"))) == 9
 
 
 def test_changed_file_is_rescanned_and_others_reused(repo: Path, tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_cache_folder_inside_the_scanned_tree_is_refused(repo: Path, tmp_path: P
 
 
 def test_cache_folder_tracked_by_git_is_refused(repo: Path, tmp_path: Path) -> None:
-    other = make_repo(tmp_path / "other", files={"cache/v1/planted.json": "{}\n"})
+    other = make_repo(tmp_path / "other", files={f"cache/v{cache.SCHEMA}/planted.json": "{}\n"})
     result = run_gate(*SCAN, "--cache-dir", str(other / "cache"), cwd=repo)
     assert result.code == 2, result.output
     assert "tracked by git" in result.stderr

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.scanners.bandit import sharding
-from gate.scanners.bandit import BanditScanner
+from gate.scanners.bandit import BanditScanner, sharding
 from gate.scanners.interface import ScanContext
 from tests.helpers import run_gate
 

@@ -21,13 +21,14 @@ from typing import Any
 
 from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
-from gate.deps.index import check_existence, configured_index
+from gate.deps.existence import judge, requirement_groups
 from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
 from gate.deps.osv import AdvisoryDatabase, normalize
 from gate.deps.server import LoopbackOsv
 from gate.errors import AdvisoryDataError
 from gate.findings import Finding
-from gate.process import first_stderr_line, run, scanner_env
+from gate.process import ProcessResult, first_stderr_line
+from gate.scanners.common import ToolFailure, invoke, parse_output, require_list
 from gate.scanners.interface import BaseScanner, ScanContext, ScanResult
 from gate.scanners.pip_audit.options import CHECKS, Options, Resolve
 
@@ -118,10 +119,16 @@ class _Audit:
                 self.database = AdvisoryDatabase(Path(self.options.advisory_db))
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
-        error = self._check_existence(named)
-        if error:
-            return self.fail(error)
-        private, known = self.options.private_packages, self._known
+        existence = judge(NAME, named, index_option=self.options.index_url,
+                          private=self.options.private_packages,
+                          timeout=min(10.0, max(self.ctx.timeout, 1.0)),
+                          offline=self.database is not None,
+                          unaudited_severity=self.options.unaudited_severity)
+        if existence.error:
+            return self.fail(existence.error)
+        self.findings += existence.findings
+        self.notes += existence.notes
+        private, known = self.options.private_packages, existence.known
         audited = [d for d in named if d.name not in private and known.get(d.name, True)]
         if not audited:
             self.notes.append("no pinned dependency to audit")
@@ -163,46 +170,6 @@ class _Audit:
         self.findings.append(dep.unaudited(NAME, path, line, text, reason,
                                            self.options.unaudited_severity))
 
-    # -- existence on the index --------------------------------------------------------------
-
-    _known: dict[str, bool]
-
-    def _check_existence(self, named: list[Declared]) -> str | None:
-        self._known = {}
-        if not named:
-            return None
-        index = configured_index(self.options.index_url)
-        timeout = min(10.0, max(self.ctx.timeout, 1.0))
-        existence = check_existence(index, {d.name for d in named}, timeout=timeout)
-        if existence.error:
-            if self.database is not None:
-                self.notes.append(
-                    f"package index unreachable ({existence.error}): the check that every "
-                    "audited package exists on the index was skipped"
-                )
-                return None
-            return (
-                f"package index unreachable ({existence.error}): cannot check that the audited "
-                "packages exist, and a package the advisory service does not know would pass "
-                "silently; set index_url, or use --advisory-db to audit offline"
-            )
-        self._known = existence.exists
-        self.notes.append(f"existence of {len(existence.exists)} package(s) checked on {index}")
-        for declared in named:
-            exists = existence.exists.get(declared.name, True)
-            if declared.name in self.options.private_packages:
-                if exists:
-                    self.findings.append(dep.confusion(NAME, declared, index))
-            elif not exists:
-                self._unaudited(
-                    declared.path,
-                    declared.line,
-                    declared.spec,
-                    f"package '{declared.name}' does not exist on the index {index} "
-                    "(add it to private_packages if it is yours)",
-                )
-        return None
-
     # -- pip-audit -----------------------------------------------------------------------------
 
     def _pip_audit(
@@ -220,63 +187,40 @@ class _Audit:
             cache = work / "cache"
         else:
             cache = cache / "pip-audit"
-        groups = _groups(audited, full)
         reports: list[dict[str, Any]] = []
         arguments: list[str] = []
         code: int | None = None
-        for number, group in enumerate(groups):
+        for number, group in enumerate(requirement_groups(audited, full)):
             requirements = work / f"requirements-{number}.txt"
             requirements.write_text("".join(line + "\n" for line in group), encoding="utf-8")
-            argv = [
-                *self.scanner.command(),
-                "-r",
-                str(requirements),
-                "--format",
-                "json",
-                "--progress-spinner",
-                "off",
-                "--vulnerability-service",
-                "osv",
-                "--cache-dir",
-                str(cache),
-                "--timeout",
-                str(int(min(15, max(self.ctx.timeout, 1)))),
-            ]
+            args = ["-r", str(requirements), "--format", "json", "--progress-spinner", "off",
+                    "--vulnerability-service", "osv", "--cache-dir", str(cache),
+                    "--timeout", str(int(min(15, max(self.ctx.timeout, 1))))]
             if not full:
-                argv += ["--no-deps", "--disable-pip"]
+                args += ["--no-deps", "--disable-pip"]
             elif self.options.index_url:
-                argv += ["--index-url", self.options.index_url]
+                args += ["--index-url", self.options.index_url]
             if osv_url:
-                argv += ["--osv-url", osv_url]
-            arguments = [_normalise_arg(a, work) for a in argv[1:]]
+                args += ["--osv-url", osv_url]
+            arguments = [_normalise_arg(a, work) for a in args]
             if server is not None:
-                arguments = [
-                    a if a != osv_url else "http://127.0.0.1:PORT/v1/query" for a in arguments
-                ]
-            env = scanner_env({"PIP_ONLY_BINARY": ":all:", "PIP_NO_INPUT": "1"})
+                arguments = [a if a != osv_url else "http://127.0.0.1:PORT/v1/query"
+                             for a in arguments]
             timeout = max(self.ctx.timeout - (time.monotonic() - self.started), 1.0)
-            result = run(argv, cwd=work, timeout=timeout, env=env)
-            code = result.returncode
+            result = invoke(self.scanner, args, self.ctx, cwd=work, timeout=timeout,
+                            extra_env={"PIP_ONLY_BINARY": ":all:", "PIP_NO_INPUT": "1"})
             if server is not None and server.errors:
-                return self.fail(server.errors[0], arguments, code)
-            problem = result.failure(OK_CODES)
-            if problem:
-                return self.fail(f"pip-audit {problem}", arguments, code)
-            try:
-                report = json.loads(result.stdout)
-                dependencies = report["dependencies"]
-                if not isinstance(dependencies, list):
-                    raise TypeError("dependencies is not a list")
-            except (ValueError, KeyError, TypeError):
+                return self.fail(server.errors[0], arguments, _code(result))
+            if isinstance(result, ToolFailure):
+                return self.fail(f"pip-audit {result.reason}", arguments, result.exit_code)
+            code = result.returncode
+            parsed = parse_output(result, lambda data: require_list(data, "dependencies"))
+            if isinstance(parsed, ToolFailure):
                 line = first_stderr_line(result.stderr)
-                detail = f": {line}" if line else ""
-                return self.fail(
-                    f"pip-audit exited with code {code} without a JSON report{detail} "
-                    "(is the advisory service reachable?)",
-                    arguments,
-                    code,
-                )
-            reports.extend(d for d in dependencies if isinstance(d, dict))
+                detail = f"; its last error line: {line}" if line else ""
+                return self.fail(f"pip-audit {parsed.reason}{detail} (is the advisory service "
+                                 "reachable?)", arguments, code)
+            reports.extend(d for d in parsed if isinstance(d, dict))
         error = self._collect(reports, audited, manifests)
         if error:
             return self.fail(error, arguments, code)
@@ -342,20 +286,8 @@ def _first_id(vuln: dict[str, Any]) -> str:
     return next((i for i in ids if i), "")
 
 
-def _groups(audited: list[Declared], full: bool) -> list[list[str]]:
-    """Requirement lines, split so that no file names a package twice (pip-audit needs that)."""
-    if full:
-        return [sorted({d.spec for d in audited})]
-    versions: dict[str, list[str]] = {}
-    for declared in audited:
-        pins = versions.setdefault(declared.name, [])
-        if declared.version is not None and declared.version not in pins:
-            pins.append(declared.version)
-    depth = max(len(v) for v in versions.values())
-    return [
-        sorted(f"{name}=={pins[i]}" for name, pins in versions.items() if i < len(pins))
-        for i in range(depth)
-    ]
+def _code(result: ProcessResult | ToolFailure) -> int | None:
+    return result.exit_code if isinstance(result, ToolFailure) else result.returncode
 
 
 def _normalise_arg(arg: str, work: Path) -> str:

@@ -1,0 +1,75 @@
+"""Judge declared packages by their existence on the package index: an unknown package is
+unaudited (the advisory service would pass it silently), a private one that exists on the
+public index is dependency confusion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence, Set
+from dataclasses import dataclass, field
+
+from gate.deps import findings as dep
+from gate.deps.index import check_existence, configured_index
+from gate.deps.manifests import Declared
+from gate.findings import Finding, Severity
+
+
+@dataclass
+class Existence:
+    """What the check found: findings, notes, which names exist, or why it could not run."""
+
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    known: dict[str, bool] = field(default_factory=dict)
+    error: str | None = None
+
+
+def judge(scanner: str, named: Sequence[Declared], *, index_option: str | None,
+          private: Set[str], timeout: float, offline: bool,
+          unaudited_severity: Severity) -> Existence:
+    """Ask the index about every name in ``named``; with ``offline`` advisory data an
+    unreachable index is a note, else an error (a package could pass unseen)."""
+    out = Existence()
+    if not named:
+        return out
+    index = configured_index(index_option)
+    existence = check_existence(index, {d.name for d in named}, timeout=timeout)
+    if existence.error:
+        if offline:
+            out.notes.append(f"package index unreachable ({existence.error}): the check that "
+                             "every audited package exists on the index was skipped")
+        else:
+            out.error = (f"package index unreachable ({existence.error}): cannot check that "
+                         "the audited packages exist, and a package the advisory service does "
+                         "not know would pass silently; set index_url, or use --advisory-db "
+                         "to audit offline")
+        return out
+    out.known = existence.exists
+    out.notes.append(f"existence of {len(existence.exists)} package(s) checked on {index}")
+    for declared in named:
+        exists = existence.exists.get(declared.name, True)
+        if declared.name in private:
+            if exists:
+                out.findings.append(dep.confusion(scanner, declared, index))
+        elif not exists:
+            out.findings.append(dep.unaudited(
+                scanner, declared.path, declared.line, declared.spec,
+                f"package '{declared.name}' does not exist on the index {index} "
+                "(add it to private_packages if it is yours)", unaudited_severity))
+    return out
+
+
+def requirement_groups(audited: Sequence[Declared], full: bool) -> list[list[str]]:
+    """Requirement lines, split so that no group names a package twice (an auditor reading a
+    requirements file needs that); one group of every spec when pip resolves (``full``)."""
+    if full:
+        return [sorted({d.spec for d in audited})]
+    versions: dict[str, list[str]] = {}
+    for declared in audited:
+        pins = versions.setdefault(declared.name, [])
+        if declared.version is not None and declared.version not in pins:
+            pins.append(declared.version)
+    depth = max(len(v) for v in versions.values())
+    return [
+        sorted(f"{name}=={pins[i]}" for name, pins in versions.items() if i < len(pins))
+        for i in range(depth)
+    ]
