@@ -23,7 +23,7 @@ from gate.validators import (
     toml_date,
 )
 
-KNOWN_SCANNERS = tuple(REGISTRY)
+KNOWN_SCANNERS = tuple(REGISTRY)  # as registered at import; validation reads REGISTRY
 PRESETS = ("default", "strict", "monitor")
 LEVEL = choice(*LEVEL_WORDS)
 
@@ -133,13 +133,13 @@ def _scanners(out: _Collector, value: Any) -> None:
         out.add(("scanners",), "expected a table like [scanners.bandit]")
         return
     for name, settings in value.items():
-        if name not in KNOWN_SCANNERS:
-            out.unknown(("scanners",), name, list(KNOWN_SCANNERS))
+        if name not in REGISTRY:
+            out.unknown(("scanners",), name, list(REGISTRY))
             continue
         if not isinstance(settings, dict):
             out.add(("scanners", name), f"expected a table [scanners.{name}]")
             continue
-        checks = {**SCANNER_COMMON, **SCANNER_SPECIFIC.get(name, {})}
+        checks = {**SCANNER_COMMON, **REGISTRY[name].options}
         out.table(("scanners", name), settings, checks)
 
 
@@ -150,7 +150,7 @@ def _array(out: _Collector, key: str, value: Any) -> None:
     for index, entry in enumerate(value):
         path: tuple[str | int, ...] = (key, index)
         if key == "rules":
-            out.table(path, entry, RULE_KEYS)
+            out.table(path, entry, {**RULE_KEYS, "scanner": choice(*REGISTRY)})
             if "id" not in entry and "scanner" not in entry:
                 out.add(path, "a rule needs 'id' (a glob such as 'B3*') or 'scanner'")
             if entry.get("ignore") is True and not str(entry.get("reason", "")).strip():
