@@ -151,9 +151,9 @@ def raw_commands(root: Path, work: dict[str, list[str]]) -> dict[str, list[str]]
     """
     out: dict[str, list[str]] = {}
     for name, files in work.items():
-        hook = getattr(REGISTRY[name], "raw_argv", None)
-        if callable(hook):
-            out[name] = [str(a) for a in hook(root, files)]
+        argv = [str(a) for a in REGISTRY[name].raw_argv(root, files)]
+        if argv:
+            out[name] = argv
     return out
 
 

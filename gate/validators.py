@@ -7,11 +7,20 @@ these checks (``Scanner.options``).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 from collections.abc import Callable
 from typing import Any
 
 Check = Callable[[Any], str | None]
+
+
+class FailOrWarn(enum.StrEnum):
+    """A policy mode that either fails the gate or only warns."""
+
+    FAIL = "fail"
+    WARN = "warn"
+
 
 SEVERITY_WORDS = ("critical", "high", "medium", "low", "info")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.findings import Confidence, Severity
+from gate.validators import FailOrWarn
 
 # A threshold: a severity, or None for "none" (nothing reaches it).
 Level = Severity | None
@@ -38,11 +39,8 @@ class InlineMode(enum.StrEnum):
     DENY = "deny"
 
 
-class OnProblem(enum.StrEnum):
-    """``on_scanner_error``, ``on_skipped_files``, ``unused_waivers``: fail or only warn."""
-
-    FAIL = "fail"
-    WARN = "warn"
+# ``on_scanner_error``, ``on_skipped_files``, ``unused_waivers``: fail or only warn.
+OnProblem = FailOrWarn
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from gate.deps.osv import normalize
 from gate.findings import Severity
-from gate.validators import SEVERITY, STRING, Check, choice, string_list
+from gate.validators import SEVERITY, STRING, Check, FailOrWarn, choice, string_list
 
 
 class Resolve(enum.StrEnum):
@@ -20,11 +20,8 @@ class Resolve(enum.StrEnum):
     FULL = "full"
 
 
-class Unaudited(enum.StrEnum):
-    """How a declaration the audit cannot check counts: a high or a low finding."""
-
-    FAIL = "fail"
-    WARN = "warn"
+# How a declaration the audit cannot check counts: a high (fail) or a low (warn) finding.
+Unaudited = FailOrWarn
 
 
 CHECKS: Mapping[str, Check] = MappingProxyType({
