@@ -18,6 +18,7 @@ from gate.errors import UsageError
 from gate.policy import evaluate as policy_eval
 from gate.policy.load import load
 from gate.policy.model import Level, Policy
+from gate.redact import scrub_finding
 from gate.scan import plan, run_scanners
 from gate.scanners.interface import ScannerRun
 
@@ -172,8 +173,8 @@ def evaluate_sarif(sarif_files: Sequence[Path], request: ScanRequest,
     """
     root = find_root(list(request.paths))
     policy = resolve_policy(root, request)
-    imported = sarif_import.read(sarif_files, root)
-    findings = suppressions.apply(imported.findings, root=root)
+    imported = sarif_import.read(sarif_files, root, policy.default_severity)
+    findings = suppressions.apply([scrub_finding(f) for f in imported.findings], root=root)
     scope: dict[str, frozenset[str]] = {}
     for finding in findings:
         scope[finding.scanner] = scope.get(finding.scanner, frozenset()) | {

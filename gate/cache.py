@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +52,8 @@ def open_cache(directory: Path | None, root: Path) -> ResultCache:
     folder = Path(os.path.abspath((directory or default_dir()).expanduser()))
     resolved = _resolve_existing(folder)
     root = root.resolve()
-    if _within(resolved, root) or _within(root, resolved / f"v{SCHEMA}"):
+    store = _resolve_existing(folder / f"v{SCHEMA}")
+    if _within(resolved, root) or _within(store, root) or _within(root, store):
         raise CacheError(f"the cache folder {folder} is inside the scanned tree {root}; a "
                          "change could ship cache entries that mark its own code clean. Use "
                          "--cache-dir with a folder outside the repository, or --no-cache")
@@ -107,7 +109,7 @@ class FileEntry:
 
 
 class ResultCache:
-    """Entries under ``<folder>/v1/<scanner>/<xx>/<key>.json``."""
+    """Entries under ``<folder>/v<SCHEMA>/<scanner>/<xx>/<key>.json``."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -116,12 +118,27 @@ class ResultCache:
     def _path(self, scanner: str, key: str) -> Path:
         return self.store / _safe(scanner) / key[:2] / f"{key}.json"
 
+    def _no_links(self, path: Path) -> bool:
+        """True when no folder from the store down to ``path``'s is a symlink."""
+        current = path.parent
+        while True:
+            if current.is_symlink():
+                return False
+            if current == self.store or current == current.parent:
+                return True
+            current = current.parent
+
     def read(self, scanner: str, key: str) -> dict[str, Any] | None:
-        """The checked payload stored under ``key``, or None (a damaged entry is deleted)."""
+        """The checked payload stored under ``key``, or None (a damaged entry is deleted).
+
+        The entry is opened without following links and must be a regular file; anything
+        else is dropped, so the file is scanned again.
+        """
         path = self._path(scanner, key)
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        raw = _read_regular(path) if self._no_links(path) else None
+        if raw is None:
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                self.discard(scanner, key)
             return None
         try:
             data = json.loads(raw)
@@ -143,6 +160,8 @@ class ResultCache:
                 "checksum": _checksum(scanner, key, payload), "payload": payload}
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self._no_links(path):
+                return
             handle, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -194,6 +213,18 @@ class ResultCache:
         """Store a whole-run entry (only for a run that succeeded)."""
         self.write(scanner, key, {"findings": [codec.to_dict(f) for f in result.findings],
                                   "run": codec.run_to_dict(result.run)})
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (never through a symlink), else None."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            return None
+        return stream.read()
 
 
 def _safe(name: str) -> str:

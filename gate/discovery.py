@@ -12,6 +12,7 @@ import pathspec
 from gate import git
 from gate.errors import DiscoveryError
 from gate.globs import spec
+from gate.process import distrust
 
 # Folders never worth scanning: VCS data, virtualenvs, dependencies, build output, caches.
 SKIP_DIRS = frozenset(
@@ -41,7 +42,10 @@ def find_root(paths: Sequence[Path]) -> Path:
     if not first.exists():
         raise DiscoveryError(f"path does not exist: {first}")
     start = first if first.is_dir() else first.parent
+    distrust(start)  # nothing in the scanned tree may run as a tool, git included
     top = git.toplevel(start)
+    if top is not None:
+        distrust(top)
     return top if top is not None else start.resolve()
 
 

@@ -1,41 +1,52 @@
 """The only place git runs: one safe environment, an absolute executable, no repository code.
 
-Every call passes ``-c core.fsmonitor=false -c core.hooksPath=/dev/null``, so a scanned
-repository's ``.git/config`` cannot make git start a program of its own, and the system
-git configuration is not read.
+Only read-only subcommands run (``rev-parse``, ``ls-files``, ``cat-file``, a tree-to-tree
+``diff --no-ext-diff --no-textconv``, ``merge-base``), none of which runs a filter, a
+textconv or an external diff, and every call passes ``-c core.fsmonitor=false
+-c core.hooksPath=<an empty folder> -c core.pager=cat -c core.sshCommand=false
+-c credential.helper= -c protocol.allow=never``, so a scanned repository's configuration
+cannot make git start a program of its own. The caller's ``GIT_*`` variables are not passed
+on; the system and global configuration are read as usual, and the gate never adds a
+``safe.directory`` itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gate.errors import GitError
-from gate.process import run, scanner_env, tool_path
+from gate.process import empty_hooks_dir, run, scanner_env, tool_path
 
 GIT_TIMEOUT = 120.0
-SAFE_CONFIG = ("-c", "core.quotepath=off", "-c", "core.fsmonitor=false",
-               "-c", "core.hooksPath=/dev/null")
+_DUBIOUS = "dubious ownership"
 
 __all__ = ["GitError", "git"]
 
 
-def _env() -> dict[str, str]:
-    env = scanner_env()
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    return env
+def safe_config() -> tuple[str, ...]:
+    """The ``-c`` options of every git call."""
+    return ("-c", "core.quotepath=off", "-c", "core.fsmonitor=false",
+            "-c", f"core.hooksPath={empty_hooks_dir()}", "-c", "core.pager=cat",
+            "-c", "core.sshCommand=false", "-c", "credential.helper=",
+            "-c", "protocol.allow=never")
 
 
 def git(root: Path, *args: str, timeout: float = GIT_TIMEOUT) -> tuple[int | None, bytes, str]:
     """Run ``git ARGS`` in ``root``: (exit code, stdout, one line of stderr)."""
-    result = run([tool_path("git"), *SAFE_CONFIG, *args], cwd=root, timeout=timeout,
-                 env=_env())
+    result = run([tool_path("git"), *safe_config(), *args], cwd=root, timeout=timeout,
+                 env=scanner_env())
     if result.not_found:
         return None, b"", "git is not installed"
     err = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    if any(_DUBIOUS in line for line in err):
+        where = root.resolve()
+        raise GitError(f"git refuses to read {where}: the repository is owned by another user",
+                       hint="if you trust it, run: git config --global --add safe.directory "
+                       f"{where}")
     return result.returncode, result.stdout, (err[-1] if err else "")[:200]
 
 
@@ -160,18 +171,51 @@ def merge_base(root: Path, ref: str) -> str:
 
 def changed_files(root: Path, ref: str) -> list[str]:
     """Files changed between ``merge-base(REF, HEAD)`` and the working tree, plus untracked
-    files (deleted files left out), as sorted repository-relative posix paths."""
+    files (deleted files left out), as sorted repository-relative posix paths.
+
+    Committed changes come from a tree-to-tree diff; changes in the working tree are found by
+    hashing each tracked file as git would store it, so no filter or textconv ever runs.
+    """
     base = merge_base(root, ref)
-    code, out, err = git(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d",
-                         base, "--")
+    code, out, err = git(root, "diff", "--no-ext-diff", "--no-textconv", "--name-only", "-z",
+                         "--no-renames", "--diff-filter=d", base, "HEAD", "--")
     if code != 0:
         raise GitError(f"git diff against {ref!r} failed: {err}")
     names = set(_split_z(out))
+    names.update(_changed_in_work_tree(root))
     code, out, err = git(root, "ls-files", "-z", "--others", "--exclude-standard")
     if code != 0:
         raise GitError(f"git ls-files failed: {err}")
     names.update(_split_z(out))
     return sorted(n for n in names if (root / n).is_file() or (root / n).is_symlink())
+
+
+def _changed_in_work_tree(root: Path) -> set[str]:
+    """Tracked files whose working-tree bytes differ from the blob in HEAD."""
+    code, out, err = git(root, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
+    if code != 0:
+        raise GitError(f"git ls-tree failed: {err}")
+    changed: set[str] = set()
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name_bytes = entry.partition(b"\t")
+        mode, kind, blob = meta.decode().split()
+        name = name_bytes.decode("utf-8", "surrogateescape")
+        if kind != "blob":
+            continue
+        path = root / name
+        try:
+            data = (os.readlink(path).encode("utf-8", "surrogateescape")
+                    if mode == "120000" else path.read_bytes())
+        except OSError:
+            continue  # deleted in the working tree: left out
+        header = f"blob {len(data)}\0".encode()
+        digest = (hashlib.sha256(header + data) if len(blob) == 64
+                  else hashlib.sha1(header + data, usedforsecurity=False))
+        if digest.hexdigest() != blob:
+            changed.add(name)
+    return changed
 
 
 def _split_z(data: bytes) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -12,6 +11,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from gate.scrub import scrub_error
 
 # Variables a scanner may see. Everything else (tokens, cloud credentials, CI secrets) is dropped.
 ALLOWED_ENV = frozenset(
@@ -29,11 +30,6 @@ ALLOWED_ENV = frozenset(
 )
 
 STDERR_QUOTE_LIMIT = 160
-# What a quoted stderr line loses: quoted literals, and long mixed-case-and-digit tokens
-# (API keys, passwords, private key lines) a tool may echo from the file it read.
-_QUOTED = re.compile(r"""(?P<q>['"`])(?:\\.|(?!(?P=q)).)*(?P=q)""")
-_TOKEN = re.compile(r"[A-Za-z0-9_+/=.-]{20,}")
-REDACTED = "[REDACTED]"
 
 
 @dataclass(frozen=True)
@@ -91,24 +87,73 @@ def first_stderr_line(stderr: bytes) -> str:
 
 
 def scrub_line(text: str) -> str:
-    """``text`` without quoted literals or credential-like tokens (one line of tool stderr)."""
-    text = _QUOTED.sub(REDACTED, text)
-    return _TOKEN.sub(lambda m: REDACTED if _looks_secret(m.group(0)) else m.group(0), text)
+    """One line of tool stderr without credentials (``gate.scrub.scrub_error``)."""
+    return scrub_error(text)
 
 
-def _looks_secret(token: str) -> bool:
-    return (any(c.isupper() for c in token) and any(c.islower() for c in token)
-            and any(c.isdigit() for c in token))
+# Folders whose executables must never run: the scanned trees (set by ``distrust``).
+_UNTRUSTED: list[Path] = []
+# Passed to every git a scanner starts (semgrep runs git itself): the same safe settings
+# as gate.git's own calls, through the environment git reads ``-c`` options from.
+GIT_CONFIG_PARAMETERS = ("'core.fsmonitor'='false' 'core.hooksPath'='{hooks}' "
+                         "'core.pager'='cat' 'core.sshCommand'='false' 'credential.helper'='' "
+                         "'protocol.allow'='never'")
+
+
+def distrust(folder: Path) -> None:
+    """Never run an executable from ``folder`` (the scanned tree), nor hand it on PATH."""
+    resolved = folder.resolve()
+    if resolved not in _UNTRUSTED:
+        _UNTRUSTED.append(resolved)
+
+
+def safe_path_entries() -> list[str]:
+    """PATH as every subprocess gets it: the gate's own environment first, then the
+    absolute entries of PATH outside every scanned tree (an empty or relative entry, which
+    means the current folder, is dropped)."""
+    import sys
+
+    out = [str(Path(sys.executable).parent)]
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if not entry or not os.path.isabs(entry):
+            continue
+        try:
+            resolved = Path(entry).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if any(resolved == u or u in resolved.parents for u in _UNTRUSTED):
+            continue
+        if entry not in out:
+            out.append(entry)
+    return out
 
 
 def scanner_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The allow-listed environment handed to every scanner subprocess."""
     env = {key: value for key, value in os.environ.items() if key in ALLOWED_ENV}
+    env["PATH"] = os.pathsep.join(safe_path_entries())
     env.setdefault("LC_ALL", "C.UTF-8")
     env["PYTHONIOENCODING"] = "utf-8"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_CONFIG_PARAMETERS"] = GIT_CONFIG_PARAMETERS.format(hooks=empty_hooks_dir())
     if extra:
         env.update(extra)
     return env
+
+
+_HOOKS: list[str] = []
+
+
+def empty_hooks_dir() -> str:
+    """An empty folder (made once per process) for ``core.hooksPath``: no hook can run."""
+    if not _HOOKS:
+        import atexit
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="gate-no-hooks-")
+        atexit.register(shutil.rmtree, folder, True)
+        _HOOKS.append(folder)
+    return _HOOKS[0]
 
 
 def command_for(scanner: str, default: Sequence[str]) -> list[str]:
@@ -121,13 +166,11 @@ def command_for(scanner: str, default: Sequence[str]) -> list[str]:
 
 
 def tool_path(name: str) -> str:
-    """Find a tool installed next to the running interpreter first, then on PATH."""
-    import sys
-
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    return shutil.which(name) or name
+    """The absolute path of tool ``name``: beside the running interpreter first, then on
+    the safe PATH (``safe_path_entries``); the bare name when it is nowhere (it then fails
+    to start, as "executable not found")."""
+    found = shutil.which(name, path=os.pathsep.join(safe_path_entries()))
+    return os.path.abspath(found) if found else name
 
 
 def run(

@@ -11,6 +11,8 @@ import dataclasses
 import re
 
 from gate.findings import Finding, normalise_code, secret_fingerprint
+from gate.scanners.interface import ScannerRun
+from gate.scrub import scrub, scrub_error
 
 PREVIEW_CHARS = 4
 PREVIEW_MIN_LENGTH = 16
@@ -101,3 +103,21 @@ def bandit_secret_fingerprint(rule_id: str, path: str, line: str, occurrence: in
     if occurrence:
         token = f"{token}#{occurrence}"
     return secret_fingerprint(rule_id, path, "token:" + token)
+
+
+def scrub_finding(f: Finding) -> Finding:
+    """Every text of a finding without URL credentials or credential-format values; the
+    path, rule id and fingerprint are left as they are."""
+    return dataclasses.replace(
+        f, message=scrub(f.message), rule_name=scrub(f.rule_name),
+        remediation=scrub(f.remediation), help_uri=scrub(f.help_uri),
+        extra=tuple((key, scrub(value)) for key, value in f.extra))
+
+
+def scrub_run(run: ScannerRun) -> ScannerRun:
+    """A run record whose error, notes and arguments carry no credential."""
+    return dataclasses.replace(
+        run, error=scrub_error(run.error) if run.error is not None else None,
+        notes=tuple(scrub(n) for n in run.notes),
+        arguments=tuple(scrub(a) for a in run.arguments),
+        skipped=tuple(dataclasses.replace(s, reason=scrub_error(s.reason)) for s in run.skipped))

@@ -12,6 +12,7 @@ warning); anything outside the root or escaping it with ``..`` is dropped (with 
 from __future__ import annotations
 
 import json
+import math
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gate import repo_files
+from gate.bounded import TooComplex, loads_json
 from gate.errors import SarifImportError
 from gate.findings import (
     Confidence,
@@ -52,19 +54,23 @@ class Imported:
     files: frozenset[str] = frozenset()
 
 
-def read(paths: Sequence[Path], root: Path) -> Imported:
-    """Read SARIF files; SarifImportError names the file and the problem."""
+def read(paths: Sequence[Path], root: Path, default_severity: Severity = Severity.HIGH
+         ) -> Imported:
+    """Read SARIF files; SarifImportError names the file and the problem.
+
+    ``default_severity`` is given to results whose score and level cannot be read."""
     texts: list[tuple[str, str]] = []
     for path in paths:
         try:
             texts.append((str(path), path.read_text(encoding="utf-8-sig")))
         except (OSError, UnicodeDecodeError) as exc:
             raise SarifImportError(f"{path}: cannot read: {exc}") from None
-    return parse_many(texts, root)
+    return parse_many(texts, root, default_severity=default_severity)
 
 
 def parse_many(texts: Sequence[tuple[str, str]], root: Path,
-               line_reader: LineReader | None = None) -> Imported:
+               line_reader: LineReader | None = None,
+               default_severity: Severity = Severity.HIGH) -> Imported:
     """Findings from several SARIF texts ``(origin, text)``; each run keeps its own name."""
     reader = line_reader or _file_lines(root)
     findings: list[Finding] = []
@@ -72,23 +78,31 @@ def parse_many(texts: Sequence[tuple[str, str]], root: Path,
     warnings: list[str] = []
     files: set[str] = set()
     used_names: set[str] = set()
+    defaulted = 0
     for origin, text in texts:
         log = _load(origin, text)
         for index, run in enumerate(log["runs"]):
             where = f"{origin}: runs[{index}]"
             name = _scanner_name(run, where, used_names)
             used_names.add(name)
-            got, notes = _run_findings(run, name, where, root, reader)
+            got, notes, unscored = _run_findings(run, name, where, root, reader,
+                                                 default_severity)
+            defaulted += unscored
             findings.extend(got)
             files.update(f.location.path for f in got)
             warnings.extend(notes)
             runs.append(_run_record(run, name, len({f.location.path for f in got})))
+    if defaulted:
+        warnings.append(f"{defaulted} imported result(s) without a readable severity counted "
+                        f"as {default_severity.word} (default_severity)")
     return Imported(tuple(findings), tuple(runs), tuple(warnings), frozenset(files))
 
 
 def _load(origin: str, text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = loads_json(text)
+    except TooComplex as exc:
+        raise SarifImportError(f"{origin}: cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise SarifImportError(f"{origin}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
@@ -136,21 +150,51 @@ def _run_record(run: Mapping[str, Any], name: str, files: int) -> ScannerRun:
                       information_uri=uri)
 
 
-def _rules(run: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    listed = _get(run, "tool", "driver", "rules")
-    rules = [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
-    return {str(r.get("id")): r for r in rules if r.get("id")}, rules
+class _Rules:
+    """The rules of a run as GitHub reads them: the driver's and every extension's."""
+
+    def __init__(self, run: Mapping[str, Any]) -> None:
+        components = [_get(run, "tool", "driver")]
+        extensions = _get(run, "tool", "extensions")
+        if isinstance(extensions, list):
+            components += extensions
+        self.lists: list[list[dict[str, Any]]] = []
+        self.by_id: dict[str, dict[str, Any]] = {}
+        for component in components:
+            listed = component.get("rules") if isinstance(component, dict) else None
+            rules = [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+            self.lists.append(rules)
+            for rule in rules:
+                if isinstance(rule.get("id"), str) and rule["id"] not in self.by_id:
+                    self.by_id[rule["id"]] = rule
+
+    def for_result(self, result: Mapping[str, Any]) -> dict[str, Any]:
+        """``result.rule`` (index in its tool component), else ``ruleIndex`` in the driver,
+        else the rule with the result's id."""
+        given = result.get("rule")
+        ref: Mapping[str, Any] = given if isinstance(given, dict) else {}
+        component = _int(_get(ref, "toolComponent", "index"))
+        index = _int(ref.get("index"))
+        if index is None:
+            index = _int(result.get("ruleIndex"))
+        position = 0 if component is None else component
+        listed = self.lists[position] if 0 <= position < len(self.lists) else []
+        if index is not None and 0 <= index < len(listed):
+            return listed[index]
+        rule_id = result.get("ruleId") or ref.get("id")
+        return self.by_id.get(str(rule_id), {})
 
 
 def _run_findings(run: Mapping[str, Any], name: str, where: str, root: Path,
-                  reader: LineReader) -> tuple[list[Finding], list[str]]:
-    by_id, by_index = _rules(run)
+                  reader: LineReader, default: Severity) -> tuple[list[Finding], list[str], int]:
+    rules = _Rules(run)
     findings: list[Finding] = []
     warnings: list[str] = []
+    defaulted = 0
     for index, result in enumerate(run.get("results") or []):
         if not isinstance(result, dict):
             raise SarifImportError(f"{where}.results[{index}] is not an object")
-        rule = _rule_for(result, by_id, by_index)
+        rule = rules.for_result(result)
         rule_id = str(result.get("ruleId") or _get(result, "rule", "id") or rule.get("id") or "")
         if not rule_id:
             raise SarifImportError(f"{where}.results[{index}] has no ruleId")
@@ -160,16 +204,10 @@ def _run_findings(run: Mapping[str, Any], name: str, where: str, root: Path,
             continue
         if problem:
             warnings.append(f"{where}.results[{index}] ({rule_id}): {problem}")
-        findings.append(_finding(result, rule, rule_id, name, path, reader))
-    return findings, warnings
-
-
-def _rule_for(result: Mapping[str, Any], by_id: Mapping[str, dict[str, Any]],
-              by_index: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    index = result.get("ruleIndex")
-    if isinstance(index, int) and 0 <= index < len(by_index):
-        return by_index[index]
-    return by_id.get(str(result.get("ruleId")), {})
+        severity, unscored = _severity(result, rule, default)
+        defaulted += unscored
+        findings.append(_finding(result, rule, rule_id, name, path, reader, severity))
+    return findings, warnings, defaulted
 
 
 def _path(result: Mapping[str, Any], run: Mapping[str, Any], root: Path
@@ -203,41 +241,53 @@ def _path(result: Mapping[str, Any], run: Mapping[str, Any], root: Path
     return "/".join(p for p in parts if p != "."), note
 
 
-def _score(props: Any) -> float | None:
-    if not isinstance(props, dict):
-        return None
-    value = props.get("security-severity")
+def _score(props: Any) -> tuple[float | None, bool]:
+    """The ``security-severity`` score, and whether one was given at all."""
+    if not isinstance(props, dict) or props.get("security-severity") is None:
+        return None, False
+    value = props["security-severity"]
     try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+        score = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None, True
+    return (score, True) if math.isfinite(score) and 0.0 <= score <= 10.0 else (None, True)
 
 
-def _severity(result: Mapping[str, Any], rule: Mapping[str, Any]) -> Severity:
+def _severity(result: Mapping[str, Any], rule: Mapping[str, Any], default: Severity
+              ) -> tuple[Severity, bool]:
+    """GitHub's reading: the score on the result or its rule in GitHub's bands, else the
+    effective level (result, then the rule's default, else warning); ``default`` only when
+    neither a score nor a level can be read. The flag says the default was used."""
     props = result.get("properties")
     if isinstance(props, dict) and isinstance(props.get("gate/tool-severity"), str):
         try:
-            return Severity.from_word(props["gate/tool-severity"])
+            return Severity.from_word(props["gate/tool-severity"]), False
         except KeyError:
             pass
-    score = _score(props)
+    score, given = _score(props)
     if score is None:
-        score = _score(rule.get("properties"))
+        score, rule_given = _score(rule.get("properties"))
+        given = given or rule_given
     if score is not None:
-        return severity_from_score(score)
-    level = result.get("level") or _get(rule, "defaultConfiguration", "level") or "warning"
-    return _LEVEL.get(str(level), Severity.MEDIUM)
+        return severity_from_score(score), False
+    level = result.get("level") or _get(rule, "defaultConfiguration", "level")
+    if level is None and not given:
+        level = "warning"
+    if isinstance(level, str) and level in _LEVEL:
+        return _LEVEL[level], False
+    return default, True
 
 
 def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], rule_id: str, scanner: str,
-             path: str, reader: LineReader) -> Finding:
+             path: str, reader: LineReader, severity: Severity) -> Finding:
     region = _get(result, "locations", 0, "physicalLocation", "region") or {}
     start = _int(region.get("startLine")) or 1
     end = _int(region.get("endLine"))
     col = _int(region.get("startColumn")) or 1
     end_col = _int(region.get("endColumn"))
     rule_props = rule.get("properties") if isinstance(rule.get("properties"), dict) else {}
-    tags = [str(t) for t in (rule_props or {}).get("tags", []) if isinstance(t, str)]
+    listed = (rule_props or {}).get("tags", [])
+    tags = [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
     cwe = tuple(sorted({int(m) for t in tags for m in _CWE.findall(t)}))
     precision = str((rule_props or {}).get("precision", "medium"))
     message = str(_get(result, "message", "text") or "")
@@ -246,13 +296,13 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], rule_id: str, s
         rule_id=rule_id,
         rule_name=str(_get(rule, "shortDescription", "text") or rule.get("name") or rule_id),
         message=message,
-        severity=_severity(result, rule),
+        severity=severity,
         confidence=_PRECISION.get(precision, Confidence.MEDIUM),
         location=Location(path, max(1, start), max(1, col), end, end_col),
         fingerprint=_fingerprint(result, rule_id, path, start, region, reader),
         cwe=cwe,
-        help_uri=str(rule.get("helpUri") or ""),
-        remediation=str(_get(rule, "help", "text") or ""),
+        help_uri=_https(rule.get("helpUri")),
+        remediation=_plain(_get(rule, "help", "text") or _get(rule, "fullDescription", "text")),
         tags=tuple(t for t in tags if not _CWE.search(t)),
         suppression=_in_source(result),
     )
@@ -291,3 +341,20 @@ def _in_source(result: Mapping[str, Any]) -> InlineSuppression | None:
 
 def _file_lines(root: Path) -> LineReader:
     return lambda path: repo_files.read_text(root, path)
+
+
+def _plain(value: object, limit: int = 2000) -> str:
+    """Imported text as plain text: printable characters and line breaks only."""
+    if not isinstance(value, str):
+        return ""
+    text = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _https(value: object) -> str:
+    """An imported link, kept only when it is a plain ``https`` URL."""
+    if not isinstance(value, str) or not value.startswith("https://"):
+        return ""
+    if any(not ch.isprintable() or ch.isspace() for ch in value) or len(value) > 2000:
+        return ""
+    return value

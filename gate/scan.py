@@ -14,7 +14,7 @@ from gate.cache import ResultCache
 from gate.discovery import Targets, exclusion_spec
 from gate.findings import Finding, fingerprint
 from gate.policy.model import Policy
-from gate.redact import is_secret_finding, redact
+from gate.redact import is_secret_finding, redact, scrub_finding, scrub_run
 from gate.scan_cache import cached_scan
 from gate.scanners import REGISTRY
 from gate.scanners.interface import (
@@ -82,6 +82,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
             result = failed(name, name, f"internal error: {type(exc).__name__}",
                             files=len(ctx.files))
         result = confine(result, targets.root)
+        result = replace(result, run=scrub_run(result.run))
         if on_done:
             on_done(result.run)
         return result
@@ -99,10 +100,11 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
 
 
 def guard(result: ScanResult, root: Path) -> ScanResult:
-    """A fresh result confined to the root and redacted, before anything else (the result
-    cache included) sees it."""
+    """A fresh result confined to the root, redacted and scrubbed of credentials, before
+    anything else (the result cache included) sees it."""
     result = confine(result, root)
-    return replace(result, findings=tuple(redact_all(root, result.findings)))
+    findings = tuple(scrub_finding(f) for f in redact_all(root, result.findings))
+    return ScanResult(findings, scrub_run(result.run))
 
 
 def confine(result: ScanResult, root: Path) -> ScanResult:

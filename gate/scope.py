@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import tomli
-
+from gate.bounded import loads_toml
 from gate.discovery import Targets
 from gate.git import RefSource, changed_files
 from gate.policy.load import discover as discover_policy
@@ -48,27 +47,33 @@ def _policy_change(root: Path, explicit: Path | None, source: RefSource, policy:
                 f"(at {source.ref}) to {_name(root, here)}; the policy at {source.ref} "
                 "applies")
     changed = []
+    if not isinstance(here, str) and str(here) not in policy.chain:
+        policy_file = Path(here)  # e.g. a pyproject.toml that gains a [tool.gate] table
+        if _differs(policy_file, source):
+            changed.append(_name(root, policy_file))
     for entry in policy.chain:
         if entry.startswith("preset:"):
             continue
-        path = Path(entry)
-        try:
-            same = _policy_text(path, read_file(path)) == _policy_text(path,
-                                                                         source.reader()(path))
-        except (OSError, UnicodeDecodeError, KeyError, tomli.TOMLDecodeError):
-            same = False
-        if not same:
-            changed.append(_name(root, path))
+        if _differs(Path(entry), source):
+            changed.append(_name(root, Path(entry)))
     if changed:
         return (f"POLICY CHANGED: this change modifies {', '.join(changed)}; the policy at "
                 f"{source.ref} applies, not the modified one")
     return ""
 
 
+def _differs(path: Path, source: RefSource) -> bool:
+    """Whether the policy in ``path`` differs between the working tree and the ref."""
+    try:
+        return _policy_text(path, read_file(path)) != _policy_text(path, source.reader()(path))
+    except (OSError, UnicodeDecodeError, KeyError, ValueError):
+        return True
+
+
 def _policy_text(path: Path, text: str) -> object:
     """What counts as the policy in a file: all of it, or ``[tool.gate]`` of a pyproject."""
     if path.name == "pyproject.toml":
-        return tomli.loads(text).get("tool", {}).get("gate")
+        return loads_toml(text).get("tool", {}).get("gate")
     return text
 
 

@@ -54,19 +54,23 @@ def string_list(value: Any) -> str | None:
     return f"expected a list of strings; got {value!r}"
 
 
+MAX_SECONDS = 24 * 3600
+MAX_DAYS = 3650
+
+
 def positive_seconds(value: Any) -> str | None:
-    """A finite number of seconds above 0."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 \
-            and math.isfinite(value):
+    """A finite number of seconds above 0, at most a day."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+            math.isfinite(value) and 0 < value <= MAX_SECONDS:
         return None
-    return f"expected a number of seconds greater than 0; got {value!r}"
+    return f"expected a number of seconds greater than 0 and at most {MAX_SECONDS}; got {value!r}"
 
 
 def non_negative_int(value: Any) -> str | None:
-    """A whole number of days, 0 or more."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    """A whole number of days, 0 to ten years."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DAYS:
         return None
-    return f"expected a whole number of days (0 or more); got {value!r}"
+    return f"expected a whole number of days from 0 to {MAX_DAYS}; got {value!r}"
 
 
 def toml_date(value: Any) -> str | None:

@@ -29,6 +29,7 @@ from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
 from gate.report import json_report
 from gate.scanners import REGISTRY, accepting
+from gate.scrub import scrub
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A security gate: scanners in, one SARIF and a verdict out.")
@@ -217,7 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="gate")
     except GateError as exc:
-        typer.echo(f"gate: error: {exc.diagnostics()}", err=True)
+        typer.echo(integrations.error_text(f"gate: error: {scrub(exc.diagnostics())}"),
+                   err=True, nl=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

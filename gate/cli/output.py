@@ -41,3 +41,12 @@ def github_files(decision: Decision, sarif_file: str,
     output = os.environ.get("GITHUB_OUTPUT", "")
     if output:
         append(Path(output), github.outputs(github.output_values(decision, sarif_file)))
+
+
+def error_text(message: str) -> str:
+    """An error for stderr; under GitHub Actions fenced with ``::stop-commands::`` so that
+    no line of it (a policy key, a path) can act as a workflow command."""
+    text = message if message.endswith("\n") else message + "\n"
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return github.fenced(text)
+    return text

@@ -8,7 +8,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 from gate.deps import findings as dep
-from gate.deps.index import check_existence, configured_index
+from gate.deps.index import check_existence, configured_index, display_url
 from gate.deps.manifests import Declared
 from gate.findings import Finding, Severity
 
@@ -31,8 +31,9 @@ def judge(scanner: str, named: Sequence[Declared], *, index_option: str | None,
     out = Existence()
     if not named:
         return out
-    index = configured_index(index_option)
-    existence = check_existence(index, {d.name for d in named}, timeout=timeout)
+    configured = configured_index(index_option)
+    index = display_url(configured)
+    existence = check_existence(configured, {d.name for d in named}, timeout=timeout)
     if existence.error:
         if offline:
             out.notes.append(f"package index unreachable ({existence.error}): the check that "

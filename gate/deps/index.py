@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import netrc
 import os
 import urllib.error
 import urllib.parse
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.deps.osv import normalize
+from gate.scrub import scrub_error, without_userinfo
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 _ACCEPT = (
@@ -80,8 +83,30 @@ def project_url(index_url: str, name: str) -> str:
     return index_url.rstrip("/") + "/" + urllib.parse.quote(normalize(name)) + "/"
 
 
+def display_url(index_url: str) -> str:
+    """The index URL as it may be shown: without ``user:password@``."""
+    return without_userinfo(index_url)[0]
+
+
+def _authorization(index_url: str) -> dict[str, str]:
+    """HTTP basic auth from the URL's userinfo, else from ``~/.netrc`` for its host."""
+    _, user, password = without_userinfo(index_url)
+    if user is None:
+        host = urllib.parse.urlsplit(index_url).hostname or ""
+        try:
+            found = netrc.netrc().authenticators(host) if host else None
+        except (OSError, netrc.NetrcParseError):
+            found = None
+        if not found:
+            return {}
+        user, _, password = found
+    token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
 def _exists(index_url: str, name: str, timeout: float) -> bool:
-    url = project_url(index_url, name)
+    shown = display_url(index_url)
+    url = project_url(shown, name)
     if url.startswith("file:"):
         folder = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
         root = folder.parent
@@ -89,8 +114,9 @@ def _exists(index_url: str, name: str, timeout: float) -> bool:
             raise IndexUnreachable(f"index folder {root} does not exist")
         return folder.is_dir() or folder.with_suffix(".html").is_file()
     if not url.startswith(("http://", "https://")):
-        raise IndexUnreachable(f"unsupported index URL scheme: {index_url}")
-    request = urllib.request.Request(url, headers={"Accept": _ACCEPT})  # noqa: S310
+        raise IndexUnreachable(f"unsupported index URL scheme: {shown}")
+    headers = {"Accept": _ACCEPT, **_authorization(index_url)}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310 - scheme checked above
             response.read(1)
@@ -100,8 +126,8 @@ def _exists(index_url: str, name: str, timeout: float) -> bool:
             return False
         raise IndexUnreachable(f"{url}: HTTP {exc.code}") from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise IndexUnreachable(f"{index_url}: {reason}") from exc
+        reason = scrub_error(str(getattr(exc, "reason", exc)))
+        raise IndexUnreachable(f"{shown}: {reason}") from exc
 
 
 def check_existence(index_url: str, names: Iterable[str], timeout: float = 5.0) -> Existence:

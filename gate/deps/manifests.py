@@ -18,6 +18,7 @@ from typing import Any
 import tomli
 from packaging.requirements import InvalidRequirement, Requirement
 
+from gate.bounded import loads_json, loads_toml
 from gate.deps.osv import normalize
 from gate.repo_files import read_text
 
@@ -271,7 +272,7 @@ class _LineFinder:
 
 
 def _read_pyproject(path: str, text: str, out: Manifests) -> None:
-    data = tomli.loads(text)
+    data = loads_toml(text)
     finder = _LineFinder(text)
     project = data.get("project")
     if isinstance(project, dict):
@@ -320,7 +321,7 @@ def _package_blocks(text: str, header: str) -> list[int]:
 
 
 def _read_toml_lock(path: str, text: str, kind: str, out: Manifests) -> None:
-    data = tomli.loads(text)
+    data = loads_toml(text)
     header = "packages" if kind == "pylock" else "package"
     packages = data.get(header) or []
     lines = _package_blocks(text, header)
@@ -361,7 +362,7 @@ def _read_toml_lock(path: str, text: str, kind: str, out: Manifests) -> None:
 
 
 def _read_pipfile_lock(path: str, text: str, out: Manifests) -> None:
-    data = json.loads(text)
+    data = loads_json(text)
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     finder = _LineFinder(text)

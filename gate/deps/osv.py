@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,6 +188,24 @@ def parse_record(data: bytes, source: str) -> dict[str, Any]:
     return record
 
 
+MAX_RECORD_BYTES = 4 * 1024 * 1024  # one OSV record; real ones are a few KB
+MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # all records unpacked (the PyPI export: ~0.3 GB)
+MAX_ZIP_RATIO = 200  # unpacked size / packed size of one member
+
+
+def _check_zip(path: Path, members: Sequence[zipfile.ZipInfo]) -> None:
+    """Refuse an archive that would unpack to more than the limits (a zip bomb)."""
+    total = sum(info.file_size for info in members)
+    if total > MAX_ZIP_TOTAL_BYTES:
+        raise AdvisoryDataError(f"advisory zip {path} unpacks to more than "
+                                f"{MAX_ZIP_TOTAL_BYTES // (1024 ** 3)} GB; refused")
+    for info in members:
+        if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1) + 4096:
+            raise AdvisoryDataError(f"advisory zip {path}: {info.filename} unpacks "
+                                    f"{info.file_size // max(info.compress_size, 1)} times "
+                                    "its packed size; refused")
+
+
 class AdvisoryDatabase:
     """A per-package index of OSV records.
 
@@ -224,11 +242,17 @@ class AdvisoryDatabase:
     def _load_zip(self, path: Path) -> None:
         try:
             with zipfile.ZipFile(path) as archive:
-                for info in archive.infolist():
-                    if info.is_dir() or not info.filename.endswith(_RECORD_SUFFIXES):
-                        continue
+                members = [i for i in archive.infolist()
+                           if not i.is_dir() and i.filename.endswith(_RECORD_SUFFIXES)]
+                _check_zip(path, members)
+                for info in members:
                     source = f"{path}!{info.filename}"
-                    self._add(parse_record(archive.read(info), source), source)
+                    with archive.open(info) as handle:
+                        data = handle.read(MAX_RECORD_BYTES + 1)
+                    if len(data) > MAX_RECORD_BYTES:
+                        raise AdvisoryDataError(f"advisory record {source} is larger than "
+                                                f"{MAX_RECORD_BYTES // (1024 * 1024)} MB")
+                    self._add(parse_record(data, source), source)
         except (zipfile.BadZipFile, OSError) as exc:
             raise AdvisoryDataError(f"cannot read advisory zip {path}: {exc}") from exc
 

@@ -18,8 +18,14 @@ class PolicyIssue:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        key = f" [{self.key}]" if self.key else ""
-        return f"{where}:{key} {self.message}"
+        key = f" [{_one_line(self.key)}]" if self.key else ""
+        return f"{_one_line(where)}:{key} {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    """Text from a policy file (keys, values) as one inert line: control characters shown
+    as escapes, so a key cannot start a new line of output."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class PolicyError(GateError):

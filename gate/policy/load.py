@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import tomli
 
+from gate.bounded import TooComplex, loads_toml
 from gate.findings import Confidence, Severity
 from gate.policy.errors import PolicyError, PolicyIssue
 from gate.policy.model import (
@@ -63,6 +65,8 @@ def load(root: Path, explicit: Path | None = None, reader: Reader = read_file,
     where = discover(root, explicit, exists)
     if isinstance(where, str):
         return load_preset(where)
+    if reader is read_file:
+        reader = _confined(root, explicit)
     if where.name == "pyproject.toml" and explicit is None:
         raw, chain = _load_chain(where, reader, table=("tool", "gate"), optional=True)
         if raw is None:
@@ -87,9 +91,28 @@ def load_text(text: str, origin: str) -> Policy:
     return build(raw, source=origin, chain=tuple(chain))
 
 
+def _confined(root: Path, explicit: Path | None) -> Reader:
+    """The working-tree reader under the rules for code: a policy file of the repository
+    (and what it extends) must not be a link that leaves it; ``--policy FILE`` may be
+    anywhere the user says."""
+    base = root.resolve()
+    given = Path(os.path.abspath(explicit)) if explicit is not None else None
+
+    def read(path: Path) -> str:
+        if given is None or Path(os.path.abspath(path)) != given:
+            target = path.resolve()
+            if target != base and base not in target.parents:
+                raise PolicyError([PolicyIssue(str(path), None, "", "not read: it is a link "
+                                               "to a file outside the repository")])
+        return read_file(path)
+
+    return read
+
+
 def _load_chain(path: Path, reader: Reader, table: tuple[str, ...] = (),
                 optional: bool = False, seen: tuple[str, ...] = ()
                 ) -> tuple[dict[str, Any] | None, list[str]]:
+    path = Path(os.path.normpath(path))  # sub/../gate.toml is gate.toml: cycles are found
     try:
         text = reader(path)
     except (OSError, UnicodeDecodeError, KeyError) as exc:
@@ -102,7 +125,9 @@ def _load_text(text: str, origin: str, path: Path | None, reader: Reader,
                seen: tuple[str, ...], table: tuple[str, ...] = (), optional: bool = False
                ) -> tuple[dict[str, Any] | None, list[str]]:
     try:
-        data: dict[str, Any] = tomli.loads(text)
+        data: dict[str, Any] = loads_toml(text)
+    except TooComplex as exc:
+        raise PolicyError([PolicyIssue(origin, None, "", f"cannot be read: {exc}")]) from None
     except tomli.TOMLDecodeError as exc:
         raise PolicyError([PolicyIssue(origin, getattr(exc, "lineno", None), "",
                                        f"not valid TOML: {exc}")]) from None
@@ -182,6 +207,7 @@ def build(raw: Mapping[str, Any], source: str, chain: tuple[str, ...] = ()) -> P
         on_skipped_files=OnProblem(raw.get("on_skipped_files", "warn")),
         unused_waivers=OnProblem(raw.get("unused_waivers", "warn")),
         warn_before_days=int(raw.get("warn_before_days", 14)),
+        default_severity=Severity.from_word(raw.get("default_severity", "high")),
         new_only=bool(raw.get("new_only", False)),
         baseline=raw.get("baseline"),
         scanners=scanners,

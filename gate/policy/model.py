@@ -104,6 +104,7 @@ class Policy:
     on_skipped_files: OnProblem = OnProblem.WARN
     unused_waivers: OnProblem = OnProblem.WARN
     warn_before_days: int = 14
+    default_severity: Severity = Severity.HIGH  # imported results with no readable severity
     new_only: bool = False
     baseline: str | None = None
     scanners: Mapping[str, ScannerPolicy] = field(default_factory=dict)

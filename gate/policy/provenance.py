@@ -6,8 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import tomli
-
+from gate.bounded import loads_toml
 from gate.policy.load import preset_text, read_file
 
 BUILT_IN = "built-in default"
@@ -19,8 +18,8 @@ def _raw(origin: str, reader: Callable[[Path], str]) -> dict[str, Any]:
             text = preset_text(origin.removeprefix("preset:"))
         else:
             text = reader(Path(origin))
-        data: dict[str, Any] = tomli.loads(text)
-    except (OSError, UnicodeDecodeError, KeyError, tomli.TOMLDecodeError):
+        data: dict[str, Any] = loads_toml(text)
+    except (OSError, UnicodeDecodeError, KeyError, ValueError):
         return {}
     if origin.endswith("pyproject.toml"):
         inner = data.get("tool", {}).get("gate", {})

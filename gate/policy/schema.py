@@ -45,6 +45,7 @@ TOP: dict[str, Check] = {
     "warn_before_days": non_negative_int,
     "new_only": BOOL,
     "baseline": non_empty_string,
+    "default_severity": choice(*SEVERITY_WORDS),
 }
 TABLES = ("scanners",)
 ARRAYS = ("rules", "waivers")

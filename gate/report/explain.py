@@ -16,7 +16,7 @@ BUILT_IN = "built-in default"
 DEFAULTS: dict[str, Any] = {
     "fail_on": "high", "report": "medium", "exclude": [], "inline_suppressions": "allow",
     "on_scanner_error": "fail", "on_skipped_files": "warn", "unused_waivers": "warn",
-    "warn_before_days": 14, "new_only": False,
+    "warn_before_days": 14, "new_only": False, "default_severity": "high",
 }
 
 

@@ -15,6 +15,10 @@ from gate.findings import Severity
 from gate.report import text
 
 MAX_ANNOTATIONS = 10
+MAX_PROPERTY = 200
+# Bidirectional controls and invisible marks (a U+202E in a file name reverses its display).
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                  "\u200e\u200f\u061c")
 
 
 def escape_data(value: str) -> str:
@@ -23,21 +27,35 @@ def escape_data(value: str) -> str:
 
 
 def escape_property(value: str) -> str:
-    """A workflow-command property value: data escaping plus ``:`` and ``,``."""
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+    """A workflow-command property value: bidi and control characters dropped, then data
+    escaping plus ``:`` and ``,``."""
+    return escape_data(visible(value)).replace(":", "%3A").replace(",", "%2C")
+
+
+def visible(value: str) -> str:
+    """``value`` without bidi overrides and isolates, marks or other control characters."""
+    return "".join(ch for ch in value if ch not in _BIDI and ch.isprintable())
 
 
 def _command(item: Decided) -> str:
     f = item.finding
     loc = f.location
     kind = "error" if item.severity >= Severity.HIGH else "warning"
-    props = {"file": loc.path, "line": str(max(1, loc.start_line)),
-             "title": f"gate {item.severity.word}: {f.scanner}/{f.rule_id}"}
-    if loc.end_line and loc.end_line >= loc.start_line:
-        props["endLine"] = str(loc.end_line)
-    joined = ",".join(f"{k}={escape_property(v[:200])}" for k, v in props.items())
-    message = f"{f.rule_id}: {f.message}"[:1000]
-    return f"::{kind} {joined}::{escape_data(message)}"
+    message = f"{f.rule_id}: {f.message}"
+    props = {"title": f"gate {item.severity.word}: {f.scanner}/{f.rule_id}"[:MAX_PROPERTY]}
+    if _annotatable(loc.path):
+        props = {"file": loc.path, "line": str(max(1, loc.start_line)), **props}
+        if loc.end_line and loc.end_line >= loc.start_line:
+            props["endLine"] = str(loc.end_line)
+    else:  # never point at a file that does not exist: name it in the message instead
+        message = f"{visible(loc.path)}:{loc.start_line}: {message}"
+    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
+    return f"::{kind} {joined}::{escape_data(message[:1000])}"
+
+
+def _annotatable(path: str) -> bool:
+    """Whether ``path`` can stand whole and unchanged in an annotation's ``file=``."""
+    return len(path) <= MAX_PROPERTY and visible(path) == path
 
 
 def annotation_lines(decision: Decision, limit: int = MAX_ANNOTATIONS) -> str:

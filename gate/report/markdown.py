@@ -73,7 +73,7 @@ def _head(decision: Decision) -> list[str]:
         lines.append(f"Partial scan of {len(decision.scanned)} file(s); SARIF category "
                      f"{md(decision.category, 80)}: {_files(decision.scanned)}")
     else:
-        lines.append(f"Scanned {decision.files_scanned} file(s).")
+        lines.append(f"Scanned {decision.files_scanned} file(s).{_cache_note(decision)}")
     lines.append("")
     lines += _counts(decision)
     errors = decision.failed_runs
@@ -156,3 +156,9 @@ def _waiver_line(state: WaiverState) -> str:
         days = "today" if state.days_left == 0 else f"in {state.days_left} day(s)"
         head = f"{waiver.label} expires {days}, on {when}"
     return f"{md(head, 200)} ({state.matched} finding(s)): {md(waiver.reason, 300)}"
+
+
+def _cache_note(decision: Decision) -> str:
+    reused = sum(r.cached for r in decision.runs)
+    given = sum(r.files for r in decision.runs)
+    return f" cache: {reused} of {given} file(s) reused." if reused else ""

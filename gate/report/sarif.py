@@ -14,12 +14,15 @@ import sarif_om as om
 from gate import __version__
 from gate.decision import Decided, Decision, Disposition, sort_key
 from gate.findings import Finding, Severity
+from gate.report.markdown import md
 from gate.scanners.interface import ScannerRun
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RUNS = 20
 MAX_RESULTS_PER_RUN = 25_000
 MAX_GZIPPED_BYTES = 10 * 1000 * 1000
+UPLOAD_GZIP_LEVEL = 6  # the level the upload compresses at (measured there, not at 9)
+SIZE_MARGIN = 0.95  # stay under the limit with room for a different deflate
 DEFAULT_INFORMATION_URI = "https://github.com/"
 _LEVEL = {Disposition.FAIL: "error", Disposition.WARN: "warning", Disposition.BASELINE: "warning"}
 _PRECISION = {2: "high", 1: "medium", 0: "low"}
@@ -135,7 +138,7 @@ def _rule(finding: Finding, severity: Severity) -> om.ReportingDescriptor:
         name=_clip(name, 255),
         short_description=om.MultiformatMessageString(text=short),
         full_description=om.MultiformatMessageString(text=full),
-        help=om.MultiformatMessageString(text=help_text, markdown=help_text),
+        help=om.MultiformatMessageString(text=help_text, markdown=md(help_text, 4000)),
         help_uri=finding.help_uri or None,
         properties=props,
     )
@@ -217,9 +220,10 @@ def _fit_size(data: dict[str, Any]) -> dict[str, Any]:
     their original order, and each trimmed run says how many it lost.
     """
     def size() -> int:
-        return len(gzip.compress(dumps(data).encode("utf-8"), mtime=0))
+        return len(gzip.compress(dumps(data).encode("utf-8"), compresslevel=UPLOAD_GZIP_LEVEL,
+                                 mtime=0))
 
-    while size() > MAX_GZIPPED_BYTES:
+    while size() > MAX_GZIPPED_BYTES * SIZE_MARGIN:
         biggest = max(data["runs"], key=lambda r: len(r.get("results", [])))
         results = biggest.get("results", [])
         if not results:

@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gate.bounded import TooComplex, loads_json
 from gate.process import ProcessResult, command_for, run, scanner_env
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ def decode_json(text: str, kind: type = dict) -> Any:
     if not text:
         raise BadOutput("produced no output")
     try:
-        data = json.loads(text)
+        data = loads_json(text)
+    except TooComplex as exc:
+        raise BadOutput(f"printed JSON that cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BadOutput(f"printed output that is not JSON ({exc.msg} at char {exc.pos})"
                         ) from None

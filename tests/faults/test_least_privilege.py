@@ -46,8 +46,11 @@ def test_no_scanner_sees_credentials(all_scanners: AllScanners, tmp_path: Path) 
         assert "ACTIONS_RUNTIME_TOKEN" not in seen
         for key, value in PASSING.items():
             assert seen.get(key) == value, (scanner, key)
-        extra = set(seen) - ALLOWED_ENV - {"GH_TOKEN", "PIP_ONLY_BINARY", "PIP_NO_INPUT"}
+        set_by_gate = {"GH_TOKEN", "PIP_ONLY_BINARY", "PIP_NO_INPUT", "GIT_CONFIG_PARAMETERS",
+                       "GIT_TERMINAL_PROMPT"}
+        extra = set(seen) - ALLOWED_ENV - set_by_gate
         assert not extra, (scanner, extra)
+        assert "'core.fsmonitor'='false'" in seen["GIT_CONFIG_PARAMETERS"]
         if scanner == "zizmor":
             assert seen["GH_TOKEN"] == FAKE_GATE
         else:

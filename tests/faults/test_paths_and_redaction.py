@@ -50,7 +50,9 @@ def test_sarif_uri_never_absolute_or_escaping(path: str) -> None:
 
 def test_stderr_line_is_redacted() -> None:
     token = "ghp_" + "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"
-    line = first_stderr_line(f"first\nerror: token {token} and 'hunter2' rejected\n".encode())
+    line = first_stderr_line(
+        f"first\nerror: token {token} and password='hunter2' rejected by 'idx.example'\n"
+        .encode())
     assert token not in line and "hunter2" not in line
-    assert line == "error: token [REDACTED] and [REDACTED] rejected"
+    assert line == "error: token [REDACTED] and password=[REDACTED] rejected by 'idx.example'"
     assert first_stderr_line(b"boom: rules broken\n") == "boom: rules broken"

@@ -33,6 +33,12 @@ from gate.scanners.common import (
 from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile
 
 SECRET_RULES = frozenset({"B105", "B106", "B107"})  # hard-coded passwords: credentials
+# Their messages are the gate's own: bandit's text quotes the value.
+_SECRET_MESSAGES = {
+    "B105": "Possible hardcoded password in a string assigned or compared (value redacted)",
+    "B106": "Possible hardcoded password passed as a function argument (value redacted)",
+    "B107": "Possible hardcoded password as a function argument default (value redacted)",
+}
 _SEVERITY = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
 _CONFIDENCE = {"HIGH": Confidence.HIGH, "MEDIUM": Confidence.MEDIUM, "LOW": Confidence.LOW}
 _DOC_NAME = re.compile(r"#(b\d+)-(.+)$")
@@ -167,7 +173,7 @@ class BanditScanner(BaseScanner):
             scanner=self.name,
             rule_id=rule,
             rule_name=test_name,
-            message=str(item.get("issue_text", "")).strip(),
+            message=_SECRET_MESSAGES.get(rule.upper()) or str(item.get("issue_text", "")).strip(),
             severity=_SEVERITY.get(str(item.get("issue_severity", "")).upper(), Severity.LOW),
             confidence=_CONFIDENCE.get(str(item.get("issue_confidence", "")).upper(),
                                        Confidence.LOW),
