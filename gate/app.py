@@ -72,26 +72,55 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
     targets, partial = narrow(root, request, policy)
     work = plan(policy, targets, request.scanners or None)
     outcome = run_scanners(policy, targets, work, request.options, request.jobs, on_done,
-                           cache)
+                           cache, history_base(root, request))
     category = f"{request.category}-partial" if partial else request.category
-    findings = suppressions.apply(outcome.findings, root=targets.root)
+    suppression_notes: list[str] = []
+    findings = suppressions.apply(outcome.findings, root=targets.root, notes=suppression_notes)
     if baseline_reader is None and from_ref is not None:
         baseline_reader = gitref_reader(root, from_ref.ref)
     baseline = load_baseline(root, request, policy, baseline_reader) if with_baseline else None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = tuple(suppression_notes)
     if with_baseline and baseline is None and request.new_only:
         raise UsageError("--new-only needs --baseline FILE (or 'baseline' in the policy)")
     if with_baseline and baseline is None and policy.new_only:
-        notes = ("new_only is set but no baseline was given (--baseline FILE or policy "
+        notes += ("new_only is set but no baseline was given (--baseline FILE or policy "
                  "'baseline'): every finding counts as new",)
     ctx = policy_eval.Context(today=request.today or policy_eval.today_utc(),
                               category=category, partial=partial,
                               files_scanned=outcome.files,
                               skipped=outcome.skipped, links=outcome.links,
+                              coverage=outcome.coverage,
+                              changed=changed_files(root, request, policy),
                               baseline=baseline, new_only=request.new_only, notes=notes,
                               scope={name: frozenset(files) for name, files in work.items()})
     decision = policy_eval.evaluate(policy, findings, outcome.runs, ctx)
     return with_scope(decision, targets if partial else None, from_ref)
+
+
+def history_base(root: Path, request: ScanRequest) -> str | None:
+    """The commit the change under review starts from: the merge base of ``--changed-since``
+    or ``--policy-ref`` with HEAD (for scanners that read git history); None without one."""
+    from gate.git import GitError, merge_base
+
+    base = request.changed_since or request.policy_ref
+    if base is None:
+        return None
+    try:
+        return merge_base(root, base)
+    except GitError:
+        return None  # a scanner that needs it says so, with the fetch-depth advice
+
+
+def changed_files(root: Path, request: ScanRequest, policy: Policy) -> frozenset[str] | None:
+    """The files the change under review touched (relative to ``--changed-since`` or
+    ``--policy-ref``), when the policy needs them for ``on_skipped_files = "changed"``."""
+    from gate.git import changed_files as changed_since
+    from gate.policy.model import OnSkipped
+
+    base = request.changed_since or request.policy_ref
+    if base is None or policy.on_skipped_files is not OnSkipped.CHANGED:
+        return None
+    return frozenset(changed_since(root, base))
 
 
 def gitref_reader(root: Path, ref: str) -> Callable[[Path], str]:
@@ -134,9 +163,9 @@ def narrow(root: Path, request: ScanRequest, policy: Policy) -> tuple[Targets, b
     closes the full scan's alerts.
     """
     if request.only_files is not None:
-        targets = discover(root, [root], policy.exclude)
+        targets = discover(root, [root], policy.exclude, policy.submodules)
         return scope.restrict(targets, scope.hook_files(root, request.only_files)), True
-    targets = discover(root, list(request.paths), policy.exclude)
+    targets = discover(root, list(request.paths), policy.exclude, policy.submodules)
     if request.changed_since is not None:
         return scope.changed_since(targets, request.changed_since), True
     return targets, False

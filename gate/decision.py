@@ -30,6 +30,35 @@ class Verdict(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What the scan looked at: every file of the tree, how many a content scanner analysed,
+    how many only the secrets scanner read, and each file not analysed with its reason."""
+
+    total: int
+    content: int
+    secrets_only: int
+    not_analysed: tuple[SkippedFile, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        """Files not analysed, per reason."""
+        out: dict[str, int] = {}
+        for skip in self.not_analysed:
+            out[skip.reason] = out.get(skip.reason, 0) + 1
+        return out
+
+    def line(self) -> str:
+        """``N files; M analysed by a content scanner; K only by the secrets scanner; J not
+        analysed: reason (count), ...``."""
+        text = (f"{self.total} file(s); {self.content} analysed by a content scanner; "
+                f"{self.secrets_only} only by the secrets scanner; "
+                f"{len(self.not_analysed)} not analysed")
+        counts = self.counts()
+        if counts:
+            text += ": " + ", ".join(f"{reason} ({n})" for reason, n in sorted(counts.items()))
+        return text
+
+
+@dataclass(frozen=True)
 class Decided:
     """A finding with its disposition, the severity the policy gave it and why."""
 
@@ -70,6 +99,7 @@ class Decision:
     policy_ref: str = ""
     skipped: tuple[SkippedFile, ...] = ()  # files the gate did not scan at all (over 10 MB)
     waiver_warnings: tuple[str, ...] = ()  # the warnings (also in ``warnings``) about waivers
+    coverage: Coverage | None = None  # what the scan looked at (None for imported SARIF)
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

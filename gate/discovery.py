@@ -1,10 +1,19 @@
-"""Which files a scan looks at: git's view of the work tree, minus noise and policy excludes."""
+"""Which files a scan looks at: every file git tracks or would track, and for each file not
+analysed the reason why.
+
+Discovery hands every tracked file, and every untracked file that gitignore does not
+exclude (outside git: every file), to the planner. A file is left out only for a stated
+reason, and each one is listed: excluded by the policy, inside an untracked virtualenv
+(a folder with ``pyvenv.cfg``), over the size limit, a name that is not UTF-8, a symlink
+that leaves the root, unreadable, or in a submodule the policy skips. Symlinks inside the
+root are scanned at their own path, as the kind their own name says.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
@@ -13,27 +22,45 @@ from gate import git
 from gate.errors import DiscoveryError
 from gate.globs import spec
 from gate.process import distrust
+from gate.scanners.interface import SkippedFile
 
-# Folders never worth scanning: VCS data, virtualenvs, dependencies, build output, caches.
-SKIP_DIRS = frozenset(
-    {
-        ".git", ".hg", ".svn", ".venv", "venv", "env", ".env.d", "node_modules", "__pycache__",
-        ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist",
-        ".eggs", "site-packages", ".cache", ".idea", ".vscode",
-    }
-)
 MAX_FILE_BYTES = 10 * 1024 * 1024
+EXCLUDED = "excluded by the policy"
+VIRTUALENV = "inside an untracked virtualenv (it has pyvenv.cfg)"
+TOO_LARGE = "larger than the gate's 10 MB file limit"
+BAD_NAME = "file name is not UTF-8; not scanned"
+LINK_OUT = "symlink whose target is outside the repository, missing or a loop; not followed"
+UNREADABLE = "unreadable"
+SUBMODULE = 'a submodule or nested repository (submodules = "skip")'
+NOT_CHECKED_OUT = "a submodule that is not checked out"
+LINK_FOLDER = "symlink to a folder inside the repository; its files are scanned at their own paths"
+# Skips the scanned content can cause on purpose: they count under on_skipped_files.
+DELIBERATE = frozenset({TOO_LARGE, BAD_NAME, UNREADABLE})
 
 
 @dataclass(frozen=True)
 class Targets:
-    """The files to scan, relative posix paths under ``root``, sorted."""
+    """The files to scan (relative posix paths under ``root``, sorted) and every file of the
+    tree left out, with its reason."""
 
     root: Path
     files: tuple[str, ...]
-    too_large: tuple[str, ...] = ()
-    outside: tuple[str, ...] = ()
-    bad_names: tuple[str, ...] = ()  # names that are not UTF-8, shown with escapes
+    skipped: tuple[SkippedFile, ...] = field(default=())
+
+    @property
+    def outside(self) -> tuple[str, ...]:
+        """Symlinks not followed."""
+        return tuple(s.path for s in self.skipped if s.reason == LINK_OUT)
+
+    @property
+    def deliberate(self) -> tuple[SkippedFile, ...]:
+        """Skips the content can cause on purpose (size, name, unreadable)."""
+        return tuple(s for s in self.skipped if s.reason in DELIBERATE)
+
+    @property
+    def total(self) -> int:
+        """Every file discovery saw: scanned or left out."""
+        return len(self.files) + len(self.skipped)
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -50,17 +77,28 @@ def find_root(paths: Sequence[Path]) -> Path:
 
 
 def _walk_files(root: Path) -> list[str]:
+    """Every file below ``root`` outside git (``.git`` folders left out)."""
     out: list[str] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        dirs[:] = sorted(d for d in dirs if d != ".git")
         rel = Path(folder).relative_to(root)
-        for name in files:
-            out.append((rel / name).as_posix())
+        out += [(rel / name).as_posix() for name in files]
+        out += [(rel / d).as_posix() for d in dirs if (Path(folder) / d).is_symlink()]
     return sorted(out)
 
 
-def _skipped_dir(path: str) -> bool:
-    return any(part in SKIP_DIRS for part in path.split("/")[:-1])
+def _virtualenvs(root: Path, untracked: Iterable[str]) -> set[str]:
+    """Folders (relative) holding ``pyvenv.cfg`` among the untracked files' folders."""
+    found: set[str] = set()
+    for rel in untracked:
+        if rel.endswith("pyvenv.cfg"):
+            folder = rel[: -len("pyvenv.cfg")].rstrip("/")
+            found.add(folder)
+    return found
+
+
+def _in_folder(rel: str, folders: Iterable[str]) -> bool:
+    return any(f == "" or rel.startswith(f + "/") for f in folders)
 
 
 def exclusion_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
@@ -68,47 +106,75 @@ def exclusion_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return spec(tuple(patterns))
 
 
-def discover(
-    root: Path, paths: Sequence[Path], exclude: Sequence[str] = ()
-) -> Targets:
-    """List regular files under ``paths`` (inside ``root``), skipping noise and ``exclude``.
+def discover(root: Path, paths: Sequence[Path], exclude: Sequence[str] = (),
+             submodules: bool = True) -> Targets:
+    """Every file under ``paths`` (inside ``root``): scanned, or listed with its reason.
 
-    Symlinks are never followed: a link is scanned only as what git tracks, and never if its
-    target leaves the root.
+    Symlinks are never followed out of the root: a link inside it is scanned at its own path.
+    ``submodules`` scans checked-out submodules and nested repositories (else they are listed).
     """
     root = root.resolve()
-    listed = git.listed_files(root)
-    every = listed if listed is not None else _walk_files(root)
+    listing = git.tree_listing(root, submodules)
+    if listing is None:
+        every = _walk_files(root)
+        untracked, nested = every, list[str]()
+    else:
+        every, untracked, nested = listing
     wanted = [_relative_to(root, p) for p in paths] or [""]
-    spec = exclusion_spec(exclude)
+    venvs = _virtualenvs(root, untracked)
+    untracked_set = set(untracked)
+    matcher = exclusion_spec(exclude)
     files: list[str] = []
-    too_large: list[str] = []
-    outside: list[str] = []
-    bad_names: list[str] = []
+    skipped: list[SkippedFile] = []
     for rel in every:
         if not any(w in ("", ".") or rel == w or rel.startswith(w.rstrip("/") + "/")
                    for w in wanted):
             continue
-        if _skipped_dir(rel) or spec.match_file(rel):
-            continue
-        if not _utf8(rel):
-            bad_names.append(rel.encode("utf-8", "surrogateescape").decode("utf-8",
-                                                                           "backslashreplace"))
-            continue
-        full = root / rel
-        if full.is_symlink():
-            try:
-                full.resolve(strict=True).relative_to(root)
-            except (OSError, ValueError, RuntimeError):
-                outside.append(rel)
-            continue
-        if not full.is_file():
-            continue
-        if full.stat().st_size > MAX_FILE_BYTES:
-            too_large.append(rel)
-            continue
-        files.append(rel)
-    return Targets(root, tuple(files), tuple(too_large), tuple(outside), tuple(bad_names))
+        reason = _reason(root, rel, matcher, venvs, untracked_set)
+        if reason is None:
+            files.append(rel)
+        else:
+            skipped.append(SkippedFile(_shown(rel), reason))
+    skipped += [SkippedFile(n, SUBMODULE) for n in nested]
+    return Targets(root, tuple(files), tuple(skipped))
+
+
+def _reason(root: Path, rel: str, matcher: pathspec.GitIgnoreSpec, venvs: set[str],
+            untracked: set[str]) -> str | None:
+    """Why ``rel`` is not scanned, or None when it is."""
+    if matcher.match_file(rel):
+        return EXCLUDED
+    if rel in untracked and _in_folder(rel, venvs):
+        return VIRTUALENV
+    if not _utf8(rel):
+        return BAD_NAME
+    full = root / rel
+    if full.is_symlink():
+        try:
+            target = full.resolve(strict=True)
+            target.relative_to(root)
+        except (OSError, ValueError, RuntimeError):
+            return LINK_OUT
+        if target.is_dir():
+            return LINK_FOLDER
+        if not target.is_file():
+            return LINK_OUT
+    try:
+        info = full.stat()
+    except OSError:
+        return UNREADABLE
+    if full.is_dir():
+        return NOT_CHECKED_OUT
+    if info.st_size > MAX_FILE_BYTES:
+        return TOO_LARGE
+    if not os.access(full, os.R_OK):
+        return UNREADABLE
+    return None
+
+
+def _shown(rel: str) -> str:
+    """A path as reports show it (a name that is not UTF-8 with escapes)."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _utf8(name: str) -> bool:

@@ -142,8 +142,11 @@ def secret_fingerprint(rule_id: str, path: str, tool_fingerprint: str) -> str:
     return fingerprint(rule_id, path, "secret:" + tool_fingerprint)
 
 
-def read_lines(text: str, start: int, end: int | None) -> str:
-    """Lines ``start..end`` (1-based, inclusive) of ``text``; empty when out of range."""
-    lines = text.splitlines()
+def read_lines(text: str, start: int, end: int | None, style: str = "newline") -> str:
+    """Lines ``start..end`` (1-based, inclusive) of ``text``, numbered as a tool of ``style``
+    numbers them (``gate.repo_files.split_lines``); empty when out of range."""
+    from gate.repo_files import split_lines
+
+    lines = split_lines(text, style)
     last = end if end is not None and end >= start else start
     return "\n".join(lines[start - 1 : last])

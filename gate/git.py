@@ -66,6 +66,49 @@ def listed_files(root: Path) -> list[str] | None:
     return sorted(set(_split_z(out)))
 
 
+def tree_listing(root: Path, submodules: bool = True
+                 ) -> tuple[list[str], list[str], list[str]] | None:
+    """Every file git tracks or would track under ``root`` (sorted), the untracked ones among
+    them, and the submodules and nested repositories left out; None outside a work tree.
+
+    With ``submodules``, checked-out submodules and untracked nested repositories are listed
+    through their own git, their paths prefixed. A submodule that is not checked out stays in
+    the first list as a folder (discovery names it).
+    """
+    code, out, _ = git(root, "ls-files", "-z", "--stage", "--cached")
+    if code != 0:
+        return None
+    every: set[str] = set()
+    repos: list[str] = []
+    for entry in out.split(b"\0"):
+        if entry:
+            meta, _, name_bytes = entry.partition(b"\t")
+            name = name_bytes.decode("utf-8", "surrogateescape")
+            (repos.append(name) if meta.startswith(b"160000") else every.add(name))
+    code, out, _ = git(root, "ls-files", "-z", "--others", "--exclude-standard")
+    untracked: list[str] = []
+    for name in _split_z(out) if code == 0 else []:
+        if name.endswith("/") and (root / name / ".git").exists():
+            repos.append(name.rstrip("/"))
+        else:
+            untracked.append(name)
+    every.update(untracked)
+    left_out: list[str] = []
+    for repo in sorted(repos):
+        if not (root / repo / ".git").exists():
+            every.add(repo)  # not checked out
+            continue
+        inner = tree_listing(root / repo, submodules) if submodules else None
+        if inner is None:
+            left_out.append(repo)
+            continue
+        files, inner_untracked, inner_left = inner
+        every.update(f"{repo}/{f}" for f in files)
+        untracked += [f"{repo}/{f}" for f in inner_untracked]
+        left_out += [f"{repo}/{f}" for f in inner_left]
+    return sorted(every), sorted(untracked), left_out
+
+
 def has_tracked_files(toplevel_dir: Path, relative: str) -> bool:
     """True when git tracks at least one file at or under ``relative`` in ``toplevel_dir``."""
     code, out, _ = git(toplevel_dir, "ls-files", "-z", "--", relative, timeout=60)

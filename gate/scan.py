@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from gate import repo_files
 from gate.cache import ResultCache
+from gate.decision import Coverage
 from gate.discovery import Targets, exclusion_spec
 from gate.findings import Finding, fingerprint
 from gate.policy.model import Policy
@@ -25,6 +26,8 @@ from gate.scanners.interface import (
     failed,
 )
 
+NO_SCANNER = "no scanner analyses this kind of file"
+
 
 @dataclass(frozen=True)
 class ScanOutcome:
@@ -33,8 +36,21 @@ class ScanOutcome:
     findings: tuple[Finding, ...]
     runs: tuple[ScannerRun, ...]
     files: int
-    skipped: tuple[SkippedFile, ...] = ()  # files the gate itself did not hand to any scanner
+    skipped: tuple[SkippedFile, ...] = ()  # skips the content can cause (size, name, unreadable)
     links: tuple[str, ...] = ()  # symlinks not followed (target outside the root, or a loop)
+    coverage: Coverage | None = None
+
+
+def coverage(targets: Targets, work: Mapping[str, Sequence[str]]) -> Coverage:
+    """How many files content scanners analysed, how many only the secrets scanner, and
+    every file of the tree that no scanner got, with the reason."""
+    content = {f for name, files in work.items() if REGISTRY[name].content_scanner
+               for f in files}
+    every = {f for files in work.values() for f in files}
+    unplanned = tuple(SkippedFile(f, NO_SCANNER) for f in targets.files if f not in every)
+    return Coverage(total=targets.total, content=len(content),
+                    secrets_only=len(every - content),
+                    not_analysed=(*targets.skipped, *unplanned))
 
 
 def plan(policy: Policy, targets: Targets, only: Sequence[str] | None = None
@@ -58,7 +74,8 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
                  options: dict[str, dict[str, object]] | None = None,
                  jobs: int | None = None,
                  on_done: Callable[[ScannerRun], None] | None = None,
-                 cache: ResultCache | None = None) -> ScanOutcome:
+                 cache: ResultCache | None = None,
+                 history_base: str | None = None) -> ScanOutcome:
     """Run each scanner in ``work`` on its files, concurrently, and gather the results.
 
     ``jobs`` (default: the CPU count) bounds the scanners run at once and is each scanner's
@@ -71,7 +88,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         settings = policy.scanner(name)
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
-                          options=merged, jobs=budget)
+                          options=merged, jobs=budget, history_base=history_base)
         scanner = REGISTRY[name]
         try:
             result = cached_scan(scanner, ctx, cache,
@@ -92,11 +109,8 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         results = list(pool.map(one, list(work)))
     findings = redact_all(targets.root, [f for r in results for f in r.findings])
     runs = [r.run for r in results]
-    large = tuple(SkippedFile(p, "larger than the gate's 10 MB file limit")
-                  for p in targets.too_large) + tuple(
-        SkippedFile(p, "file name is not UTF-8; not scanned") for p in targets.bad_names)
     return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files),
-                       large, targets.outside)
+                       targets.deliberate, targets.outside, coverage(targets, work))
 
 
 def guard(result: ScanResult, root: Path) -> ScanResult:
@@ -144,18 +158,20 @@ def inside(root: Path, path: str) -> str | None:
 
 def redact_all(root: Path, findings: Sequence[Finding]) -> list[Finding]:
     """The one redaction pass: no secret value leaves this function in any finding."""
-    lines: dict[str, list[str]] = {}
+    lines: dict[tuple[str, str], list[str]] = {}
     out: list[Finding] = []
     for finding in findings:
         if not is_secret_finding(finding):
             out.append(finding)
             continue
         path = finding.location.path
-        if path not in lines:
-            lines[path] = repo_files.read_lines(root, path) or []
-        number = finding.location.start_line
-        line = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
         scanner = REGISTRY.get(finding.scanner)
+        style = scanner.line_style if scanner is not None else repo_files.NEWLINE_LINES
+        if (path, style) not in lines:
+            lines[(path, style)] = repo_files.read_lines(root, path, style) or []
+        numbered = lines[(path, style)]
+        number = finding.location.start_line
+        line = numbered[number - 1] if 0 < number <= len(numbered) else ""
         own = scanner is not None and scanner.fingerprints_secrets
         out.append(redact(finding, line=None if own else line))
     return out

@@ -60,7 +60,7 @@ def cached_scan(scanner: Scanner, ctx: ScanContext, cache: ResultCache | None,
     key = scanner.cache_key(ctx)
     if key:
         return _whole_run(scanner, ctx, cache, key, scan)
-    if not scanner.cache_per_file:
+    if not scanner.cache_per_file or not scanner.cacheable(ctx):
         return scan(ctx)
     version = scanner.tool_version()
     if version == "unknown":  # a replaced command: nothing reliable to key on

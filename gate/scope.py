@@ -91,8 +91,7 @@ def restrict(targets: Targets, files: Iterable[str]) -> Targets:
     wanted = {f.replace("\\", "/").removeprefix("./") for f in files}
     return replace(targets,
                    files=tuple(f for f in targets.files if f in wanted),
-                   too_large=tuple(f for f in targets.too_large if f in wanted),
-                   outside=tuple(f for f in targets.outside if f in wanted))
+                   skipped=tuple(s for s in targets.skipped if s.path in wanted))
 
 
 def changed_since(targets: Targets, ref: str) -> Targets:

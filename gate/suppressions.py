@@ -99,36 +99,60 @@ def describe(suppression: InlineSuppression) -> str:
     return f"{head} {suppression.reason}".rstrip()
 
 
-def file_reader(root: Path) -> LineReader:
-    """Read files under ``root`` once each; None for a file that cannot be read."""
+def file_reader(root: Path, style: str = repo_files.NEWLINE_LINES,
+                ambiguous: set[str] | None = None) -> LineReader:
+    """Read files under ``root`` once each, lines numbered as ``style`` numbers them; None
+    for a file that cannot be read, or (collected in ``ambiguous``) one whose line numbers
+    depend on who counts (a lone carriage return)."""
     cache: dict[str, Sequence[str] | None] = {}
 
     def read(path: str) -> Sequence[str] | None:
         if path not in cache:
-            cache[path] = repo_files.read_lines(root, path)
+            text = repo_files.read_text(root, path)
+            if text is not None and repo_files.ambiguous_lines(text):
+                if ambiguous is not None:
+                    ambiguous.add(path)
+                text = None
+            cache[path] = None if text is None else repo_files.split_lines(text, style)
         return cache[path]
 
     return read
 
 
 def apply(findings: Sequence[Finding], root: Path | None = None,
-          reader: LineReader | None = None) -> list[Finding]:
+          reader: LineReader | None = None, notes: list[str] | None = None) -> list[Finding]:
     """Findings with ``suppression`` set where their flagged line carries a matching comment.
 
+    Lines are numbered as each finding's scanner numbers them. A file whose numbering is
+    ambiguous (a lone carriage return) gets no inline suppressions, and ``notes`` says so.
     Secret findings are looked up too (the comment is on the line), but no line text is kept.
     Findings that already carry a suppression are left as they are.
     """
-    if reader is None:
+    ambiguous: set[str] = set()
+    readers: dict[str, LineReader] = {}
+
+    def reader_for(finding: Finding) -> LineReader:
+        if reader is not None:
+            return reader
         if root is None:
             raise ValueError("apply() needs root or reader")
-        reader = file_reader(root)
+        scanner = REGISTRY.get(finding.scanner)
+        style = scanner.line_style if scanner is not None else repo_files.NEWLINE_LINES
+        if style not in readers:
+            readers[style] = file_reader(root, style, ambiguous)
+        return readers[style]
+
     out: list[Finding] = []
     for finding in findings:
         if finding.suppression is None:
-            found = _on_flagged_lines(reader, finding)
+            found = _on_flagged_lines(reader_for(finding), finding)
             if found is not None:
                 finding = replace(finding, suppression=found)
         out.append(finding)
+    if ambiguous and notes is not None:
+        listed = ", ".join(sorted(ambiguous)[:5])
+        notes.append(f"inline suppressions ignored in {len(ambiguous)} file(s) whose line "
+                     f"numbers depend on who counts (a lone carriage return): {listed}")
     return out
 
 

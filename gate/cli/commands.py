@@ -25,6 +25,7 @@ from gate.errors import (
     UsageError,
     internal_error_message,
 )
+from gate.policy.evaluate import blanket_rules
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
 from gate.report import json_report
@@ -149,6 +150,8 @@ def policy_check(
     typer.echo(f"policy OK: {loaded.source} (fail_on = {level_word(loaded.fail_on)}, "
                f"report = {level_word(loaded.report)}, {len(loaded.waivers)} waiver(s), "
                f"{len(loaded.rules)} rule override(s))")
+    for warning in blanket_rules(loaded):
+        typer.echo(f"  warning: {warning}")
 
 
 def _level(word: str) -> Level:

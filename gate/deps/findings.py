@@ -18,7 +18,8 @@ from gate.findings import Confidence, Finding, Location, Severity, fingerprint
 UNAUDITED = "gate/unaudited-dependency"
 UNSUPPORTED = "gate/unsupported-manifest"
 CONFUSION = "gate/dependency-confusion"
-RULE_IDS = frozenset({UNAUDITED, UNSUPPORTED, CONFUSION})
+UNPINNED = "gate/unpinned-dependency"
+RULE_IDS = frozenset({UNAUDITED, UNSUPPORTED, CONFUSION, UNPINNED})
 _ID_ORDER = ("PYSEC-", "GHSA-", "CVE-")
 
 
@@ -43,6 +44,20 @@ def unaudited(scanner: str, path: str, line: int, text: str, reason: str,
         f"{what}is not audited: {reason}", severity, path, line, text or reason,
         remediation="Pin the dependency to one version from the package index with '==', "
         "or allow-list it (private_packages) or waive this finding with a reason.")
+
+
+def unpinned(scanner: str, declared: Declared) -> Finding:
+    """A version range: by design in library metadata and compile inputs (low), a risk in a
+    file that installs (medium); either way the audit cannot say which version is used."""
+    where = ("library metadata or a compile input declares ranges by design"
+             if declared.library else "a file that installs should pin exact versions")
+    return dependency_finding(
+        scanner, UNPINNED, "Dependency not pinned to one version",
+        f"'{declared.spec}' is not pinned to one version with '==' ({where}); the audit "
+        "checks pinned versions only", Severity.LOW if declared.library else Severity.MEDIUM,
+        declared.path, declared.line, declared.spec,
+        remediation="Audit the versions that are installed: pin them in a lock or "
+        "requirements file (the gate audits those), or pin this line with '=='.")
 
 
 def unsupported(scanner: str, path: str, reason: str) -> Finding:

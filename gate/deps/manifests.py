@@ -24,11 +24,9 @@ from gate.repo_files import read_text
 
 LOCK_NAMES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 UNSUPPORTED = {
-    "Pipfile": "Pipfile is not read; audit its Pipfile.lock instead",
-    "setup.py": "setup.py is code and is never run; declare dependencies in pyproject.toml",
-    "setup.cfg": "setup.cfg install_requires is not read; use pyproject.toml or a lock file",
     "pdm.lock": "pdm.lock is not read; export it to requirements.txt or pylock.toml",
 }
+MAX_SETUP_PY_BYTES = 1024 * 1024
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links")
 _INCLUDE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
@@ -45,6 +43,7 @@ class Declared:
     name: str
     version: str | None
     spec: str
+    library: bool = False  # library metadata or a compile input: ranges are by design
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,15 @@ class Manifests:
 
 
 def is_requirements_file(path: str) -> bool:
-    """``requirements*.txt`` anywhere, and ``*.txt`` inside a ``requirements/`` folder."""
+    """``*requirements*.txt`` and ``*constraints*.txt`` anywhere, ``*.txt`` inside a
+    ``requirements/`` folder, and pip-tools inputs (``requirements*.in``, ``*.in`` there)."""
     pure = PurePosixPath(path)
-    if fnmatch.fnmatch(pure.name, "requirements*.txt"):
+    name = pure.name.lower()
+    if fnmatch.fnmatch(name, "*requirements*.txt") or fnmatch.fnmatch(name, "*constraints*.txt"):
         return True
-    return pure.suffix == ".txt" and "requirements" in pure.parts[:-1]
+    if fnmatch.fnmatch(name, "*requirements*.in"):
+        return True
+    return pure.suffix in (".txt", ".in") and "requirements" in pure.parts[:-1]
 
 
 def kind_of(path: str) -> str | None:
@@ -94,7 +97,9 @@ def kind_of(path: str) -> str | None:
         return "pylock"
     if name in LOCK_NAMES:
         return name
-    if name in UNSUPPORTED or fnmatch.fnmatch(name, "requirements*.in"):
+    if name in ("setup.cfg", "setup.py", "Pipfile"):
+        return name
+    if name in UNSUPPORTED:
         return "unsupported"
     return None
 
@@ -108,9 +113,7 @@ def read_manifests(root: Path, files: Sequence[str]) -> Manifests:
         if kind is None:
             continue
         if kind == "unsupported":
-            name = PurePosixPath(path).name
-            reason = UNSUPPORTED.get(name, "pip-tools input; audit the compiled requirements file")
-            out.unsupported.append(Unsupported(path, reason))
+            out.unsupported.append(Unsupported(path, UNSUPPORTED[PurePosixPath(path).name]))
             continue
         if kind == "requirements":
             _read_requirements(root, path, out, seen)
@@ -123,6 +126,12 @@ def read_manifests(root: Path, files: Sequence[str]) -> Manifests:
         try:
             if kind == "pyproject":
                 _read_pyproject(path, text, out)
+            elif kind == "setup.cfg":
+                _read_setup_cfg(path, text, out)
+            elif kind == "setup.py":
+                _read_setup_py(path, text, out)
+            elif kind == "Pipfile":
+                _read_pipfile(path, text, out)
             elif kind == "Pipfile.lock":
                 _read_pipfile_lock(path, text, out)
             else:
@@ -202,7 +211,7 @@ def _read_requirements(root: Path, path: str, out: Manifests, seen: set[str]) ->
             continue  # global options such as --pre, --only-binary, --require-hashes
         requirement = _HASH_RE.sub("", " " + line).strip()
         requirement = re.sub(r"\s--\S+.*$", "", requirement).strip()
-        _add_requirement(path, number, requirement, out)
+        _add_requirement(path, number, requirement, out, library=path.endswith(".in"))
 
 
 def _follow_include(
@@ -227,7 +236,8 @@ def _follow_include(
     _read_requirements(root, relative, out, seen)
 
 
-def _add_requirement(path: str, number: int, text: str, out: Manifests) -> None:
+def _add_requirement(path: str, number: int, text: str, out: Manifests,
+                     library: bool = False) -> None:
     short = text[:120]
     if _URL_RE.match(text) or text.startswith((".", "/", "~")) or re.search(r"\s@\s|^\S+@", text):
         out.unaudited.append(Unaudited(path, number, short, "direct URL or path is not audited"))
@@ -245,7 +255,7 @@ def _add_requirement(path: str, number: int, text: str, out: Manifests) -> None:
     if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
         version = specs[0].version
     name = normalize(requirement.name)
-    out.declared.append(Declared(path, number, name, version, str(requirement)))
+    out.declared.append(Declared(path, number, name, version, str(requirement), library))
 
 
 class _LineFinder:
@@ -290,7 +300,7 @@ def _read_pyproject(path: str, text: str, out: Manifests) -> None:
         for group in groups:
             for item in group if isinstance(group, list) else []:
                 if isinstance(item, str):
-                    _add_requirement(path, finder.find(item, start), item, out)
+                    _add_requirement(path, finder.find(item, start), item, out, library=True)
     dependency_groups = data.get("dependency-groups")
     if isinstance(dependency_groups, dict):
         start = finder.section("dependency-groups")
@@ -299,6 +309,15 @@ def _read_pyproject(path: str, text: str, out: Manifests) -> None:
                 if isinstance(item, str):
                     _add_requirement(path, finder.find(item, start), item, out)
     tool = data.get("tool") or {}
+    flit = tool.get("flit", {}).get("metadata") if isinstance(tool, dict) else None
+    if isinstance(flit, dict):
+        start = finder.section("tool.flit.metadata")
+        groups = [flit.get("requires") or []]
+        groups += list((flit.get("requires-extra") or {}).values())
+        for group in groups:
+            for item in group if isinstance(group, list) else []:
+                if isinstance(item, str):
+                    _add_requirement(path, finder.find(item, start), item, out, library=True)
     if isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
         if "dependencies" in tool["poetry"]:
             out.unsupported.append(
@@ -383,3 +402,114 @@ def _read_pipfile_lock(path: str, text: str, out: Manifests) -> None:
             out.declared.append(
                 Declared(path, number, normalize(name), version[2:], f"{name}{version}")
             )
+
+
+def _read_setup_cfg(path: str, text: str, out: Manifests) -> None:
+    """``[options] install_requires`` and ``[options.extras_require]`` of a setup.cfg."""
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        out.unsupported.append(Unsupported(path, f"setup.cfg cannot be parsed: {exc.message}"))
+        return
+    lines = text.splitlines()
+    values: list[str] = []
+    if parser.has_option("options", "install_requires"):
+        values.append(parser.get("options", "install_requires"))
+    if parser.has_section("options.extras_require"):
+        values += [v for _, v in parser.items("options.extras_require")]
+    used: set[int] = set()
+    for value in values:
+        for item in value.splitlines():
+            item = re.sub(r"(^|\s)[#;].*$", "", item).strip()
+            if item:
+                _add_requirement(path, _line_of(lines, item, used), item, out, library=True)
+
+
+def _line_of(lines: Sequence[str], item: str, used: set[int]) -> int:
+    """The 1-based line holding ``item`` (each line used once), else 1."""
+    for index, line in enumerate(lines):
+        if index not in used and item in line:
+            used.add(index)
+            return index + 1
+    return 1
+
+
+def _read_setup_py(path: str, text: str, out: Manifests) -> None:
+    """``install_requires`` and ``extras_require`` of ``setup(...)``, read from the AST only
+    (never imported or run): literal lists, or a module-level ``NAME = [literals]``."""
+    import ast
+
+    if len(text) > MAX_SETUP_PY_BYTES:
+        out.unsupported.append(Unsupported(path, "setup.py is larger than 1 MB; not read"))
+        return
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        out.unsupported.append(Unsupported(path, f"setup.py cannot be parsed "
+                                                 f"({type(exc).__name__}); not read"))
+        return
+    names: dict[str, ast.expr] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
+                isinstance(statement.targets[0], ast.Name):
+            names[statement.targets[0].id] = statement.value
+    found = False
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and _call_name(call.func) == "setup"):
+            continue
+        for keyword in call.keywords:
+            if keyword.arg not in ("install_requires", "extras_require"):
+                continue
+            found = True
+            value = keyword.value
+            if isinstance(value, ast.Name):
+                value = names.get(value.id, value)
+            lists = list(value.values) if isinstance(value, ast.Dict) else [value]
+            for item in lists:
+                item = names.get(item.id, item) if isinstance(item, ast.Name) else item
+                if not isinstance(item, (ast.List, ast.Tuple)) or not all(
+                        isinstance(e, ast.Constant) and isinstance(e.value, str)
+                        for e in item.elts):
+                    out.unsupported.append(Unsupported(
+                        path, f"setup.py {keyword.arg} is not a list of literal strings "
+                              f"(line {keyword.value.lineno}); not read"))
+                    continue
+                for element in item.elts:
+                    assert isinstance(element, ast.Constant)
+                    _add_requirement(path, element.lineno, str(element.value), out,
+                                     library=True)
+    if not found:
+        out.unsupported.append(Unsupported(path, "setup.py has no literal install_requires "
+                                                 "in a setup() call; not read"))
+
+
+def _call_name(func: object) -> str:
+    import ast
+
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _read_pipfile(path: str, text: str, out: Manifests) -> None:
+    """``[packages]`` and ``[dev-packages]`` of a Pipfile (its lock is audited on its own)."""
+    data = loads_toml(text)
+    lines = text.splitlines()
+    used: set[int] = set()
+    for section in ("packages", "dev-packages"):
+        table = data.get(section)
+        if not isinstance(table, dict):
+            continue
+        for name, value in table.items():
+            version = value.get("version", "*") if isinstance(value, dict) else value
+            if isinstance(value, dict) and any(k in value for k in ("git", "path", "file")):
+                out.unaudited.append(Unaudited(path, _line_of(lines, name, used), str(name),
+                                               "VCS, path or file dependency is not audited"))
+                continue
+            spec = str(name) if version in ("*", "") else f"{name}{version}"
+            _add_requirement(path, _line_of(lines, str(name), used), spec, out, library=True)

@@ -10,13 +10,22 @@ from dataclasses import dataclass, replace
 from gate import suppressions
 from gate.baseline import Baseline, BaselineState
 from gate.baseline import match as baseline_match
-from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
+from gate.decision import (
+    Coverage,
+    Decided,
+    Decision,
+    Disposition,
+    Verdict,
+    WaiverState,
+    WaiverStatus,
+)
 from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
 from gate.findings import Finding, Severity
 from gate.globs import path_matches
 from gate.policy.model import (
     InlineMode,
     OnProblem,
+    OnSkipped,
     Policy,
     RuleOverride,
     Waiver,
@@ -41,6 +50,8 @@ class Context:
     notes: tuple[str, ...] = ()
     skipped: tuple[SkippedFile, ...] = ()  # skipped by the gate itself (e.g. over 10 MB)
     links: tuple[str, ...] = ()  # symlinks not followed
+    coverage: Coverage | None = None  # what the scan looked at, passed on to the Decision
+    changed: frozenset[str] | None = None  # files the change under review touched, if known
 
 
 def today_utc() -> dt.date:
@@ -103,11 +114,18 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
             warnings.append(text + " (on_scanner_error = \"warn\": not failing the gate)")
     skipped = [("gate", s) for s in ctx.skipped] + [(r.scanner, s) for r in runs
                                                      for s in r.skipped]
-    if skipped:
-        listed = ", ".join(f"{s.path} ({name}: {s.reason})" for name, s in skipped[:5])
-        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        text = f"{len(skipped)} file(s) skipped by a scanner: {listed}{more}"
-        (reasons if policy.on_skipped_files is OnProblem.FAIL else warnings).append(text)
+    mode = policy.on_skipped_files
+    if mode is OnSkipped.CHANGED:
+        changed = ctx.changed or frozenset()
+        touched = [(n, s) for n, s in skipped if s.path in changed]
+        untouched = [(n, s) for n, s in skipped if s.path not in changed]
+        if touched:
+            reasons.append(_skips(touched) + " (changed by this change; on_skipped_files = "
+                           "\"changed\")")
+        if untouched:
+            warnings.append(_skips(untouched))
+    elif skipped:
+        (reasons if mode is OnSkipped.FAIL else warnings).append(_skips(skipped))
     if ctx.files_scanned == 0 and not runs and not findings:
         warnings.append("no files to scan: the repository is empty, or every file is ignored "
                         "by git or excluded by the policy")
@@ -117,6 +135,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
         warnings.append(f"{len(ctx.links)} symlink(s) not followed (target outside the "
                         f"repository, missing or a loop): {listed}")
 
+    warnings.extend(loud_policy(policy, items))
     failing = [d for d in items if d.disposition is Disposition.FAIL and d.duplicate_of is None]
     if failing:
         worst = max(d.severity for d in failing)
@@ -158,7 +177,49 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
                     category=ctx.category, partial=ctx.partial,
                     files_scanned=ctx.files_scanned, absent=tuple(absent),
                     waivers=tuple(states_of_waivers), skipped=ctx.skipped,
-                    waiver_warnings=tuple(waiver_warnings))
+                    waiver_warnings=tuple(waiver_warnings), coverage=ctx.coverage)
+
+
+def _skips(skipped: Sequence[tuple[str, SkippedFile]]) -> str:
+    listed = ", ".join(f"{s.path} ({name}: {s.reason})" for name, s in skipped[:5])
+    more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    return f"{len(skipped)} file(s) skipped by a scanner: {listed}{more}"
+
+
+def loud_policy(policy: Policy, items: Sequence[Decided]) -> list[str]:
+    """A warning for each ``[[rules]]`` ignore or waiver that hides all findings of a scanner,
+    or more than half of all findings: a policy that silences the gate says so."""
+    out: list[str] = []
+    total = len(items)
+    per_scanner: dict[str, int] = {}
+    for item in items:
+        per_scanner[item.finding.scanner] = per_scanner.get(item.finding.scanner, 0) + 1
+    hiders: dict[str, list[Decided]] = {}
+    for item in items:
+        if item.disposition is Disposition.HIDDEN and item.reason.startswith("ignored by"):
+            hiders.setdefault(item.reason.split(":")[0], []).append(item)
+        elif item.disposition is Disposition.WAIVED and item.waiver is not None:
+            hiders.setdefault(item.waiver.label, []).append(item)
+    for label, hidden in hiders.items():
+        scanners = sorted(name for name in {h.finding.scanner for h in hidden}
+                          if sum(1 for h in hidden if h.finding.scanner == name)
+                          == per_scanner[name])
+        if scanners or 2 * len(hidden) > total:
+            whole = f" (every finding of {', '.join(scanners)})" if scanners else ""
+            out.append(f"{label.removeprefix('ignored by ')} hides {len(hidden)} of {total} "
+                       f"finding(s){whole}")
+    return out
+
+
+def blanket_rules(policy: Policy) -> list[str]:
+    """Warnings for ``[[rules]]`` ignores that hide every finding (of a scanner), found
+    without scanning (``gate policy check``)."""
+    out: list[str] = []
+    for rule in policy.rules:
+        if rule.ignore and not rule.paths and rule.id.strip("*?") == "":
+            what = f"every finding of {rule.scanner}" if rule.scanner else "every finding"
+            out.append(f"[[rules]] #{rule.index + 1} (id = {rule.id!r}) hides {what}")
+    return out
 
 
 def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[str]] | None:

@@ -39,8 +39,17 @@ class InlineMode(enum.StrEnum):
     DENY = "deny"
 
 
-# ``on_scanner_error``, ``on_skipped_files``, ``unused_waivers``: fail or only warn.
+# ``on_scanner_error``, ``unused_waivers``: fail or only warn.
 OnProblem = FailOrWarn
+
+
+class OnSkipped(enum.StrEnum):
+    """``on_skipped_files``: fail, warn, or fail only for files the change under review
+    touched (``changed``: relative to ``--policy-ref`` or ``--changed-since``)."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    CHANGED = "changed"
 
 
 @dataclass(frozen=True)
@@ -101,10 +110,11 @@ class Policy:
     exclude: tuple[str, ...] = ()
     inline_suppressions: InlineMode = InlineMode.ALLOW
     on_scanner_error: OnProblem = OnProblem.FAIL
-    on_skipped_files: OnProblem = OnProblem.WARN
+    on_skipped_files: OnSkipped = OnSkipped.WARN
     unused_waivers: OnProblem = OnProblem.WARN
     warn_before_days: int = 14
     default_severity: Severity = Severity.HIGH  # imported results with no readable severity
+    submodules: bool = True  # scan checked-out submodules and nested repositories
     new_only: bool = False
     baseline: str | None = None
     scanners: Mapping[str, ScannerPolicy] = field(default_factory=dict)

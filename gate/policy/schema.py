@@ -40,12 +40,13 @@ TOP: dict[str, Check] = {
     "exclude": string_list,
     "inline_suppressions": choice("allow", "deny"),
     "on_scanner_error": choice("fail", "warn"),
-    "on_skipped_files": choice("fail", "warn"),
+    "on_skipped_files": choice("fail", "warn", "changed"),
     "unused_waivers": choice("warn", "fail"),
     "warn_before_days": non_negative_int,
     "new_only": BOOL,
     "baseline": non_empty_string,
     "default_severity": choice(*SEVERITY_WORDS),
+    "submodules": choice("scan", "skip"),
 }
 TABLES = ("scanners",)
 ARRAYS = ("rules", "waivers")

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "fail_on": "high", "report": "medium", "exclude": [], "inline_suppressions": "allow",
     "on_scanner_error": "fail", "on_skipped_files": "warn", "unused_waivers": "warn",
     "warn_before_days": 14, "new_only": False, "default_severity": "high",
+    "submodules": "scan",
 }
 
 

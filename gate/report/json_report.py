@@ -53,6 +53,10 @@ def to_dict(decision: Decision) -> dict[str, Any]:
             for s in decision.waivers
         ],
         "skipped_by_gate": [asdict(s) for s in decision.skipped],
+        "coverage": None if decision.coverage is None else {
+            "files": decision.coverage.total, "content_scanners": decision.coverage.content,
+            "secrets_only": decision.coverage.secrets_only,
+            "not_analysed": [asdict(s) for s in decision.coverage.not_analysed]},
     }
 
 

@@ -73,7 +73,9 @@ def _head(decision: Decision) -> list[str]:
         lines.append(f"Partial scan of {len(decision.scanned)} file(s); SARIF category "
                      f"{md(decision.category, 80)}: {_files(decision.scanned)}")
     else:
-        lines.append(f"Scanned {decision.files_scanned} file(s).{_cache_note(decision)}")
+        scanned = (md(decision.coverage.line(), 600) if decision.coverage is not None
+                   else f"{decision.files_scanned} file(s)")
+        lines.append(f"Scanned {scanned}.{_cache_note(decision)}")
     lines.append("")
     lines += _counts(decision)
     errors = decision.failed_runs

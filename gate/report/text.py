@@ -31,7 +31,10 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
     if decision.policy_ref:
         lines.append(f"policy read from git ref {plain(decision.policy_ref, 80)}")
     scope = "partial scan" if decision.partial else "scan"
-    lines.append(f"{scope}: {decision.files_scanned} file(s)")
+    if decision.coverage is not None:
+        lines.append(f"{scope}: {plain(decision.coverage.line(), 600)}")
+    else:
+        lines.append(f"{scope}: {decision.files_scanned} file(s)")
     if decision.partial:
         listed = ", ".join(plain(f, 200) for f in decision.scanned[:SHOW_AT_MOST]) or "none"
         more = (f" and {len(decision.scanned) - SHOW_AT_MOST} more"

@@ -76,6 +76,7 @@ class ScanContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     cache_dir: Path | None = None
     jobs: int = 1  # processes/threads this scanner may use (the share of ``--jobs``)
+    history_base: str | None = None  # the commit the change under review starts from
 
     def read_text(self, path: str) -> str:
         """The text of a scanned file (undecodable bytes replaced); empty if unreadable."""
@@ -119,6 +120,16 @@ class Scanner(Protocol):
     @property
     def fingerprints_secrets(self) -> bool:
         """True when its secret findings carry the tool's own value-free fingerprint."""
+        ...
+
+    @property
+    def content_scanner(self) -> bool:
+        """True when it analyses what files say (code, config); False for the secrets scan."""
+        ...
+
+    @property
+    def line_style(self) -> str:
+        """How the tool numbers lines: ``python`` or ``newline`` (gate.repo_files)."""
         ...
 
     @property
@@ -203,6 +214,10 @@ class Scanner(Protocol):
         """A key for the whole run, or None: cache per file, or not at all."""
         ...
 
+    def cacheable(self, ctx: ScanContext) -> bool:
+        """False when this run's options make its results depend on more than the files."""
+        ...
+
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
         """The tool run by hand with the gate's flags on ``files`` (benchmarks)."""
         ...
@@ -228,6 +243,8 @@ class BaseScanner:
     secret_rules: frozenset[str] = frozenset()
     suppression_kinds: tuple[str, ...] = ()
     fingerprints_secrets: bool = False  # its secrets carry the tool's value-free fingerprint
+    content_scanner: bool = True  # analyses what files say (the secrets scan only looks)
+    line_style: str = "newline"  # how the tool numbers lines (gate.repo_files.split_lines)
     cache_per_file: bool = False  # findings for a file depend only on that file
     whole_tree_only: bool = False  # needs the whole tree at once (no shards)
     relaxable_by_path: bool = True  # path classes (tests/, docs/) may relax it
@@ -297,6 +314,10 @@ class BaseScanner:
     def cache_key(self, ctx: ScanContext) -> str | None:
         """No whole-run key: per-file caching (when ``cache_per_file``) or none."""
         return None
+
+    def cacheable(self, ctx: ScanContext) -> bool:
+        """Results depend only on the files, the tool and the configuration."""
+        return True
 
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
         """No benchmark command by default."""

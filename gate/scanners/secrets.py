@@ -19,11 +19,13 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
 from gate.redact import preview
+from gate.repo_files import split_lines
 from gate.scanners.common import (
     BadOutput,
     ToolFailure,
@@ -33,6 +35,7 @@ from gate.scanners.common import (
     relative_path,
 )
 from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile, failed
+from gate.validators import choice
 
 MAX_BYTES = 10 * 1024 * 1024
 SNIFF_BYTES = 8192
@@ -50,8 +53,8 @@ FLAGS = (
     "--no-ignore",
     "--no-dedup",
     "--confidence", "low",
-    "--no-extract-archives",
-    "--quiet",
+    "--extraction-depth", "1",
+    "--max-file-size", "10",
 )
 
 SEVERITIES = {"high": Severity.HIGH, "medium": Severity.HIGH, "low": Severity.MEDIUM}
@@ -67,15 +70,6 @@ _INLINE_TOKENS = re.compile(
 
 
 
-def is_text_file(path: Path) -> bool:
-    """True unless the file is unreadable or has a NUL byte in its first 8 KiB."""
-    try:
-        with path.open("rb") as handle:
-            return b"\0" not in handle.read(SNIFF_BYTES)
-    except OSError:
-        return False
-
-
 class SecretsScanner(BaseScanner):
     """Runs kingfisher (``--no-validate --redact``) on every text file it is given."""
 
@@ -88,10 +82,16 @@ class SecretsScanner(BaseScanner):
     cache_per_file = True  # kingfisher's rules look inside one file at a time
     relaxable_by_path = False  # a credential in tests/ is still a credential
     fingerprints_secrets = True  # kingfisher's own fingerprint, never the value
+    content_scanner = False  # it looks for credentials, not at what the file does
+    options = MappingProxyType({"git_history": choice("none", "pr", "all")})
+
+    def cacheable(self, ctx: ScanContext) -> bool:
+        """A history scan depends on commits, not only on the files."""
+        return str(ctx.options.get("git_history") or "none") == "none"
 
     def owns_rule(self, pattern: str) -> bool:
-        """kingfisher's rule ids: ``kingfisher.*``."""
-        return pattern.lower().startswith("kingfisher.")
+        """kingfisher's rule ids: ``betterleaks.*``, ``veles.*``, ``kingfisher.*``."""
+        return pattern.lower().startswith(RULE_PREFIXES)
 
     def is_secret(self, finding: Finding) -> bool:
         """Every finding of this scanner is a credential."""
@@ -117,18 +117,11 @@ class SecretsScanner(BaseScanner):
         return 200 if findings else 0
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
-        """Every regular text file; ``.git`` internals and binary files are left out.
-
-        Files over 10 MB stay in the list so that ``scan`` reports them as skipped.
-        """
-        chosen: list[str] = []
-        for rel in files:
-            if ".git" in PurePosixPath(rel).parts:
-                continue
-            full = root / rel
-            if full.is_file() and not full.is_symlink() and is_text_file(full):
-                chosen.append(rel)
-        return chosen
+        """Every file, binary ones included (credentials hide in databases and images);
+        ``.git`` internals are left out. Files over 10 MB stay in the list so that ``scan``
+        reports them as skipped."""
+        return [rel for rel in files if ".git" not in PurePosixPath(rel).parts
+                and (root / rel).is_file()]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Mirror the files into a private folder, run kingfisher on it, parse its JSON."""
@@ -144,7 +137,7 @@ class SecretsScanner(BaseScanner):
         mirror = Path(tempfile.mkdtemp(prefix="gate-secrets-", dir=base))
         started = time.monotonic()
         try:
-            _mirror(ctx.root, files, mirror)
+            places = _mirror(ctx.root, files, mirror)
             extra: dict[str, str] = {}
             if ctx.cache_dir is not None:
                 extra["KF_RULE_CACHE_DIR"] = str(ctx.cache_dir / "kingfisher-rules")
@@ -158,7 +151,7 @@ class SecretsScanner(BaseScanner):
             return self._failed(len(files), result.reason.replace(str(mirror), "<scan folder>"),
                                 result.exit_code, **common)
         parsed = parse_text(result, lambda text: _decode(text, self, ctx, set(files),
-                                                         str(mirror)))
+                                                         str(mirror), places))
         if isinstance(parsed, ToolFailure):
             return self._failed(len(files), parsed.reason, parsed.exit_code, **common)
         findings, scanned = parsed
@@ -168,9 +161,37 @@ class SecretsScanner(BaseScanner):
                 f"kingfisher read {scanned} of {len(files)} files; it leaves out some by its "
                 "own built-in rules (e.g. node_modules/, package-lock.json, *.svg)",
             )
+        history = self._history(ctx)
+        if isinstance(history, ToolFailure):
+            return self._failed(len(files), history.reason, history.exit_code, **common)
+        findings += history[0]
+        notes += history[1]
         return ScanResult(tuple(findings), self.record(
             ctx, exit_code=result.returncode, files=len(files), skipped=skipped, notes=notes,
             **common))
+
+    def _history(self, ctx: ScanContext) -> tuple[list[Finding], tuple[str, ...]] | ToolFailure:
+        """``git_history = "pr"``: every commit since the change's base; ``"all"``: every
+        commit. A secret added and removed inside a pull request still fails it."""
+        mode = str(ctx.options.get("git_history") or "none")
+        if mode == "none":
+            return [], ()
+        args = [*FLAGS[:FLAGS.index("--git-history")], "--git-history", "full", "--branch",
+                "HEAD", *FLAGS[FLAGS.index("--git-history") + 2:]]
+        if mode == "pr":
+            if ctx.history_base is None:
+                return ToolFailure('git_history = "pr" needs the base of the change: run with '
+                                   "--policy-ref or --changed-since, with enough history "
+                                   "(actions/checkout fetch-depth: 0)", None)
+            args += ["--since-commit", ctx.history_base]
+        result = invoke(self, [*args, "."], ctx)
+        if isinstance(result, ToolFailure):
+            return result
+        parsed = parse_text(result, lambda text: _history_findings(text, self, ctx))
+        if isinstance(parsed, ToolFailure):
+            return parsed
+        since = f" since {ctx.history_base[:12]}" if mode == "pr" and ctx.history_base else ""
+        return parsed, (f"git history scanned{since}: {len(parsed)} finding(s) in commits",)
 
     def _failed(self, files: int, reason: str, exit_code: int | None, *, version: str,
                 arguments: Sequence[str], duration: float) -> ScanResult:
@@ -183,21 +204,20 @@ class SecretsScanner(BaseScanner):
         for rel in ctx.files:
             full = ctx.root / rel
             try:
-                info = full.lstat()
+                info = full.stat()
             except OSError:
                 skipped.append(SkippedFile(rel, "unreadable"))
                 continue
             if not stat.S_ISREG(info.st_mode):
-                continue
-            if info.st_size > MAX_BYTES:
+                skipped.append(SkippedFile(rel, "not a regular file"))
+            elif info.st_size > MAX_BYTES:
                 skipped.append(SkippedFile(rel, "larger than 10 MB"))
-            elif is_text_file(full):
+            else:
                 files.append(rel)
         return files, tuple(skipped)
 
-    def _parse(
-        self, report: Mapping[str, Any], ctx: ScanContext, files: set[str], mirror: str
-    ) -> list[Finding]:
+    def _parse(self, report: Mapping[str, Any], ctx: ScanContext, files: set[str], mirror: str,
+               places: Mapping[str, str]) -> list[Finding]:
         """Findings from an allow-list of kingfisher's fields: never its snippet or commands."""
         findings: list[Finding] = []
         lines: dict[str, list[str]] = {}
@@ -205,14 +225,14 @@ class SecretsScanner(BaseScanner):
             rule = item["rule"]
             hit = item["finding"]
             rule_id = str(rule["id"])
-            path = _relative(str(hit["path"]), mirror)
+            path = _relative(str(hit["path"]), mirror, places)
             if path not in files:
                 continue
             line_no = max(int(hit.get("line") or 1), 1)
             col_start = int(hit.get("column_start") or 0)
             col_end = int(hit.get("column_end") or col_start)
             if path not in lines:
-                lines[path] = ctx.read_text(path).splitlines()
+                lines[path] = split_lines(ctx.read_text(path))
             text = lines[path][line_no - 1] if line_no <= len(lines[path]) else ""
             value = text[col_start : col_end + 1] if col_end >= col_start else ""
             shown = preview(value)
@@ -258,7 +278,7 @@ def _suppression(line: str) -> InlineSuppression | None:
 
 
 def _decode(text: str, scanner: SecretsScanner, ctx: ScanContext, files: set[str],
-            mirror: str) -> tuple[list[Finding], int | None]:
+            mirror: str, places: Mapping[str, str]) -> tuple[list[Finding], int | None]:
     """Findings from the report (the first JSON document), and the blob count from the
     summary that follows it."""
     decoder = json.JSONDecoder()
@@ -272,7 +292,7 @@ def _decode(text: str, scanner: SecretsScanner, ctx: ScanContext, files: set[str
                         ) from None
     if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
         raise BadOutput("printed JSON without its 'findings' list")
-    findings = scanner._parse(report, ctx, files, mirror)
+    findings = scanner._parse(report, ctx, files, mirror, places)
     scanned: int | None = None
     rest = text[end:].strip()
     if rest:
@@ -285,20 +305,77 @@ def _decode(text: str, scanner: SecretsScanner, ctx: ScanContext, files: set[str
     return findings, scanned
 
 
-def _mirror(root: Path, files: Sequence[str], mirror: Path) -> None:
-    """Hard-link (or copy) each file to the same relative path under ``mirror``."""
-    for rel in files:
-        target = mirror / rel
+# kingfisher drops every match in files with these names (images, lock files, anything in
+# node_modules/); the mirror gives them a neutral name so their credentials are still found.
+_DROPPED_SUFFIXES = frozenset({".svg", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp",
+                               ".bmp", ".tif", ".tiff"})
+_DROPPED_NAMES = frozenset({"package-lock.json", "yarn.lock", "go.sum", "poetry.lock",
+                            "pnpm-lock.yaml", "npm-shrinkwrap.json", "composer.lock",
+                            "gemfile.lock", "pipfile.lock"})
+NEUTRAL_FOLDER = ".gate-neutral"
+RULE_PREFIXES = ("betterleaks.", "veles.", "kingfisher.")  # the families of its built-in rules
+
+
+def dropped_by_name(rel: str) -> bool:
+    """True for files whose matches kingfisher's built-in rules drop by their name."""
+    path = PurePosixPath(rel)
+    return (path.suffix.lower() in _DROPPED_SUFFIXES or path.name.lower() in _DROPPED_NAMES
+            or "node_modules" in path.parts)
+
+
+def _mirror(root: Path, files: Sequence[str], mirror: Path) -> dict[str, str]:
+    """Hard-link (or copy) each file under ``mirror``: at its own relative path, or under a
+    neutral name when kingfisher would drop it by name. Returns mirror path -> real path."""
+    places: dict[str, str] = {}
+    for number, rel in enumerate(files):
+        inside = f"{NEUTRAL_FOLDER}/{number}.txt" if dropped_by_name(rel) else rel
+        target = mirror / inside
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(root / rel, target)
         except OSError:
             shutil.copyfile(root / rel, target)
+        places[inside] = rel
+    return places
 
 
-def _relative(path: str, mirror: str) -> str:
+def _relative(path: str, mirror: str, places: Mapping[str, str]) -> str:
     path = path.replace("\\", "/")
     prefix = mirror.replace("\\", "/").rstrip("/") + "/"
     if path.startswith(prefix):
         path = path[len(prefix) :]
-    return relative_path(path)
+    rel = relative_path(path)
+    return places.get(rel, rel)
+
+
+def _history_findings(text: str, scanner: SecretsScanner, ctx: ScanContext) -> list[Finding]:
+    """Findings of a history scan: those with a commit, each carrying it; waivable by
+    fingerprint (rule, path, kingfisher's fingerprint and the commit)."""
+    decoder = json.JSONDecoder()
+    if not text.strip():
+        raise BadOutput("produced no output")
+    report, _ = decoder.raw_decode(text, len(text) - len(text.lstrip()))
+    if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
+        raise BadOutput("printed JSON without its 'findings' list")
+    out: list[Finding] = []
+    for item in report["findings"]:
+        hit, rule = item["finding"], item["rule"]
+        commit = str((hit.get("git_metadata") or {}).get("commit", {}).get("id") or "")
+        if not commit:
+            continue  # the working tree is scanned on its own
+        rule_id = str(rule["id"])
+        path = relative_path(str(hit["path"]))
+        line = max(int(hit.get("line") or 1), 1)
+        name = str(rule.get("name") or rule_id)
+        out.append(Finding(
+            scanner=scanner.name, rule_id=rule_id, rule_name=name,
+            message=f"{name} found in commit {commit[:12]} (history)",
+            severity=SEVERITIES.get(str(hit.get("confidence", "medium")).lower(), Severity.HIGH),
+            confidence=CONFIDENCES.get(str(hit.get("confidence", "medium")).lower(),
+                                       Confidence.MEDIUM),
+            location=Location(path, line, int(hit.get("column_start") or 0) + 1, line),
+            fingerprint=make_secret_fingerprint(rule_id, path,
+                                                f"{hit['fingerprint']}@{commit}"),
+            cwe=(798,), remediation=REMEDIATION, tags=("security", "secret", "git-history"),
+            secret=True, extra=(("commit", commit),)))
+    return out

@@ -85,17 +85,25 @@ DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
 
 
 
+PRE_COMMIT_NAMES = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml")
+ACTION_NAMES = ("action.yml", "action.yaml")
+
+
 def _is_workflow(path: PurePosixPath) -> bool:
-    return (
-        len(path.parts) == 3
-        and path.parts[0] == ".github"
-        and path.parts[1] == "workflows"
-        and path.suffix in (".yml", ".yaml")
-    )
+    """A workflow at any depth: ``**/.github/workflows/*.y*ml``."""
+    return (len(path.parts) >= 3 and path.parts[-3] == ".github"
+            and path.parts[-2] == "workflows" and path.suffix in (".yml", ".yaml"))
+
+
+def audited(rel: str) -> bool:
+    """Workflows, composite actions, Dependabot and pre-commit files, at any depth."""
+    path = PurePosixPath(rel)
+    return (_is_workflow(path) or path.name in ACTION_NAMES or path.name in DEPENDABOT_NAMES
+            or path.name in PRE_COMMIT_NAMES)
 
 
 class ZizmorScanner(BaseScanner):
-    """Runs zizmor on workflows, ``action.y*ml`` files and ``.github/dependabot.y*ml``."""
+    """Runs zizmor on workflows, actions, Dependabot and pre-commit files at any depth."""
 
     name = "zizmor"
     tool = "zizmor"
@@ -105,17 +113,9 @@ class ZizmorScanner(BaseScanner):
     suppression_kinds = ("zizmor",)
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
-        """Workflows by path, composite actions by name in any folder, Dependabot config."""
-        chosen: list[str] = []
-        for rel in files:
-            path = PurePosixPath(rel)
-            if (
-                _is_workflow(path)
-                or path.name in ("action.yml", "action.yaml")
-                or (str(path.parent) == ".github" and path.name in DEPENDABOT_NAMES)
-            ):
-                chosen.append(rel)
-        return chosen
+        """Every workflow, ``action.y*ml``, ``dependabot.y*ml`` and pre-commit configuration
+        in the tree, at any depth (a monorepo holds several projects)."""
+        return [rel for rel in files if audited(rel)]
 
     def parse_suppressions(self, comment: str) -> list[InlineSuppression]:
         """``# zizmor: ignore[audit, ...] reason`` (the audit must be named)."""

@@ -119,7 +119,7 @@ def test_fingerprints_are_stable_and_per_path(
     assert not any(p.name.startswith("gate-secrets-") for p in (tmp_path / "cache").iterdir())
 
 
-def test_select_skips_binary_and_scan_reports_large_files(tmp_path: Path) -> None:
+def test_select_takes_binary_files_and_scan_reports_large_files(tmp_path: Path) -> None:
     (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
     (tmp_path / "notes.txt").write_text("hello\n")
     (tmp_path / ".git").mkdir()
@@ -127,11 +127,11 @@ def test_select_skips_binary_and_scan_reports_large_files(tmp_path: Path) -> Non
     (tmp_path / "dump.sql").write_bytes(b"x" * (10 * 1024 * 1024 + 1))
     scanner = SecretsScanner()
     files = scanner.select(all_files(tmp_path), tmp_path)
-    assert files == ["dump.sql", "notes.txt"]
+    assert files == ["dump.sql", "logo.png", "notes.txt"]
     result = scanner.scan(ScanContext(root=tmp_path, files=tuple(files), timeout=60))
     assert result.run.ok, result.run.error
     assert [(s.path, s.reason) for s in result.run.skipped] == [("dump.sql", "larger than 10 MB")]
-    assert result.run.files == 1
+    assert result.run.files == 2
     assert result.run.exit_code == 0
 
 

@@ -36,16 +36,20 @@ def by_rule(result: ScanResult, rule: str, path: str) -> list[tuple[int, int]]:
     ]
 
 
-def test_select_takes_workflows_actions_and_dependabot_only() -> None:
+def test_select_takes_workflows_actions_dependabot_and_pre_commit_at_any_depth() -> None:
     files = [
         ".github/workflows/ci.yml", ".github/workflows/release.yaml",
         ".github/workflows/nested/x.yml", ".github/workflows/notes.md",
         ".github/dependabot.yml", "dependabot.yml", "action.yaml", "tools/a/action.yml",
         "tools/a/other.yml", "zizmor.yml", "src/app.py",
+        "projects/web/.github/workflows/ci.yml", "projects/web/.github/dependabot.yaml",
+        ".pre-commit-config.yaml", "tools/.pre-commit-hooks.yaml",
     ]
     assert ZizmorScanner().select(files, Path(".")) == [
         ".github/workflows/ci.yml", ".github/workflows/release.yaml",
-        ".github/dependabot.yml", "action.yaml", "tools/a/action.yml",
+        ".github/dependabot.yml", "dependabot.yml", "action.yaml", "tools/a/action.yml",
+        "projects/web/.github/workflows/ci.yml", "projects/web/.github/dependabot.yaml",
+        ".pre-commit-config.yaml", "tools/.pre-commit-hooks.yaml",
     ]
 
 

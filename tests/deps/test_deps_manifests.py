@@ -141,7 +141,7 @@ url = "https://example.invalid/other"
         ("pylock.toml", 8),
         ("Pipfile.lock", 7),
     }
-    assert [u.path for u in found.unsupported] == ["Pipfile"]
+    assert found.unsupported == []  # an empty Pipfile declares nothing
 
 
 def test_kinds() -> None:
@@ -150,5 +150,11 @@ def test_kinds() -> None:
     assert kind_of("docs/notes.txt") is None
     assert kind_of("sub/pyproject.toml") == "pyproject"
     assert kind_of("pylock.dev.toml") == "pylock"
-    assert kind_of("setup.cfg") == "unsupported"
-    assert kind_of("requirements.in") == "unsupported"
+    assert kind_of("setup.cfg") == "setup.cfg"
+    assert kind_of("setup.py") == "setup.py"
+    assert kind_of("Pipfile") == "Pipfile"
+    assert kind_of("requirements.in") == "requirements"
+    assert kind_of("dev-requirements.txt") == "requirements"
+    assert kind_of("test-requirements.txt") == "requirements"
+    assert kind_of("constraints.txt") == "requirements"
+    assert kind_of("pdm.lock") == "unsupported"

@@ -84,10 +84,14 @@ def test_vulnerabilities_at_their_lines(app: Path, osv_db: Path, index_url: str)
     jinja = vulns[("CVE-9999-0005", "pyproject.toml", 10)]
     assert jinja.aliases == ("OSV-9999-5",)
     assert "upgrade to 2.10.1 or later" in jinja.message
-    # unaudited lines: unpinned, editable, extra index, include leaving the repo
+    # unaudited lines: editable, extra index, include leaving the repo
     unaudited = by_rule(result, UNAUDITED)
-    assert where(unaudited) == {("requirements.txt", n) for n in (4, 5, 6, 7)}
+    assert where(unaudited) == {("requirements.txt", n) for n in (5, 6, 7)}
     assert all(f.severity is Severity.HIGH for f in unaudited)
+    # a range in a file that installs is unpinned (medium); in library metadata, low
+    unpinned = {(f.location.path, f.location.start_line): f.severity
+                for f in by_rule(result, "gate/unpinned-dependency")}
+    assert unpinned[("requirements.txt", 4)] is Severity.MEDIUM
     # a private package that exists publicly is loud; one that does not is fine
     confusion = by_rule(result, CONFUSION)
     assert where(confusion) == set()  # shared-name is not private in this scan

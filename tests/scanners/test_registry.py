@@ -52,7 +52,8 @@ def test_no_scanner_name_is_spelled_out_outside_the_scanners_package() -> None:
 @pytest.mark.parametrize(("rule", "owners"), [
     ("B602", {"bandit"}), ("B6*", {"bandit"}), ("PYSEC-2021-1", {"pip-audit"}),
     ("GHSA-*", {"pip-audit"}), ("gate/unaudited-dependency", {"pip-audit"}),
-    ("kingfisher.github.1", {"secrets"}), ("python-yaml-unsafe-load", {"semgrep"}),
+    ("kingfisher.github.1", {"secrets"}), ("betterleaks.github-pat", {"secrets"}),
+    ("python-yaml-unsafe-load", {"semgrep"}),
     ("template-injection", {"zizmor"}), ("*", None), ("no-such-rule", None),
 ])
 def test_waiver_scopes_come_from_the_scanners(rule: str, owners: set[str] | None) -> None:

@@ -19,6 +19,7 @@ from gate.findings import (
     read_lines,
 )
 from gate.process import tool_path
+from gate.repo_files import PYTHON_LINES
 from gate.scanners.bandit import sharding
 from gate.scanners.common import (
     ToolFailure,
@@ -59,6 +60,7 @@ class BanditScanner(BaseScanner):
     ok_codes = (0, 1)
     secret_rules = SECRET_RULES
     suppression_kinds = ("nosec",)
+    line_style = PYTHON_LINES  # bandit numbers lines as Python's tokenizer does
     cache_per_file = True  # findings for a file depend only on that file
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
@@ -163,7 +165,7 @@ class BanditScanner(BaseScanner):
         end_col = item.get("end_col_offset")
         cwe = item.get("issue_cwe") or {}
         cwe_id = as_int(cwe.get("id"), 0) if isinstance(cwe, dict) else 0
-        content = read_lines(ctx.read_text(path), line, line)
+        content = read_lines(ctx.read_text(path), line, line, self.line_style)
         more_info = str(item.get("more_info", ""))
         doc = _DOC_NAME.search(more_info)
         test_name = str(item.get("test_name", rule))

@@ -159,12 +159,7 @@ class _Audit:
         if self.options.resolve is Resolve.PINS:
             for declared in manifests.declared:
                 if declared.version is None:
-                    self._unaudited(
-                        declared.path,
-                        declared.line,
-                        declared.spec,
-                        "not pinned to one version with '=='",
-                    )
+                    self.findings.append(dep.unpinned(NAME, declared))
 
     def _unaudited(self, path: str, line: int, text: str, reason: str) -> None:
         self.findings.append(dep.unaudited(NAME, path, line, text, reason,

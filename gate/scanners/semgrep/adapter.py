@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ _NATIVE_SEVERITY = {
     "MEDIUM": Severity.MEDIUM, "WARNING": Severity.MEDIUM,
     "LOW": Severity.LOW, "INFO": Severity.LOW, "INVENTORY": Severity.INFO,
 }
+_Parsed = tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]
+MAX_TARGET_BYTES = 10 * 1024 * 1024  # as the gate's own file limit: nothing dropped silently
 _NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
 
@@ -87,6 +89,17 @@ class SemgrepScanner(BaseScanner):
         ids = ",".join(suppression.rules)
         return f"# nosemgrep: {ids}" if ids else "# nosemgrep"
 
+    def confirm_coverage(self, given: Sequence[str], output: Mapping[str, Any]
+                         ) -> tuple[SkippedFile, ...]:
+        """Files semgrep was given but neither scanned nor listed as skipped (``--verbose``
+        output), and those it skipped with its reason."""
+        scanned = _scanned(output)
+        listed = {s.path for s in _listed_skips(output)}
+        out = list(_listed_skips(output))
+        out += [SkippedFile(path, "semgrep did not scan it (no language for its name?)")
+                for path in given if path not in scanned and path not in listed]
+        return tuple(out)
+
     def run_arguments(self, ctx: ScanContext) -> list[str]:
         """The normalised arguments a run on ``ctx`` reports."""
         shown: list[str] = []
@@ -107,7 +120,8 @@ class SemgrepScanner(BaseScanner):
     def arguments(self, run: targets.SemgrepRun, timeout: float) -> list[str]:
         """Normalised arguments of one semgrep invocation: pack names, not install paths."""
         args = ["scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-                "--quiet", f"--timeout={max(1, int(timeout // 4))}", *run.extra_args]
+                "--verbose", f"--max-target-bytes={MAX_TARGET_BYTES}",
+                f"--timeout={max(1, int(timeout // 4))}", *run.extra_args]
         return args + [f"--config=policies/rules/{pack}" for pack in run.packs]
 
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
@@ -151,10 +165,16 @@ class SemgrepScanner(BaseScanner):
             known = frozenset().union(*(rulepacks.rule_ids(p.removesuffix(".yml"))
                                         for p in plan.packs))
 
-            def parse(data: dict[str, Any], known: frozenset[str] = known
-                      ) -> tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]:
+            def parse(data: dict[str, Any], known: frozenset[str] = known,
+                      given: tuple[str, ...] = plan.paths) -> _Parsed:
                 got = [self._finding(ctx, item, known) for item in require_list(data, "results")]
                 run_skipped, fatal = _errors(optional_list(data, "errors"))
+                if isinstance(data.get("paths"), dict):  # --verbose: what it read, to confirm
+                    errored = {skip.path for skip in run_skipped}
+                    run_skipped += tuple(s for s in self.confirm_coverage(given, data)
+                                         if s.path not in errored)
+                    if given and not _scanned(data) and not errored:
+                        fatal = fatal or f"read none of the {len(given)} file(s) it was given"
                 reported = data.get("version")
                 return (str(reported) if reported else None), got, run_skipped, fatal
 
@@ -235,6 +255,19 @@ def _cwes(value: object) -> tuple[int, ...]:
         if text.isdigit():
             out.append(int(text))
     return tuple(out)
+
+
+def _scanned(output: Mapping[str, Any]) -> set[str]:
+    paths = output.get("paths")
+    listed = paths.get("scanned") if isinstance(paths, dict) else None
+    return {relative_path(str(p)) for p in listed} if isinstance(listed, list) else set()
+
+
+def _listed_skips(output: Mapping[str, Any]) -> list[SkippedFile]:
+    paths = output.get("paths")
+    listed = paths.get("skipped") if isinstance(paths, dict) else None
+    return [SkippedFile(relative_path(str(item["path"])), str(item.get("reason", "skipped")))
+            for item in listed or [] if isinstance(item, dict) and item.get("path")]
 
 
 def _errors(errors: list[Any]) -> tuple[tuple[SkippedFile, ...], str | None]:

@@ -69,7 +69,7 @@ def is_dockerfile(path: str) -> bool:
     if name.endswith(".dockerignore"):
         return False
     for base in ("dockerfile", "containerfile"):
-        if name == base or name.startswith(base + "."):
+        if name == base or name.startswith((base + ".", base + "-", base + "_")):
             return True
     return name.endswith(".dockerfile") and name != ".dockerfile"
 
