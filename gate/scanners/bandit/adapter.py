@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -151,9 +151,21 @@ class BanditScanner(BaseScanner):
                 for e in optional_list(data, "errors")
                 if isinstance(e, dict)
             ]
+            listed = {s.path for s in skipped}
+            skipped += [s for s in self.confirm_coverage(files, data) if s.path not in listed]
             return findings, skipped, result.returncode or 0
 
         return parse_output(result, parse)
+
+    def confirm_coverage(self, given: Sequence[str], output: Mapping[str, Any]
+                         ) -> tuple[SkippedFile, ...]:
+        """Files bandit was given but has no metrics for (it did not read them)."""
+        metrics = output.get("metrics")
+        if not isinstance(metrics, dict):
+            return ()
+        read = {relative_path(str(name)) for name in metrics if name != "_totals"}
+        return tuple(SkippedFile(path, "bandit did not read it") for path in given
+                     if relative_path(path) not in read)
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any]) -> Finding:
         path = relative_path(str(item["filename"]))
