@@ -158,7 +158,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
                     category=ctx.category, partial=ctx.partial,
                     files_scanned=ctx.files_scanned, absent=tuple(absent),
                     waivers=tuple(states_of_waivers), skipped=ctx.skipped,
-                    waiver_warnings=tuple(waiver_warnings))
+                    waiver_warnings=tuple(waiver_warnings), links=ctx.links, today=ctx.today)
 
 
 def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[str]] | None:
