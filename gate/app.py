@@ -217,7 +217,8 @@ def evaluate_report(path: Path, request: ScanRequest) -> Decision:
     """Judge the findings of a JSON report again under the policy of ``request``.
 
     The report's baseline states, coverage and runs are kept (``--baseline`` replaces the
-    baseline); a verdict that differs from the one recorded is called out.
+    baseline); a verdict that differs from the one recorded, and a policy the scan read from
+    a git ref, are called out.
     """
     root = find_root(list(request.paths))
     policy = resolve_policy(root, request)
@@ -233,8 +234,11 @@ def evaluate_report(path: Path, request: ScanRequest) -> Decision:
         new_only=request.new_only or report.new_only, scope=scope, skipped=report.skipped,
         links=report.links)
     decision = judge(request, policy, report.findings, report.runs, ctx)
-    decision = replace(decision, scanned=report.scanned, policy_ref=report.policy_ref)
+    decision = replace(decision, scanned=report.scanned)
     notes = [report.policy_changed] if report.policy_changed else []
+    if report.policy_ref:
+        notes.append(f"{path} read its policy from git ref {report.policy_ref}; this "
+                     f"evaluation uses {policy.source}")
     if decision.verdict.value != report.verdict:
         notes.append(f"{path} recorded the verdict {report.verdict} (exit {report.exit_code}); "
                      f"under this policy it is {decision.verdict.value}")

@@ -9,6 +9,7 @@ U+2029 escaped. The what-if table comes from the Decision (computed by the polic
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
@@ -24,6 +25,8 @@ MAX_ROWS = 2000
 TOP_RULES = 20
 SEVERITIES = tuple(sorted(Severity, reverse=True))
 DISPOSITIONS = tuple(Disposition)
+# user:password@ in a URL of the policy (an index or advisory service) is never shown.
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s\"']+@", re.IGNORECASE)
 _VERDICT = {Verdict.PASS: "PASSED", Verdict.FAIL: "FAILED",
             Verdict.ERROR: "ERROR: a scanner could not do its job"}
 
@@ -363,8 +366,10 @@ def _policy(decision: Decision, origins: Mapping[str, str] | None) -> str:
                   _td(policy.scanner(name).confidence.word)]) for name in scanners]
     effective = ""
     if origins is not None and decision.today is not None:
+        text = _USERINFO.sub(r"\1[REDACTED]@", explain.render_policy(policy, origins,
+                                                                    decision.today))
         effective = ("<h3>Effective policy and where each value came from</h3><pre>"
-                     + e(explain.render_policy(policy, origins, decision.today)) + "</pre>")
+                     + e(text) + "</pre>")
     return ('<section id="policy"><h2>Policy</h2>'
             f"<p>{e(chain)}: fail_on = {e(level_word(policy.fail_on))}, report = "
             f"{e(level_word(policy.report))}, {len(policy.rules)} rule override(s), "

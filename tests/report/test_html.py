@@ -264,3 +264,13 @@ def test_what_if_from_sarif_marks_lower_bounds() -> None:
     from dataclasses import replace
     page = html.render(replace(decision, what_if=rows))
     assert 'data-fail-on="low" data-failing="1" data-exit-code="1" data-at-least="true"' in page
+
+
+def test_credentials_in_policy_urls_are_not_shown() -> None:
+    policy = load_text('version = 1\n[scanners.pip-audit]\n'
+                       'index_url = "https://build:s3cretT0ken@pypi.example.invalid/simple/"\n',
+                       "gate.toml")
+    page = html.render(_decision([_finding("B1", "a.py", Severity.LOW)], policy),
+                       {"scanners.pip-audit.index_url": "gate.toml"})
+    assert "s3cretT0ken" not in page and "build:" not in page
+    assert "https://[REDACTED]@pypi.example.invalid/simple/" in page
