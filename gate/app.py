@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gate import sarif_import, scope, suppressions
+from gate import report_import, sarif_import, scope, suppressions
 from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.baseline import load as load_baseline_file
@@ -15,9 +15,13 @@ from gate.cache import open_cache
 from gate.decision import Decision
 from gate.discovery import Targets, discover, find_root
 from gate.errors import UsageError
+from gate.findings import Finding
+from gate.git import RefSource
 from gate.policy import evaluate as policy_eval
 from gate.policy.load import load
 from gate.policy.model import Level, Policy
+from gate.policy.provenance import origins
+from gate.policy.what_if import what_if
 from gate.redact import scrub_finding
 from gate.scan import plan, run_scanners
 from gate.scanners.interface import ScannerRun
@@ -44,6 +48,7 @@ class ScanRequest:
     only_files: tuple[Path, ...] | None = None
     cache_dir: Path | None = None
     use_cache: bool = True
+    what_if: bool = False  # also evaluate every fail_on level (the HTML report, --what-if)
 
 
 def resolve_policy(root: Path, request: ScanRequest,
@@ -93,7 +98,7 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
                               changed=changed_files(root, request, policy),
                               baseline=baseline, new_only=request.new_only, notes=notes,
                               scope={name: frozenset(files) for name, files in work.items()})
-    decision = policy_eval.evaluate(policy, findings, outcome.runs, ctx)
+    decision = judge(request, policy, findings, outcome.runs, ctx)
     return with_scope(decision, targets if partial else None, from_ref)
 
 
@@ -212,4 +217,69 @@ def evaluate_sarif(sarif_files: Sequence[Path], request: ScanRequest,
                               category=request.category, files_scanned=len(imported.files),
                               baseline=load_baseline(root, request, policy, baseline_reader),
                               new_only=request.new_only, notes=imported.warnings, scope=scope)
-    return policy_eval.evaluate(policy, findings, imported.runs, ctx)
+    return judge(request, policy, findings, imported.runs, ctx, shown_only=True)
+
+
+def judge(request: ScanRequest, policy: Policy, findings: Sequence[Finding],
+          runs: Sequence[ScannerRun], ctx: policy_eval.Context, *, shown_only: bool = False
+          ) -> Decision:
+    """The Decision, with the what-if for every fail_on level when the request asks for it
+    (``shown_only``: the findings come from SARIF, which lacks the hidden ones)."""
+    decision = policy_eval.evaluate(policy, findings, runs, ctx)
+    if not request.what_if:
+        return decision
+    rows = what_if(policy, findings, runs, ctx, decision, shown_only=shown_only)
+    return replace(decision, what_if=rows)
+
+
+def evaluate_files(files: Sequence[Path], request: ScanRequest) -> Decision:
+    """``gate evaluate``: one JSON report written by ``--json``, or SARIF files."""
+    reports = [f for f in files if report_import.is_report(f)]
+    if not reports:
+        return evaluate_sarif(files, request)
+    if len(files) > 1:
+        raise UsageError(f"{reports[0]} is a JSON report: give it alone (several SARIF "
+                         "files can be evaluated together)")
+    return evaluate_report(files[0], request)
+
+
+def evaluate_report(path: Path, request: ScanRequest) -> Decision:
+    """Judge the findings of a JSON report again under the policy of ``request``.
+
+    The report's baseline states, coverage and runs are kept (``--baseline`` replaces the
+    baseline); a verdict that differs from the one recorded, and a policy the scan read from
+    a git ref, are called out.
+    """
+    root = find_root(list(request.paths))
+    policy = resolve_policy(root, request)
+    report = report_import.read(path)
+    baseline = (load_baseline(root, request, policy) if request.baseline_file is not None
+                else report.baseline)
+    scope = ({r.scanner: frozenset(report.scanned) for r in report.runs} if report.partial
+             else None)
+    ctx = policy_eval.Context(
+        today=request.today or policy_eval.today_utc(),
+        category=f"{request.category}-partial" if report.partial else request.category,
+        partial=report.partial, files_scanned=report.files_scanned, baseline=baseline,
+        new_only=request.new_only or report.new_only, scope=scope, skipped=report.skipped,
+        links=report.links)
+    decision = judge(request, policy, report.findings, report.runs, ctx)
+    decision = replace(decision, scanned=report.scanned)
+    notes = [report.policy_changed] if report.policy_changed else []
+    if report.policy_ref:
+        notes.append(f"{path} read its policy from git ref {report.policy_ref}; this "
+                     f"evaluation uses {policy.source}")
+    if decision.verdict.value != report.verdict:
+        notes.append(f"{path} recorded the verdict {report.verdict} (exit {report.exit_code}); "
+                     f"under this policy it is {decision.verdict.value}")
+    return replace(decision, policy_changed=report.policy_changed,
+                   warnings=(*notes, *decision.warnings))
+
+
+def policy_origins(root: Path, decision: Decision) -> dict[str, str]:
+    """Which file of the policy's ``extends`` chain set each value (read at the git ref
+    under ``--policy-ref``)."""
+    if decision.policy_ref:
+        source = RefSource.open(root, decision.policy_ref)
+        return origins(decision.policy.chain, source.reader())
+    return origins(decision.policy.chain)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
@@ -77,6 +78,22 @@ class Decided:
 
 
 @dataclass(frozen=True)
+class WhatIfRow:
+    """The same findings under ``fail_on = level`` (every fail threshold), evaluated by the
+    same policy code as the verdict: how many issues would fail, and which rules would join
+    or leave the failing ones. ``at_least``: the input (a SARIF file) lacks the findings
+    hidden below the report level, so the count can only be a lower bound."""
+
+    level: Severity
+    failing: int
+    verdict: Verdict
+    exit_code: int
+    joining: tuple[tuple[str, str], ...] = ()  # (scanner, rule id) that would start failing
+    leaving: tuple[tuple[str, str], ...] = ()  # (scanner, rule id) that would stop failing
+    at_least: bool = False
+
+
+@dataclass(frozen=True)
 class Decision:
     """Everything the renderers need: verdict, exit code, findings, runs and the reasons."""
 
@@ -100,6 +117,9 @@ class Decision:
     skipped: tuple[SkippedFile, ...] = ()  # files the gate did not scan at all (over 10 MB)
     waiver_warnings: tuple[str, ...] = ()  # the warnings (also in ``warnings``) about waivers
     coverage: Coverage | None = None  # what the scan looked at (None for imported SARIF)
+    links: tuple[str, ...] = ()  # symlinks not followed (target outside the root, or a loop)
+    today: dt.date | None = None  # the date the policy was applied on (waiver expiry)
+    what_if: tuple[WhatIfRow, ...] = ()  # one row per fail_on level, when asked for
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

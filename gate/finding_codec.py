@@ -124,3 +124,7 @@ def _pair(value: object) -> tuple[str, str]:
     if not isinstance(value, list) or len(value) != 2:
         raise TypeError("bad pair")
     return _str(value[0]), _str(value[1])
+
+
+# The same strict readers, for other decoders of the gate's JSON (``gate.report_import``).
+as_str, as_int, as_list = _str, _int, _list

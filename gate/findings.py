@@ -119,6 +119,16 @@ class Finding:
         """The rule id and every alias (advisory ids), for waiver matching."""
         return (self.rule_id, *self.aliases)
 
+    @property
+    def severity_defaulted(self) -> bool:
+        """True when nothing gave a severity and a configured default was used."""
+        return SEVERITY_DEFAULTED in self.extra
+
+
+# An ``extra`` entry: the severity is the policy's default (e.g. pip-audit's
+# ``default_severity`` for an advisory without one), counted as such in reports.
+SEVERITY_DEFAULTED = ("severity_source", "default")
+
 
 _WS = re.compile(r"\s+")
 

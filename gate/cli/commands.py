@@ -33,6 +33,7 @@ from gate.scanners import REGISTRY, accepting
 from gate.scrub import scrub
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="A security gate: scanners in, one SARIF and a verdict out.")
 policy_app = typer.Typer(no_args_is_help=True, help="Check and explain policies.")
 app.add_typer(policy_app, name="policy")
@@ -41,6 +42,11 @@ app.add_typer(baseline_app, name="baseline")
 # Tests pin the date with GATE_TODAY=YYYY-MM-DD (read here only, never deeper in the gate).
 TODAY_ENV = "GATE_TODAY"
 DEBUG_ENV = "GATE_DEBUG"
+# Choices shown in --help (the values are checked by _level, console_format, parse_scanner_list).
+LEVELS_METAVAR = "[" + "|".join(LEVEL_WORDS) + "]"
+SCANNERS_METAVAR = "[" + "|".join(REGISTRY) + "],..."
+FORMATS_METAVAR = "[" + "|".join(integrations.FORMATS) + "]"
+OUT_HELP = " ('-': standard output)."
 
 
 def _version(value: bool) -> None:
@@ -61,13 +67,17 @@ def main_options(
 def scan(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default .)")] = None,
     policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
-    sarif: Annotated[Path | None, typer.Option(help="Write SARIF 2.1.0 here.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")
-                        ] = None,
+    sarif: Annotated[Path | None, typer.Option(help="Write SARIF 2.1.0 here" + OUT_HELP)
+                     ] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write the JSON report here" + OUT_HELP)] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here" + OUT_HELP)] = None,
+    html: Annotated[Path | None, typer.Option(
+        help="Write the self-contained HTML report here" + OUT_HELP)] = None,
     scanners: Annotated[str | None, typer.Option(
-        help=f"Comma-separated scanners to run ({', '.join(REGISTRY)}).")] = None,
+        metavar=SCANNERS_METAVAR, help="Comma-separated scanners to run.")] = None,
     fail_on: Annotated[str | None, typer.Option(
-        help=f"Override every fail level: {', '.join(LEVEL_WORDS)}.")] = None,
+        metavar=LEVELS_METAVAR, help="Override every fail level.")] = None,
     category: Annotated[str, typer.Option(help="SARIF category prefix.")] = "gate",
     osv_url: Annotated[str | None, typer.Option(
         envvar="GATE_OSV_URL", help="OSV-compatible advisory service URL.")] = None,
@@ -86,7 +96,7 @@ def scan(
         "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")
                                     ] = False,
     output_format: Annotated[str | None, typer.Option(
-        "--format", help="Console format: text, markdown or github (default: github when "
+        "--format", metavar=FORMATS_METAVAR, help="Console format (default: github when "
         "GITHUB_ACTIONS=true, else text).")] = None,
     changed_since: Annotated[str | None, typer.Option(
         help="Scan only files changed since merge-base(REF, HEAD), plus untracked files "
@@ -104,6 +114,7 @@ def scan(
                                            "result cache.")] = False,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
+    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
     request = gate_app.ScanRequest(
         paths=tuple(paths or [Path(".")]),
         policy_file=policy,
@@ -121,6 +132,7 @@ def scan(
         only_files=tuple(paths or ()) if hook else None,
         cache_dir=cache_dir,
         use_cache=not no_cache,
+        what_if=html is not None,
     )
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs: expected a number of at least 1")
@@ -129,7 +141,8 @@ def scan(
     with display:
         decision = gate_app.scan(request, on_done=display.done)
 
-    _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook)
+    _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook,
+          more=integrations.ReportFiles(junit, html, request.paths[0]))
 
 
 def _append(path: Path, content: str) -> None:
@@ -186,15 +199,24 @@ def _scanner_options(osv_url: str | None, advisory_db: Path | None
 
 
 def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include_waived: bool,
-          fmt: str, quiet: bool) -> NoReturn:
+          fmt: str, quiet: bool, more: integrations.ReportFiles | None = None) -> NoReturn:
     """Write the requested files, print the console report and exit with the gate's code."""
+    more = more or integrations.ReportFiles()
     if sarif:
         decision = _write_sarif(sarif, decision, include_waived)
     if json_out:
         _write(json_out, json_report.render(decision))
+    for path, content in integrations.reports(
+            decision, junit=more.junit, html=more.html, source=more.source,
+            origins=lambda: gate_app.policy_origins(find_root([more.root]), decision)):
+        _write(path, content)
     if fmt == "github":
         integrations.github_files(decision, str(sarif or ""), _append)
-    typer.echo(integrations.console(decision, fmt, quiet=quiet), nl=False)
+    to_stderr = integrations.stdout_report(sarif=sarif, json=json_out, junit=more.junit,
+                                           html=more.html)
+    stream = sys.stderr if to_stderr else sys.stdout
+    typer.echo(integrations.console(decision, fmt, quiet=quiet,
+                                    color=integrations.colour(stream)), nl=False, err=to_stderr)
     raise typer.Exit(decision.exit_code)
 
 
@@ -208,6 +230,9 @@ def _write_sarif(path: Path, decision: Decision, include_waived: bool) -> Decisi
 
 
 def _write(path: Path, content: str) -> None:
+    if integrations.is_stdout(path):
+        typer.echo(content, nl=False)
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
@@ -252,7 +277,7 @@ def baseline_create(
                       ] = Path("gate-baseline.json"),
     policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
     scanners: Annotated[str | None, typer.Option(
-        help=f"Comma-separated scanners to run ({', '.join(REGISTRY)}).")] = None,
+        metavar=SCANNERS_METAVAR, help="Comma-separated scanners to run.")] = None,
 ) -> None:
     """Scan PATHS and record every finding in a baseline file (exit 3 if a scanner failed)."""
     request = gate_app.ScanRequest(
@@ -272,15 +297,20 @@ def baseline_create(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    files: Annotated[list[Path], typer.Argument(help="SARIF files from any tool.")],
+    files: Annotated[list[Path], typer.Argument(
+        help="SARIF files from any tool, or one JSON report written by --json.")],
     policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
     root: Annotated[Path, typer.Option(help="Repository root the SARIF URIs are relative to.")
                     ] = Path("."),
-    sarif: Annotated[Path | None, typer.Option(help="Write the merged SARIF 2.1.0 here.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")
-                        ] = None,
+    sarif: Annotated[Path | None, typer.Option(
+        help="Write the merged SARIF 2.1.0 here" + OUT_HELP)] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write the JSON report here" + OUT_HELP)] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here" + OUT_HELP)] = None,
+    html: Annotated[Path | None, typer.Option(
+        help="Write the self-contained HTML report here" + OUT_HELP)] = None,
     fail_on: Annotated[str | None, typer.Option(
-        help=f"Override every fail level: {', '.join(LEVEL_WORDS)}.")] = None,
+        metavar=LEVELS_METAVAR, help="Override every fail level.")] = None,
     category: Annotated[str, typer.Option(help="SARIF category prefix.")] = "gate",
     baseline: Annotated[Path | None, typer.Option(help="Baseline file.")] = None,
     new_only: Annotated[bool, typer.Option(
@@ -291,36 +321,70 @@ def evaluate_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")
                      ] = False,
 ) -> None:
-    """Apply the policy to existing SARIF files (no scanning); exit like 'gate scan'."""
+    """Apply the policy to SARIF files or one JSON report, without scanning; exit like scan."""
+    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
     request = gate_app.ScanRequest(
         paths=(root,), policy_file=policy, fail_on=_level(fail_on) if fail_on else None,
         fail_on_set=fail_on is not None, category=_category(category), today=_today(),
-        baseline_file=baseline, new_only=new_only)
-    decision = gate_app.evaluate_sarif(files, request)
+        baseline_file=baseline, new_only=new_only, what_if=html is not None)
+    decision = gate_app.evaluate_files(files, request)
     _emit(decision, sarif, json_out, sarif_include_waived, integrations.console_format(None),
-          quiet)
+          quiet, more=integrations.ReportFiles(junit, html, root, ", ".join(map(str, files))))
+
+
+@app.command("report")
+def report_cmd(
+    report: Annotated[Path, typer.Argument(help="A JSON report written by --json.")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Write the HTML report here ('-': standard output).")],
+    policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
+    root: Annotated[Path, typer.Option(help="Repository root (where the policy is found).")
+                    ] = Path("."),
+) -> None:
+    """Render a JSON report as one self-contained HTML file, its findings judged again by the
+    policy (the same policy and date give the same verdict); exit 0 once written."""
+    request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=_today(),
+                                   what_if=True)
+    decision = gate_app.evaluate_report(report, request)
+    for path, content in integrations.reports(
+            decision, junit=None, html=output, source=str(report),
+            origins=lambda: gate_app.policy_origins(find_root([root]), decision)):
+        _write(path, content)
+    if not integrations.is_stdout(output):
+        typer.echo(f"HTML report written: {output} (verdict {decision.verdict.value})", err=True)
 
 
 @policy_app.command("explain")
 def policy_explain(
     sarif_file: Annotated[Path | None, typer.Argument(
-        help="A SARIF written by the gate: explain each failing finding.")] = None,
+        metavar="[SARIF|REPORT]",
+        help="A SARIF or JSON report written by the gate: explain each failing finding.")
+    ] = None,
     policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
     root: Annotated[Path, typer.Option(help="Repository root.")] = Path("."),
+    what_if: Annotated[bool, typer.Option(
+        "--what-if", help="Also show what each fail_on level would fail (needs the file).")
+    ] = False,
 ) -> None:
-    """Print the effective policy (with where each value came from) and, given a SARIF,
-    which setting fails each finding and which waivers apply or expire soon."""
+    """Print the effective policy (with where each value came from) and, given a SARIF or JSON
+    report, which setting fails each finding, which waivers apply or expire soon, and with
+    --what-if what each fail_on level would do."""
+    if what_if and sarif_file is None:
+        raise UsageError("--what-if needs a SARIF or JSON report written by the gate")
     from gate.policy import evaluate as policy_eval
     from gate.policy.provenance import origins
     from gate.report import explain
     today = None
     today = _today() or policy_eval.today_utc()
-    request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=today)
+    request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=today,
+                                   what_if=what_if)
     repo = find_root([root])
     effective = gate_app.resolve_policy(repo, request)
     where = origins(effective.chain)
     out = explain.render_policy(effective, where, today)
     if sarif_file is not None:
-        decision = gate_app.evaluate_sarif([sarif_file], request)
+        decision = gate_app.evaluate_files([sarif_file], request)
         out += "\n" + explain.render_decision(decision, where, today, str(sarif_file))
+        if what_if:
+            out += "\n" + explain.render_what_if(decision)
     typer.echo(out, nl=False)

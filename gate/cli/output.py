@@ -1,16 +1,20 @@
-"""Glue between the CLI and the GitHub/Markdown renderers: which format, which files."""
+"""Glue between the CLI and the renderers: which console format, colour or not, which report
+goes to standard output, the JUnit and HTML files, and GitHub's summary and outputs files."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from gate.decision import Decision
 from gate.errors import UsageError
 from gate.report import github, markdown, text
 
 FORMATS = ("text", "markdown", "github")
+STDOUT = "-"  # an output file named "-" is standard output
 
 
 def console_format(requested: str | None) -> str:
@@ -23,13 +27,62 @@ def console_format(requested: str | None) -> str:
     return word
 
 
-def console(decision: Decision, fmt: str, *, quiet: bool = False) -> str:
-    """What the CLI prints for ``fmt``."""
+def console(decision: Decision, fmt: str, *, quiet: bool = False, color: bool = False) -> str:
+    """What the CLI prints for ``fmt`` (``color`` applies to the text format only)."""
     if fmt == "markdown":
         return markdown.render(decision)
     if fmt == "github":
         return github.console(decision, quiet=quiet)
-    return text.render(decision, quiet=quiet)
+    return text.render(decision, quiet=quiet, color=color)
+
+
+def colour(stream: TextIO) -> bool:
+    """ANSI colour only at a terminal, and never with ``NO_COLOR`` set or ``TERM=dumb``."""
+    if os.environ.get("NO_COLOR", "") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def is_stdout(path: Path | None) -> bool:
+    """True for the output name ``-``."""
+    return path is not None and str(path) == STDOUT
+
+
+def stdout_report(**outputs: Path | None) -> bool:
+    """True when one report goes to standard output (then the console report goes to
+    stderr); UsageError when several ask for it."""
+    named = [f"--{name}" for name, path in outputs.items() if is_stdout(path)]
+    if len(named) > 1:
+        raise UsageError(f"{' and '.join(named)}: only one output can be '-' (standard output)")
+    return bool(named)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The JUnit and HTML reports asked for; ``root`` locates the policy for its provenance,
+    ``source`` names what was evaluated."""
+
+    junit: Path | None = None
+    html: Path | None = None
+    root: Path = Path(".")
+    source: str = ""
+
+
+def reports(decision: Decision, *, junit: Path | None, html: Path | None,
+            origins: Callable[[], Mapping[str, str]], source: str = ""
+            ) -> list[tuple[Path, str]]:
+    """The JUnit and HTML reports asked for, as (file, text); ``origins`` gives the policy's
+    provenance (read only when the HTML report is wanted)."""
+    from gate.report import html as html_report
+    from gate.report import junit as junit_report
+
+    out: list[tuple[Path, str]] = []
+    if junit is not None:
+        out.append((junit, junit_report.render(decision)))
+    if html is not None:
+        out.append((html, html_report.render(decision, origins(), source)))
+    return out
 
 
 def github_files(decision: Decision, sarif_file: str,

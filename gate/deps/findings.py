@@ -13,7 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from gate.deps.manifests import Declared
 from gate.deps.osv import Advisory
-from gate.findings import Confidence, Finding, Location, Severity, fingerprint
+from gate.findings import SEVERITY_DEFAULTED, Confidence, Finding, Location, Severity, fingerprint
 
 UNAUDITED = "gate/unaudited-dependency"
 UNSUPPORTED = "gate/unsupported-manifest"
@@ -119,9 +119,11 @@ def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str
     message = f"{name} {version} is affected by {rule_id}; {action}"
     if transitive:
         message += f" ({name} is a transitive dependency resolved by pip)"
+    marker: tuple[tuple[str, str], ...] = ()
     if severity is None:
         severity = default_severity
         message += " (severity unknown)"
+        marker = (SEVERITY_DEFAULTED,)
     else:
         message += f" ({source})"
     description = " ".join(str(vuln.get("description") or "").split())
@@ -133,7 +135,7 @@ def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str
         cwe=cwes, help_uri=f"https://osv.dev/vulnerability/{ids[0]}", remediation=remediation,
         tags=(*cwe_tags, *aliases), aliases=aliases,
         extra=(("package", name), ("version", version),
-               ("fixed_versions", ",".join(str(f) for f in fixed))),
+               ("fixed_versions", ",".join(str(f) for f in fixed)), *marker),
     )
 
 

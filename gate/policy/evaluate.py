@@ -177,7 +177,8 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
                     category=ctx.category, partial=ctx.partial,
                     files_scanned=ctx.files_scanned, absent=tuple(absent),
                     waivers=tuple(states_of_waivers), skipped=ctx.skipped,
-                    waiver_warnings=tuple(waiver_warnings), coverage=ctx.coverage)
+                    waiver_warnings=tuple(waiver_warnings), coverage=ctx.coverage,
+                    links=ctx.links, today=ctx.today)
 
 
 def _skips(skipped: Sequence[tuple[str, SkippedFile]]) -> str:

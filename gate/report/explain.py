@@ -135,3 +135,23 @@ def render_decision(decision: Decision, origins: Mapping[str, str], today: dt.da
     for warning in decision.warnings:
         out.append(f"  warning: {plain(warning)}")
     return "\n".join(out) + "\n"
+
+
+def render_what_if(decision: Decision) -> str:
+    """The what-if table: per fail_on level, the issues that would fail and the rules that
+    would join or leave the failing ones (computed by the policy code, on the Decision)."""
+    out = ["WHAT IF fail_on WERE (every fail threshold set to the level):",
+           f"  {'fail_on':<9} {'failing':>8}  {'verdict':<8} rules"]
+    for row in decision.what_if:
+        count = f">={row.failing}" if row.at_least else str(row.failing)
+        changes = [f"+{plain(s)}/{plain(r, 80)}" for s, r in row.joining]
+        changes += [f"-{plain(s)}/{plain(r, 80)}" for s, r in row.leaving]
+        shown = " ".join(changes[:12]) + (f" and {len(changes) - 12} more"
+                                          if len(changes) > 12 else "")
+        out.append(f"  {row.level.word:<9} {count:>8}  {row.verdict.value:<8} "
+                   f"{shown or 'no change'}")
+    out.append("  (+ would join the failing rules, - would no longer fail)")
+    if any(row.at_least for row in decision.what_if):
+        out.append("  >=: a SARIF file lacks the findings hidden below the report level, so "
+                   "lower levels may fail more")
+    return "\n".join(out) + "\n"

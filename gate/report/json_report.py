@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from gate import __version__
+from gate import __version__, finding_codec
 from gate.decision import Decided, Decision
 from gate.policy.model import level_word
 
@@ -57,23 +57,19 @@ def to_dict(decision: Decision) -> dict[str, Any]:
             "files": decision.coverage.total, "content_scanners": decision.coverage.content,
             "secrets_only": decision.coverage.secrets_only,
             "not_analysed": [asdict(s) for s in decision.coverage.not_analysed]},
+        "links_not_followed": list(decision.links),
     }
 
 
 def _item(item: Decided) -> dict[str, Any]:
+    """The finding as ``finding_codec`` writes it (so ``gate evaluate`` and ``gate report``
+    read it back), with the severity the policy gave it and what the policy decided."""
     f = item.finding
-    loc = f.location
     return {
-        "scanner": f.scanner, "rule_id": f.rule_id, "rule_name": f.rule_name,
-        "aliases": list(f.aliases), "message": f.message,
+        **finding_codec.to_dict(f),
         "severity": item.severity.word, "tool_severity": f.severity.word,
-        "confidence": f.confidence.word, "disposition": item.disposition.value,
-        "reason": item.reason,
+        "disposition": item.disposition.value, "reason": item.reason,
         "waiver": item.waiver.label if item.waiver else None,
         "baseline_state": item.baseline_state,
         "also_found_by": list(item.also_found_by), "duplicate_of": item.duplicate_of,
-        "path": loc.path, "start_line": loc.start_line, "start_column": loc.start_column,
-        "end_line": loc.end_line, "end_column": loc.end_column,
-        "cwe": list(f.cwe), "help_uri": f.help_uri, "remediation": f.remediation,
-        "tags": list(f.tags), "fingerprint": f.fingerprint, "secret": f.secret,
     }

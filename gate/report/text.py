@@ -1,28 +1,55 @@
-"""The short human report printed to the console."""
+"""The short human report printed to the console, in colour when the CLI asks for it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gate.decision import Decided, Decision, Disposition, Verdict
+from gate.findings import Severity
 from gate.policy.model import level_word
+from gate.report import waiver_hint
 from gate.report.escape import plain
 
 SHOW_AT_MOST = 50
+_SGR = {"red": "1;31", "green": "1;32", "yellow": "33", "cyan": "36", "dim": "2"}
+_VERDICT_COLOUR = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.ERROR: "red"}
+_SEVERITY_COLOUR = {Severity.CRITICAL: "red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
+                    Severity.LOW: "cyan", Severity.INFO: "dim"}
 
 
-def render(decision: Decision, *, quiet: bool = False) -> str:
-    """The console report: verdict and why first, then scanner runs, then findings."""
+def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> str:
+    """The console report: verdict and why first, then scanner runs, then findings; each
+    rule's first failing finding carries a "to waive:" hint, and ``quiet`` keeps only the
+    verdict and failures. ``color``: ANSI colours (the CLI decides: a terminal, no NO_COLOR).
+    """
+    def paint(text: str, colour: str) -> str:
+        return f"\x1b[{_SGR[colour]}m{text}\x1b[0m" if color else text
+
+    hints = waiver_hint.hinted(decision)
+
+    def finding(item: Decided, details: bool) -> list[str]:
+        out = [_finding_line(item, paint)]
+        remediation = item.finding.remediation
+        if details and remediation:
+            out.append(paint(f"      fix: {plain(remediation, 200)}", "dim"))
+        if id(item) in hints:
+            out.append(paint("      to waive: " + "  ".join(hints[id(item)]), "dim"))
+        return out
+
     lines: list[str] = []
     verdict = {Verdict.PASS: "PASSED", Verdict.FAIL: "FAILED",
                Verdict.ERROR: "ERROR (a scanner could not do its job)"}[decision.verdict]
-    lines.append(f"gate: {verdict} (exit {decision.exit_code})")
+    lines.append(f"gate: {paint(verdict, _VERDICT_COLOUR[decision.verdict])} "
+                 f"(exit {decision.exit_code})")
     for reason in decision.reasons:
         lines.append(f"  - {plain(reason)}")
     for warning in decision.warnings:
-        lines.append(f"  warning: {plain(warning)}")
+        lines.append(f"  {paint('warning:', 'yellow')} {plain(warning)}")
     if quiet:
         failing = [d for d in decision.with_disposition(Disposition.FAIL)
                    if d.duplicate_of is None]
-        lines.extend(_finding_line(d) for d in failing[:SHOW_AT_MOST])
+        for item in failing[:SHOW_AT_MOST]:
+            lines.extend(finding(item, details=False))
         return "\n".join(lines) + "\n"
     policy = decision.policy
     chain = " <- ".join(policy.chain) if len(policy.chain) > 1 else policy.source
@@ -53,7 +80,8 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
         if not items:
             continue
         lines.append(f"{disposition.value.upper()} ({len(items)}):")
-        lines.extend(_finding_line(d) for d in items[:SHOW_AT_MOST])
+        for item in items[:SHOW_AT_MOST]:
+            lines.extend(finding(item, details=True))
         if len(items) > SHOW_AT_MOST:
             lines.append(f"  … and {len(items) - SHOW_AT_MOST} more (see --json or --sarif)")
     if decision.absent:
@@ -62,12 +90,14 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
     waived = [d for d in decision.with_disposition(Disposition.WAIVED) if d.duplicate_of is None]
     if waived:
         lines.append(f"WAIVED ({len(waived)}):")
-        lines.extend(f"{_finding_line(d)}\n      {plain(d.reason)}" for d in waived[:SHOW_AT_MOST])
+        lines.extend(f"{_finding_line(d, paint)}\n      {plain(d.reason)}"
+                     for d in waived[:SHOW_AT_MOST])
     return "\n".join(lines) + "\n"
 
 
-def _finding_line(item: Decided) -> str:
+def _finding_line(item: Decided, paint: Callable[[str, str], str]) -> str:
     f = item.finding
     also = f" [also {', '.join(item.also_found_by)}]" if item.also_found_by else ""
-    return (f"  {item.severity.word:<8} {plain(f.location.path)}:{f.location.start_line} "
+    severity = paint(f"{item.severity.word:<8}", _SEVERITY_COLOUR[item.severity])
+    return (f"  {severity} {plain(f.location.path)}:{f.location.start_line} "
             f"{f.scanner}/{plain(f.rule_id, 80)}: {plain(f.message, 200)}{also}")

@@ -1,0 +1,182 @@
+"""The outputs people expect: '-' for standard output, -h, choices in --help, colour only at
+a terminal, the "to waive:" hint, remediation for code findings, 'gate report' and the
+what-if of 'gate policy explain'."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import load_json, make_repo, run_gate, validate_sarif
+
+ENV = {"GATE_TODAY": "2026-06-01", "COLUMNS": "200"}
+SHELL = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", files={"app.py": SHELL, "tools/job.py": SHELL,
+                                               "other.py": "import pickle\n\n\n"
+                                               "def load(b):\n    return pickle.loads(b)\n"})
+
+
+def _scan(repo: Path, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return run_gate("scan", ".", "--scanners", "bandit", "--no-cache", *args, cwd=repo,
+                    env={**ENV, **(env or {})})
+
+
+@pytest.mark.parametrize("flag", ["--sarif", "--json", "--junit"])
+def test_a_dash_writes_the_report_to_stdout_and_the_console_report_to_stderr(
+        repo: Path, flag: str, tmp_path: Path, sarif_validator: None) -> None:
+    result = _scan(repo, flag, "-")
+    assert result.code == 1, result.output
+    assert not (repo / "-").exists()
+    assert result.stderr.startswith("gate: FAILED (exit 1)")
+    if flag == "--junit":
+        assert ET.fromstring(result.stdout).get("failures") == "2"
+        return
+    data = json.loads(result.stdout)
+    if flag == "--json":
+        assert data["counts"]["fail"] == 2
+        return
+    path = tmp_path / "out.sarif"
+    path.write_text(result.stdout, encoding="utf-8")
+    code, last = validate_sarif(path)
+    assert code == 0, last
+
+
+def test_only_one_output_can_be_stdout(repo: Path) -> None:
+    result = _scan(repo, "--sarif", "-", "--junit", "-")
+    assert result.code == 2
+    assert "gate: error: --sarif and --junit: only one output can be '-'" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["-h"], ["scan", "-h"], ["evaluate", "-h"], ["report", "-h"],
+                                  ["policy", "explain", "-h"], ["baseline", "create", "-h"]])
+def test_dash_h_is_help(argv: list[str], tmp_path: Path) -> None:
+    result = run_gate(*argv, cwd=tmp_path, env=ENV)
+    assert result.code == 0, result.output
+    assert "Usage: gate" in result.stdout
+
+
+def test_help_shows_the_choices(tmp_path: Path) -> None:
+    out = run_gate("scan", "-h", cwd=tmp_path, env=ENV).stdout
+    assert "[critical|high|medium|low|info|none]" in out
+    assert "[text|markdown|github]" in out
+    assert "[bandit|semgrep|pip-audit|zizmor|secrets]" in out
+    assert "[critical|high|medium|low|info|none]" in run_gate("evaluate", "-h", cwd=tmp_path,
+                                                              env=ENV).stdout
+
+
+def _at_a_terminal(repo: Path, env: dict[str, str]) -> str:
+    """The gate's output when its stdout and stderr are a terminal."""
+    leader, follower = pty.openpty()
+    full = {**os.environ, **ENV, **env}
+    full.pop("GITHUB_ACTIONS", None)
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "gate", "scan", ".", "--scanners",
+                             "bandit", "--no-cache"], cwd=repo, env=full, stdout=follower,
+                            stderr=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_at_a_terminal_unless_no_color(repo: Path) -> None:
+    coloured = _at_a_terminal(repo, {})
+    assert "gate: \x1b[1;31mFAILED\x1b[0m (exit 1)" in coloured
+    assert "\x1b[1;31mhigh    \x1b[0m" in coloured
+    plain = _at_a_terminal(repo, {"NO_COLOR": "1"})
+    assert "gate: FAILED (exit 1)" in plain and "\x1b[1;31m" not in plain
+    piped = _scan(repo)
+    assert "\x1b[" not in piped.output
+
+
+def test_the_to_waive_hint_is_a_waiver_that_works(repo: Path, tmp_path: Path) -> None:
+    result = _scan(repo, "--fail-on", "medium")
+    hints = [line.strip() for line in result.stdout.splitlines() if "to waive:" in line]
+    assert len(hints) == 2  # B602 (first of two findings) and B301: one per failing rule
+    assert hints[0] == ('to waive: [[waivers]]  rule = "B602"  paths = ["/app.py"]  reason = '
+                        '"why this finding is acceptable"  expires = 2026-07-01')
+    entries = "\n\n".join("\n".join(h.removeprefix("to waive: ").split("  ")) for h in hints)
+    policy = tmp_path / "gate.toml"
+    policy.write_text(f"version = 1\n\n{entries}\n", encoding="utf-8")
+    again = _scan(repo, "--policy", str(policy), "--fail-on", "medium", "--json",
+                  str(tmp_path / "r.json"))
+    report = load_json(tmp_path / "r.json")
+    waived = sorted((f["rule_id"], f["path"]) for f in report["findings"]
+                    if f["disposition"] == "waived")
+    assert waived == [("B301", "other.py"), ("B602", "app.py")], again.output
+    assert again.code == 1  # tools/job.py's B602 is not waived by app.py's entry
+    assert "B602" in again.stdout.split("FAIL (1):")[1]
+
+
+def test_remediation_is_shown_for_code_findings(repo: Path) -> None:
+    result = run_gate("scan", ".", "--scanners", "semgrep", "--no-cache", cwd=repo, env=ENV)
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines)
+              if "semgrep/python-subprocess-shell-non-literal" in line)
+    assert lines[at + 1].startswith("      fix: ") and len(lines[at + 1]) > 20, result.stdout
+    bandit = _scan(repo).stdout.splitlines()
+    at = next(i for i, line in enumerate(bandit) if "bandit/B602" in line)
+    assert bandit[at + 1].startswith("      fix: See https://bandit.readthedocs.io/")
+
+
+def test_gate_report_and_evaluate_read_the_json_report(repo: Path, tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    first = _scan(repo, "--json", str(report))
+    html = tmp_path / "r.html"
+    made = run_gate("report", str(report), "-o", str(html), cwd=repo, env=ENV)
+    assert made.code == 0, made.output
+    page = html.read_text(encoding="utf-8")
+    assert 'data-verdict="fail"' in page and 'data-fail-on="medium" data-failing="3"' in page
+    judged = run_gate("evaluate", str(report), "--json", "-", cwd=repo, env=ENV)
+    assert judged.code == first.code == 1
+    assert json.loads(judged.stdout)["counts"] == load_json(report)["counts"]
+    later = run_gate("evaluate", str(report), "-q", cwd=repo,
+                     env={**ENV, "GATE_TODAY": "2026-06-02"}, )
+    assert later.code == 1
+
+
+def test_gate_report_refuses_what_is_not_a_json_report(repo: Path, tmp_path: Path) -> None:
+    sarif = tmp_path / "x.sarif"
+    _scan(repo, "--sarif", str(sarif))
+    for bad in (sarif, tmp_path / "missing.json"):
+        result = run_gate("report", str(bad), "-o", str(tmp_path / "x.html"), cwd=repo,
+                          env=ENV)
+        assert result.code == 2, result.output
+        assert f"gate: error: {bad}" in result.stderr and "Traceback" not in result.output
+    mixed = run_gate("evaluate", str(sarif), str(tmp_path / "r.json"), cwd=repo, env=ENV)
+    assert mixed.code == 2
+
+
+def test_policy_explain_what_if(repo: Path, tmp_path: Path) -> None:
+    report, sarif = tmp_path / "r.json", tmp_path / "r.sarif"
+    _scan(repo, "--json", str(report), "--sarif", str(sarif))
+    out = run_gate("policy", "explain", str(report), "--what-if", cwd=repo, env=ENV).stdout
+    table = out.split("WHAT IF")[1].splitlines()
+    assert table[2].split()[:3] == ["critical", "0", "pass"]
+    assert table[3].split()[:3] == ["high", "2", "fail"]
+    assert table[4].split()[:4] == ["medium", "3", "fail", "+bandit/B301"]
+    assert table[5].split()[:4] == ["low", "6", "fail", "+bandit/B301"]  # B403, B404 x2
+    from_sarif = run_gate("policy", "explain", str(sarif), "--what-if", cwd=repo,
+                          env=ENV).stdout.split("WHAT IF")[1]
+    assert ">=3" in from_sarif.splitlines()[5] and "lower levels may fail more" in from_sarif
+    alone = run_gate("policy", "explain", "--what-if", cwd=repo, env=ENV)
+    assert alone.code == 2 and "--what-if needs a SARIF or JSON report" in alone.stderr
