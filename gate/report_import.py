@@ -8,13 +8,13 @@ entries), so the same policy on the same date gives the same dispositions.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gate import finding_codec
 from gate.baseline import Baseline, BaselineState, Entry
+from gate.bounded import TooComplex, loads_json
 from gate.decision import Disposition
 from gate.errors import SarifImportError
 from gate.finding_codec import as_int as _int
@@ -48,8 +48,8 @@ class ImportedReport:
 def is_report(path: Path) -> bool:
     """True when ``path`` holds a gate JSON report (not SARIF); False when unreadable."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = loads_json(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError):  # TooComplex is a ValueError
         return False
     return isinstance(data, dict) and "gate_version" in data and "findings" in data
 
@@ -57,9 +57,11 @@ def is_report(path: Path) -> bool:
 def read(path: Path) -> ImportedReport:
     """Read a JSON report; SarifImportError (exit 2) names the file and what is wrong."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = loads_json(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise SarifImportError(f"{path}: cannot read: {exc}") from None
+    except TooComplex as exc:
+        raise SarifImportError(f"{path}: cannot be read: {exc}") from None
     except ValueError as exc:
         raise SarifImportError(f"{path}: not JSON ({exc})") from None
     try:
