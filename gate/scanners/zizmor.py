@@ -45,7 +45,11 @@ BASE_FLAGS = (
     "--no-config",
     "--no-ignores",
     "--persona", "regular",
+    "--strict-collection",
 )
+# With --strict-collection: an input failed to load (it is rerun file by file).
+COLLECTION_FAILED = 1
+_FAILED_TO_LOAD = re.compile(r"failed to load (?:file://)?(?P<path>\S+) as (?P<kind>[\w-]+)")
 
 SEVERITIES = {
     "unknown": Severity.INFO,
@@ -147,7 +151,13 @@ class ZizmorScanner(BaseScanner):
                                               exit_code=0, notes=notes))
         started = time.monotonic()
         result = invoke(self, arguments, ctx, extra_env=extra_env,
-                        ok_codes=(*OK_CODES, NO_INPUTS_CODE))
+                        ok_codes=(*OK_CODES, NO_INPUTS_CODE, COLLECTION_FAILED))
+        if not isinstance(result, ToolFailure) and result.returncode == COLLECTION_FAILED:
+            if _FAILED_TO_LOAD.search(result.stderr.decode("utf-8", "replace")) is None:
+                reason = result.failure(OK_CODES) or "exited with code 1"
+                return self.failed(ctx, reason, version=version, arguments=arguments,
+                                   exit_code=1, duration=time.monotonic() - started)
+            return self._file_by_file(ctx, flags, extra_env, version, notes, started)
         duration = time.monotonic() - started
         if isinstance(result, ToolFailure):
             return self.failed(ctx, result.reason, version=version, arguments=arguments,
@@ -179,6 +189,37 @@ class ZizmorScanner(BaseScanner):
         return ScanResult(tuple(parsed), self.record(
             ctx, version=version, arguments=arguments, exit_code=result.returncode,
             duration=duration, skipped=skipped, notes=notes))
+
+    def _file_by_file(self, ctx: ScanContext, flags: Sequence[str], extra_env: dict[str, str],
+                      version: str, notes: tuple[str, ...], started: float) -> ScanResult:
+        """Collection failed: run each file alone, so that every file zizmor cannot load is
+        listed with its reason and the others are still audited."""
+        findings: list[Finding] = []
+        skipped: list[SkippedFile] = []
+        code = 0
+        arguments = (*flags, "--", *ctx.files)
+        for path in ctx.files:
+            result = invoke(self, (*flags, "--", path), ctx, extra_env=extra_env,
+                            ok_codes=(*OK_CODES, COLLECTION_FAILED))
+            if isinstance(result, ToolFailure):
+                return self.failed(ctx, result.reason, version=version, arguments=arguments,
+                                   exit_code=result.exit_code,
+                                   duration=time.monotonic() - started)
+            if result.returncode == COLLECTION_FAILED:
+                match = _FAILED_TO_LOAD.search(result.stderr.decode("utf-8", "replace"))
+                kind = match["kind"] if match else "input"
+                skipped.append(SkippedFile(path, f"zizmor could not load it as a {kind}"))
+                continue
+            parsed = parse_output(result, lambda raw: self._parse(raw, ctx), kind=list)
+            if isinstance(parsed, ToolFailure):
+                return self.failed(ctx, parsed.reason, version=version, arguments=arguments,
+                                   exit_code=parsed.exit_code,
+                                   duration=time.monotonic() - started)
+            findings += parsed
+            code = max(code, result.returncode or 0)
+        return ScanResult(tuple(findings), self.record(
+            ctx, version=version, arguments=arguments, exit_code=code,
+            duration=time.monotonic() - started, skipped=skipped, notes=notes))
 
     def _parse(self, raw: list[Any], ctx: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

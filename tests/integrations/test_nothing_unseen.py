@@ -190,3 +190,15 @@ def test_a_secret_added_and_removed_inside_the_change_still_fails(tmp_path: Path
     assert "found in commit" in finding["message"] and token not in result.output
     no_base = run_gate("scan", ".", "--no-cache", "--scanners", "secrets", cwd=repo)
     assert no_base.code == 3 and "fetch-depth: 0" in no_base.stdout
+
+
+def test_a_workflow_zizmor_cannot_load_is_listed_and_the_others_audited(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", files={".github/workflows/bad.yml": "on: push\njobs: [\n",
+                                            ".github/workflows/good.yml": WORKFLOW})
+    code, out, sarif, report = _scan(repo, tmp_path, "--scanners", "zizmor")
+    assert code == 1, out
+    assert any(r[1] == "template-injection" and r[2] == ".github/workflows/good.yml"
+               for r in sarif_results(sarif))
+    (run,) = report["runs"]
+    assert run["skipped"] == [{"path": ".github/workflows/bad.yml",
+                               "reason": "zizmor could not load it as a workflow"}]
