@@ -61,8 +61,8 @@ MAX_DAYS = 3650
 def positive_seconds(value: Any) -> str | None:
     """A finite number of seconds above 0, at most a day."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and \
-            math.isfinite(value) and 0 < value <= MAX_SECONDS:
-        return None
+            (isinstance(value, int) or math.isfinite(value)) and 0 < value <= MAX_SECONDS:
+        return None  # an int is compared as it is: one too large for a float never converts
     return f"expected a number of seconds greater than 0 and at most {MAX_SECONDS}; got {value!r}"
 
 

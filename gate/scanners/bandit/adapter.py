@@ -115,6 +115,9 @@ class BanditScanner(BaseScanner):
         (up to ``ctx.jobs``); their results are merged into one run record.
         """
         version = self.tool_version()
+        if not ctx.files:  # bandit with no targets exits 2: nothing to run
+            return ScanResult((), self.record(ctx, version=version, arguments=self.arguments(),
+                                              exit_code=0))
         started = time.monotonic()
         parts = sharding.shards(ctx.root, ctx.files, max(1, ctx.jobs)) or [[]]
         if len(parts) == 1:

@@ -72,7 +72,9 @@ class PipAuditScanner(BaseScanner):
         for part in (version, data_version(Path(options.advisory_db)),
                      json.dumps(dict(ctx.options), sort_keys=True, default=str)):
             digest.update(part.encode() + b"\0")
-        for rel in sorted(ctx.files):
+        # every file the audit reads: the manifests and what they include with -r/-c
+        read = set(ctx.files) | set(read_manifests(ctx.root, ctx.files).read)
+        for rel in sorted(read):
             digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
             try:
                 digest.update((ctx.root / rel).read_bytes())
