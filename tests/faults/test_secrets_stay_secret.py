@@ -6,8 +6,8 @@ import random
 import string
 from pathlib import Path
 
-from tests.config.secret_fixture import build_secret_repo
 from tests.helpers import git, run_gate
+from tests.scanners.secret_fixture import build_secret_repo
 
 
 def _pick(rnd: random.Random, n: int, alphabet: str = string.ascii_letters + string.digits

@@ -8,7 +8,13 @@ import pytest
 
 from gate.scanners.bandit import BanditScanner, sharding
 from gate.scanners.interface import ScanContext
+from tests.findings_repo import make_findings_repo
 from tests.helpers import run_gate
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_findings_repo(tmp_path / "repo")
 
 
 def test_shards_are_balanced_by_bytes(tmp_path: Path) -> None:

@@ -6,10 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gate import cache
+from tests.findings_repo import make_findings_repo
 from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
 
 SCAN = ("scan", ".", "--scanners", "bandit,semgrep")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_findings_repo(tmp_path / "repo")
 
 
 def _scan(repo: Path, out: Path, *extra: str, env: dict[str, str] | None = None
