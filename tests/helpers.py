@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -11,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity, fingerprint
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 VALIDATE_SARIF = SHARED / "tools" / "validate-sarif"
+TODAY = dt.date(2026, 11, 27)  # the date the policy tests are judged on
 
 
 @dataclass
@@ -91,3 +95,16 @@ def fake_tool(path: Path, body: str) -> str:
     """A stand-in executable (a Python script) for GATE_<NAME>_COMMAND; returns the command."""
     path.write_text(f"import sys, time, os\n{body}\n", encoding="utf-8")
     return f"{sys.executable} {path}"
+
+
+def finding(rule: str = "B602", path: str = "app.py", line: int = 10, scanner: str = "bandit",
+            severity: Severity = Severity.HIGH, content: str = "call(x, shell=True)",
+            cwe: tuple[int, ...] = (78,), suppression: InlineSuppression | None = None
+            ) -> Finding:
+    """A constructed Finding (bandit B602 at app.py:10 unless told), fingerprinted from
+    ``content`` as an adapter would."""
+    return Finding(scanner=scanner, rule_id=rule, rule_name=rule, message=f"{rule} here",
+                   severity=severity, confidence=Confidence.HIGH,
+                   location=Location(path, line, 1, line),
+                   fingerprint=fingerprint(rule, path, content), cwe=cwe,
+                   suppression=suppression)
