@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import REPO_ROOT, SHARED, run_gate
-
-ADVISORY_DB = SHARED / "advisory-database"
+from tests.helpers import ADVISORY_DB, REPO_ROOT, in_ci, require_shared, run_gate
 
 
 def test_gate_passes_on_its_own_repository() -> None:
     if not (REPO_ROOT / ".git").exists():
         pytest.skip("not a git checkout of the project")
     args = ["scan", str(REPO_ROOT)]
-    if ADVISORY_DB.is_dir():
-        args += ["--advisory-db", str(ADVISORY_DB)]
+    if ADVISORY_DB.is_dir() or in_ci():  # in CI the whole gate must run: no fallback
+        args += ["--advisory-db", str(require_shared(ADVISORY_DB, "the PyPA advisory database"))]
     else:
         # Without offline advisory data the audit needs the OSV service (no network in tests).
         args += ["--scanners", "bandit,semgrep,zizmor,secrets"]
