@@ -121,6 +121,7 @@ def test_no_cache_writes_nothing(repo: Path, tmp_path: Path) -> None:
     assert _entries(xdg / "secops-gate")
 
 
+@pytest.mark.slow  # two scans at once, then two more to compare (~4 s)
 def test_two_concurrent_runs_share_one_cache_safely(repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
     procs = [subprocess.Popen([sys.executable, "-P", "-m", "gate", *SCAN, "--cache-dir", str(store),

@@ -6,6 +6,9 @@ import pytest
 
 from tests.helpers import ADVISORY_DB, REPO_ROOT, in_ci, require_shared, run_gate
 
+# All five scanners over the whole project (~13 s).
+pytestmark = pytest.mark.slow
+
 
 def test_gate_passes_on_its_own_repository() -> None:
     if not (REPO_ROOT / ".git").exists():

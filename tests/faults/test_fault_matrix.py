@@ -92,8 +92,14 @@ def check(case: AllScanners, tmp: Path, result: GateRun, sarif: dict, report: di
 FULL_SET = ("semgrep", "secrets")  # crash cases that run all five scanners
 
 
-@pytest.mark.parametrize("scanner,fault", [
-    (s, f) for s in SCANNERS for f in FAULTS if not (f == "crash" and s in FULL_SET)])
+def _witness_cases() -> list[object]:
+    # A hang waits out its 1 s timeout and the kill of the process group: the slow tier.
+    # The fast tier keeps test_fail_closed.py's hang and timeout cases.
+    return [pytest.param(s, f, marks=[pytest.mark.slow] if f == "hang" else [])
+            for s in SCANNERS for f in FAULTS if not (f == "crash" and s in FULL_SET)]
+
+
+@pytest.mark.parametrize("scanner,fault", _witness_cases())
 def test_fault_with_a_witness(all_scanners: AllScanners, tmp_path: Path, scanner: str,
                               fault: str) -> None:
     only = [scanner, witness(scanner)]

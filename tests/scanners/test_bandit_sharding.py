@@ -43,6 +43,7 @@ def test_sharded_bandit_equals_one_process(repo: Path, monkeypatch: pytest.Monke
     assert [s.path for s in many.run.skipped] == ["pkg/broken.py"]
 
 
+@pytest.mark.slow  # two full gate scans; the adapter-level test above stays fast
 def test_sharded_gate_sarif_equals_unsharded(repo: Path, tmp_path: Path) -> None:
     outs = []
     for n, env in enumerate(({}, {sharding.SHARD_BYTES_VARIABLE: "1"})):
