@@ -57,6 +57,7 @@ def test_warm_scan_gives_byte_identical_sarif_without_running_tools(repo: Path,
     assert len(list((store / f"v{cache.SCHEMA}" / "bandit").rglob("*.json"))) == 9
 
 
+@pytest.mark.slow  # three full scans; tests/test_scan_cache.py checks the reuse in process
 def test_changed_file_is_rescanned_and_others_reused(repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
     _scan(repo, tmp_path / "cold", "--cache-dir", str(store))
@@ -110,6 +111,7 @@ def test_default_cache_location_follows_runner_temp_and_xdg(tmp_path: Path) -> N
         Path.home() / ".cache" / "secops-gate")
 
 
+@pytest.mark.slow  # three full scans
 def test_no_cache_writes_nothing(repo: Path, tmp_path: Path) -> None:
     xdg = tmp_path / "xdg"
     store = tmp_path / "cache"
