@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import ADVISORY_DB, require_shared
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "deps"
-SHARED_DB = Path(__file__).resolve().parents[2].parent / "shared" / "advisory-database"
 
 RECORDS: dict[str, dict[str, object]] = {
     # JSON, range with a fixed event, CVSS v3 vector 9.8 -> critical
@@ -143,7 +144,6 @@ def write_db():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def shared_db() -> Path:
-    """The PyPA advisory database copy next to the repository (skipped when absent)."""
-    if not (SHARED_DB / "vulns").is_dir():
-        pytest.skip(f"needs the PyPA advisory database at {SHARED_DB} (../shared next to the repo)")
-    return SHARED_DB
+    """The PyPA advisory database in the shared folder (a failure under CI when absent)."""
+    require_shared(ADVISORY_DB / "vulns", "the PyPA advisory database")
+    return ADVISORY_DB

@@ -8,8 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.faults.conftest import EXPECTED, AllScanners
 from tests.helpers import run_gate, sarif_results
+
+# Two full five-scanner scans at once (~10 s).
+pytestmark = pytest.mark.slow
 
 
 def test_two_concurrent_scans_agree(all_scanners: AllScanners, tmp_path: Path) -> None:

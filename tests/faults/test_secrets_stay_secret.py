@@ -6,8 +6,10 @@ import random
 import string
 from pathlib import Path
 
-from tests.config.secret_fixture import build_secret_repo
+import pytest
+
 from tests.helpers import git, run_gate
+from tests.scanners.secret_fixture import build_secret_repo
 
 
 def _pick(rnd: random.Random, n: int, alphabet: str = string.ascii_letters + string.digits
@@ -46,6 +48,7 @@ def plant_more(root: Path) -> list[str]:
     return [b105, b106, b107, django, flask, sendgrid, gitlab, npm]
 
 
+@pytest.mark.slow  # all five scanners, the cache and Markdown output, then every file read back
 def test_no_secret_value_in_any_output(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     planted = [p.value for p in build_secret_repo(root)] + plant_more(root)

@@ -12,6 +12,9 @@ import pytest
 
 from tests.helpers import REPO_ROOT, git, make_repo
 
+# pre-commit installs the hook's environment from a snapshot of this repository (~30 s).
+pytestmark = pytest.mark.slow
+
 BAD = """import subprocess
 import sys
 

@@ -12,6 +12,9 @@ import yaml
 
 from tests.helpers import REPO_ROOT, run_gate
 
+# The Action and the workflows, checked by actionlint, zizmor and the gate itself.
+pytestmark = pytest.mark.slow
+
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.y*ml"))
 
 

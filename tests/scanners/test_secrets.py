@@ -11,8 +11,8 @@ from gate.findings import Confidence, Severity
 from gate.redact import is_secret_finding
 from gate.scanners.interface import ScanContext, ScanResult
 from gate.scanners.secrets import SecretsScanner
-from tests.config.conftest import all_files, fake_command
-from tests.config.secret_fixture import Planted, build_secret_repo
+from tests.scanners.conftest import all_files, fake_command
+from tests.scanners.secret_fixture import Planted, build_secret_repo
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gate import cache
+from tests.findings_repo import make_findings_repo
 from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
 
 SCAN = ("scan", ".", "--scanners", "bandit,semgrep")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_findings_repo(tmp_path / "repo")
 
 
 def _scan(repo: Path, out: Path, *extra: str, env: dict[str, str] | None = None
@@ -49,6 +57,7 @@ def test_warm_scan_gives_byte_identical_sarif_without_running_tools(repo: Path,
     assert len(list((store / f"v{cache.SCHEMA}" / "bandit").rglob("*.json"))) == 9
 
 
+@pytest.mark.slow  # three full scans; tests/test_scan_cache.py checks the reuse in process
 def test_changed_file_is_rescanned_and_others_reused(repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
     _scan(repo, tmp_path / "cold", "--cache-dir", str(store))
@@ -102,6 +111,7 @@ def test_default_cache_location_follows_runner_temp_and_xdg(tmp_path: Path) -> N
         Path.home() / ".cache" / "secops-gate")
 
 
+@pytest.mark.slow  # three full scans
 def test_no_cache_writes_nothing(repo: Path, tmp_path: Path) -> None:
     xdg = tmp_path / "xdg"
     store = tmp_path / "cache"
@@ -113,6 +123,7 @@ def test_no_cache_writes_nothing(repo: Path, tmp_path: Path) -> None:
     assert _entries(xdg / "secops-gate")
 
 
+@pytest.mark.slow  # two scans at once, then two more to compare (~4 s)
 def test_two_concurrent_runs_share_one_cache_safely(repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
     procs = [subprocess.Popen([sys.executable, "-P", "-m", "gate", *SCAN, "--cache-dir", str(store),

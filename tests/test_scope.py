@@ -1,10 +1,15 @@
-"""``--changed-since`` and ``--policy-ref`` on real git repositories with the real scanners."""
+"""``--changed-since`` and ``--policy-ref`` on real git repositories with the real scanners,
+and the scope module (narrowed targets, hook files, the policy at a ref) in process."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
+from gate.discovery import Targets
+from gate.scope import hook_files, policy_from_ref, restrict
 from tests.helpers import git, load_json, make_repo, run_gate
 
 SHELL = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
@@ -111,3 +116,44 @@ def test_policy_ref_ignores_pyproject_edits_outside_tool_gate(tmp_path: Path) ->
     (repo / "pyproject.toml").write_text(pyproject + 'fail_on = "none"\n', encoding="utf-8")
     result = run_gate("scan", "--scanners", "bandit", "--policy-ref", "HEAD", cwd=repo)
     assert "POLICY CHANGED: this change modifies pyproject.toml" in result.stdout
+
+
+# --- the scope module in process -------------------------------------------------------------
+
+
+def test_restrict_keeps_only_the_given_targets(tmp_path: Path) -> None:
+    targets = Targets(tmp_path, ("a.py", "pkg/b.py", "pkg/c.py"), too_large=("big.py",),
+                      outside=("link.py",))
+    narrowed = restrict(targets, ["./pkg/b.py", "pkg\\c.py", "big.py", "not-there.py"])
+    assert narrowed.files == ("pkg/b.py", "pkg/c.py")
+    assert narrowed.too_large == ("big.py",) and narrowed.outside == ()
+
+
+def test_hook_files_are_made_relative_and_outsiders_dropped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_repo(tmp_path / "repo", {"src/a.py": "A = 1\n"})
+    monkeypatch.chdir(root / "src")
+    assert hook_files(root, [Path("a.py"), root / "src" / "a.py", tmp_path / "elsewhere.py",
+                             Path("../src/./a.py")]) == ["src/a.py", "src/a.py", "src/a.py"]
+
+
+def test_moving_the_policy_file_is_called_out(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"gate.toml": 'version = 1\nfail_on = "high"\n'})
+    git(repo, "mv", "gate.toml", ".gate.toml")
+    (repo / ".gate.toml").write_text('version = 1\nfail_on = "none"\n', encoding="utf-8")
+    found = policy_from_ref(repo.resolve(), None, "HEAD")
+    assert found.ref == "HEAD" and found.policy.fail_on is not None
+    assert found.changed.startswith("POLICY CHANGED: this change moves the policy from "
+                                    "gate.toml (at HEAD) to .gate.toml")
+
+
+def test_an_explicit_policy_path_is_read_at_the_ref(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path / "repo", {"ci/policy.toml": 'version = 1\nfail_on = "low"\n'})
+    (repo / "ci" / "policy.toml").write_text('version = 1\nfail_on = "none"\n',
+                                             encoding="utf-8")
+    monkeypatch.chdir(repo / "ci")
+    found = policy_from_ref(repo.resolve(), Path("policy.toml"), "HEAD")
+    assert found.policy.fail_on is not None and found.policy.fail_on.word == "low"
+    assert found.changed == ("POLICY CHANGED: this change modifies ci/policy.toml; the policy "
+                             "at HEAD applies, not the modified one")

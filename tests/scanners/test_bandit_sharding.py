@@ -8,7 +8,13 @@ import pytest
 
 from gate.scanners.bandit import BanditScanner, sharding
 from gate.scanners.interface import ScanContext
+from tests.findings_repo import make_findings_repo
 from tests.helpers import run_gate
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_findings_repo(tmp_path / "repo")
 
 
 def test_shards_are_balanced_by_bytes(tmp_path: Path) -> None:
@@ -37,6 +43,7 @@ def test_sharded_bandit_equals_one_process(repo: Path, monkeypatch: pytest.Monke
     assert [s.path for s in many.run.skipped] == ["pkg/broken.py"]
 
 
+@pytest.mark.slow  # two full gate scans; the adapter-level test above stays fast
 def test_sharded_gate_sarif_equals_unsharded(repo: Path, tmp_path: Path) -> None:
     outs = []
     for n, env in enumerate(({}, {sharding.SHARD_BYTES_VARIABLE: "1"})):

@@ -1,33 +1,21 @@
 """The policy engine on constructed findings: dispositions and their order, expiry on the
-boundary days, path scopes, baselines, inline suppressions, cross-tool duplicates."""
+boundary days, path scopes, baselines and inline suppressions as dispositions, cross-tool
+duplicates. Baseline files and suppression comments themselves: tests/test_baseline.py and
+tests/test_suppressions.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from gate import baseline, suppressions
+from gate import baseline
 from gate.decision import Disposition
-from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity, fingerprint
+from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.policy.evaluate import Context, evaluate
 from gate.policy.load import load_text
-from gate.scan import number_duplicates
 from gate.scanners.interface import ScannerRun
-
-TODAY = dt.date(2026, 11, 27)
-
-
-def finding(rule: str = "B602", path: str = "app.py", line: int = 10, scanner: str = "bandit",
-            severity: Severity = Severity.HIGH, content: str = "call(x, shell=True)",
-            cwe: tuple[int, ...] = (78,), suppression: InlineSuppression | None = None
-            ) -> Finding:
-    return Finding(scanner=scanner, rule_id=rule, rule_name=rule, message=f"{rule} here",
-                   severity=severity, confidence=Confidence.HIGH,
-                   location=Location(path, line, 1, line),
-                   fingerprint=fingerprint(rule, path, content), cwe=cwe,
-                   suppression=suppression)
+from tests.helpers import TODAY, finding
 
 
 def run(name: str = "bandit", ok: bool = True) -> ScannerRun:
@@ -213,23 +201,6 @@ def test_same_line_different_cwe_is_not_a_duplicate() -> None:
 
 # --- baselines ------------------------------------------------------------------------------
 
-def test_baseline_survives_shifted_lines_and_counts_duplicates() -> None:
-    original = number_duplicates([finding(line=10)])
-    recorded = baseline.loads(baseline.dumps(baseline.create(original, TODAY)), "b.json")
-    shifted = number_duplicates([finding(line=15)])
-    states, absent = baseline.match(recorded, shifted)
-    assert states == ["unchanged"] and absent == []
-    twice = number_duplicates([finding(line=15), finding(line=3)])
-    states, absent = baseline.match(recorded, twice)
-    assert sorted(states) == ["new", "unchanged"] and absent == []
-
-
-def test_baseline_counts_without_numbering() -> None:
-    recorded = baseline.create([finding()], TODAY)
-    states, _ = baseline.match(recorded, [finding(line=3), finding(line=9)])
-    assert sorted(states) == ["new", "unchanged"]
-
-
 def test_baseline_absent_judged_only_over_scanned_files_and_ok_scanners() -> None:
     recorded = baseline.create([finding(path="a.py"), finding(path="b.py")], TODAY)
     d = decide("", [], [run()], baseline=recorded, scope={"bandit": frozenset({"a.py"})})
@@ -237,55 +208,3 @@ def test_baseline_absent_judged_only_over_scanned_files_and_ok_scanners() -> Non
     failed = decide('on_scanner_error = "warn"\n', [], [run(ok=False)], baseline=recorded,
                     scope={"bandit": frozenset({"a.py", "b.py"})})
     assert failed.absent == ()
-
-
-def test_baseline_file_errors() -> None:
-    with pytest.raises(baseline.BaselineError, match="not a gate baseline"):
-        baseline.loads('{"entries": []}', "b.json")
-    with pytest.raises(baseline.BaselineError, match=r"entries\[0\]"):
-        baseline.loads('{"version": 1, "entries": [{"scanner": "x"}]}', "b.json")
-
-
-# --- inline suppressions ----------------------------------------------------------------------
-
-@pytest.mark.parametrize("line,rule,scanner,applies", [
-    ("x()  # nosec", "B602", "bandit", True),
-    ("x()  # nosec B602", "B602", "bandit", True),
-    ("x()  # nosec: B602,B603", "B603", "bandit", True),
-    ("x()  # nosec B101", "B602", "bandit", False),
-    ("x()  # nosec", "shell", "semgrep", False),
-    ("x()  # nosemgrep", "shell", "semgrep", True),
-    ("x()  # nosemgrep: shell", "shell", "semgrep", True),
-    ("x()  # nosemgrep: other", "shell", "semgrep", False),
-    ("uses: a/b@v1  # zizmor: ignore[unpinned-uses]", "unpinned-uses", "zizmor", True),
-    ("uses: a/b@v1  # zizmor: ignore[artipacked]", "unpinned-uses", "zizmor", False),
-    ("x()  # gate: ignore[B602] constant input", "B602", "bandit", True),
-    ("x()  # gate: ignore[B6*] constant input", "B602", "bandit", True),
-    ("x()  # gate: ignore[B101] constant input", "B602", "bandit", False),
-    ("x()  # a comment", "B602", "bandit", False),
-])
-def test_inline_suppression_names_the_rule(line: str, rule: str, scanner: str,
-                                           applies: bool) -> None:
-    f = finding(rule, scanner=scanner, line=1)
-    out = suppressions.apply([f], reader=lambda _p: [line])
-    assert (out[0].suppression is not None) is applies
-
-
-def test_gate_ignore_reason_is_kept() -> None:
-    f = finding(line=2)
-    out = suppressions.apply([f], reader=lambda _p: ["", "x()  # gate: ignore[B602] fixed input"])
-    assert out[0].suppression == InlineSuppression("gate", ("B602",), "fixed input")
-
-
-def test_suppressions_read_real_files(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text("import os\nos.system(x)  # nosec B605 reviewed\n")
-    out = suppressions.apply([finding("B605", path="a.py", line=2)], root=tmp_path)
-    assert out[0].suppression is not None and out[0].suppression.reason == "reviewed"
-
-
-def test_suppression_text_inside_a_string_is_not_a_comment() -> None:
-    from gate.suppressions import comment_of, parse
-
-    assert parse('assert "bandit/B602" in out and "# nosec B602" in out') == []
-    assert comment_of("x = 'a # b'  # nosec B105") == "# nosec B105"
-    assert [s.rules for s in parse('call("#", shell=True)  # nosec B602 reviewed')] == [("B602",)]

@@ -10,7 +10,7 @@ import pytest
 from gate.findings import Confidence, Severity
 from gate.scanners.interface import ScanContext, ScanResult
 from gate.scanners.zizmor import ZizmorScanner
-from tests.config.conftest import all_files, fake_command
+from tests.scanners.conftest import all_files, fake_command
 
 WORKFLOW = ".github/workflows/pr-target.yml"
 ACTION = "tools/greet/action.yml"

@@ -9,7 +9,9 @@ import pytest
 
 from gate.findings import Finding, Severity
 from gate.scanners.interface import ScanContext, ScanResult
-from gate.scanners.pip_audit import CONFUSION, UNAUDITED, UNSUPPORTED, PipAuditScanner
+from gate.scanners.pip_audit import CONFUSION, UNAUDITED, UNSUPPORTED
+from gate.scanners.pip_audit.adapter import PipAuditScanner
+from gate.scanners.pip_audit.options import CHECKS, Options, Resolve, Unaudited
 
 ALL_FILES = [
     "requirements.txt",
@@ -190,10 +192,14 @@ def test_missing_advisory_db_is_an_error(app: Path, tmp_path: Path, index_url: s
     assert "advisory database not found" in (result.run.error or "")
 
 
-def test_repository_code_never_runs(app: Path, osv_db: Path, index_url: str) -> None:
+@pytest.mark.parametrize("resolve", [
+    "pins",
+    pytest.param("full", marks=pytest.mark.slow),  # pip resolves against the index (~6 s)
+])
+def test_repository_code_never_runs(app: Path, osv_db: Path, index_url: str,
+                                    resolve: str) -> None:
     before = sorted(p.relative_to(app) for p in app.rglob("*"))
-    for resolve in ("pins", "full"):
-        scan(app, advisory_db=str(osv_db), index_url=index_url, resolve=resolve)
+    scan(app, advisory_db=str(osv_db), index_url=index_url, resolve=resolve)
     assert not (app / "BACKEND-RAN").exists()
     assert not (app / "SETUP-RAN").exists()
     assert sorted(p.relative_to(app) for p in app.rglob("*")) == before
@@ -249,3 +255,67 @@ def test_yaml_timestamps_reach_pip_audit(app: Path, osv_db: Path, index_url: str
     result = scan(app, ["requirements.txt"], advisory_db=str(osv_db), index_url=index_url)
     assert result.run.ok, result.run.error
     assert ("PYSEC-9999-6", 3) in {(f.rule_id, f.location.start_line) for f in result.findings}
+
+
+# --- options, rule ownership and the whole-run cache key (no tool runs) -----------------
+
+
+def test_options_from_the_policy_table() -> None:
+    defaults = Options.from_mapping({})
+    assert (defaults.resolve, defaults.unaudited, defaults.default_severity) == (
+        Resolve.PINS, Unaudited.FAIL, Severity.HIGH)
+    assert defaults.unaudited_severity is Severity.HIGH
+    given = Options.from_mapping({"resolve": "full", "unaudited": "warn",
+                                  "private_packages": ["Internal_Tool", "our.pkg"],
+                                  "default_severity": "medium", "advisory_db": Path("/db"),
+                                  "osv_url": "", "index_url": "file:///idx/"})
+    assert given.private_packages == {"internal-tool", "our-pkg"}
+    assert (given.advisory_db, given.osv_url, given.index_url) == ("/db", None, "file:///idx/")
+    assert given.unaudited_severity is Severity.LOW
+    assert CHECKS["resolve"]("all") == "expected one of pins, full; got 'all'"
+    assert CHECKS["private_packages"]("internal-tool") is not None
+    assert set(PipAuditScanner().options) == set(CHECKS)
+
+
+@pytest.mark.parametrize("pattern,owned", [
+    ("PYSEC-2018-28", True), ("GHSA-aaaa-bbbb-cccc", True), ("CVE-2018-18074", True),
+    ("PYSEC-*", True), (UNAUDITED, True), (CONFUSION, True), ("B602", False),
+    ("template-injection", False),
+])
+def test_owns_advisory_ids_and_the_gates_dependency_rules(pattern: str, owned: bool) -> None:
+    assert PipAuditScanner().owns_rule(pattern) is owned
+
+
+def _key(root: Path, db: Path, files: list[str]) -> str | None:
+    ctx = ScanContext(root, tuple(files), 120.0, {"advisory_db": str(db)})
+    return PipAuditScanner().cache_key(ctx)
+
+
+def test_cache_key_follows_manifests_and_advisory_data(
+        app: Path, osv_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = ["requirements.txt", "requirements/base.txt"]
+    assert PipAuditScanner().cache_key(ScanContext(app, tuple(files), 120.0, {})) is None
+    first = _key(app, osv_db, files)
+    assert first is not None and _key(app, osv_db, files) == first
+    (app / "requirements/base.txt").write_text("requests==2.31.0\n", encoding="utf-8")
+    second = _key(app, osv_db, files)
+    assert second != first
+    (osv_db / "vulns" / "flask" / "PYSEC-9999-8.yaml").write_text("id: PYSEC-9999-8\n",
+                                                                   encoding="utf-8")
+    assert _key(app, osv_db, files) != second
+    monkeypatch.setenv("GATE_PIP_AUDIT_COMMAND", "pip-audit")
+    assert _key(app, osv_db, files) is None  # a replaced tool: nothing reliable to key on
+
+
+@pytest.mark.xfail(strict=True, reason="the whole-run cache key hashes only the selected "
+                   "manifests; a file included with -r whose name is not requirements*.txt "
+                   "is audited but not keyed, so a warm run reuses the result from before "
+                   "it changed (a vulnerable pin added there passes with the cache)")
+def test_cache_key_follows_included_files(tmp_path: Path, osv_db: Path) -> None:
+    (tmp_path / "deps").mkdir()
+    (tmp_path / "requirements.txt").write_text("-r deps/common.txt\n", encoding="utf-8")
+    (tmp_path / "deps" / "common.txt").write_text("flask==1.0.0\n", encoding="utf-8")
+    files = PipAuditScanner().select(["requirements.txt", "deps/common.txt"], tmp_path)
+    before = _key(tmp_path, osv_db, files)
+    (tmp_path / "deps" / "common.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    assert _key(tmp_path, osv_db, files) != before

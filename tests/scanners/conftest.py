@@ -1,4 +1,4 @@
-"""Shared helpers for the config and secret scanner tests."""
+"""Shared helpers for the scanner adapter tests."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
+# The pip-audit adapter tests use the dependency fixtures: a test OSV database, the fixture
+# application and a file:// index.
+from tests.deps.conftest import app, index_url, osv_db, shared_db  # noqa: F401
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "config"
 

@@ -63,6 +63,7 @@ def severities(run: dict) -> list[str]:
     return [r["properties"]["gate/severity"] for r in run["results"]]
 
 
+@pytest.mark.slow  # 30,000 results rendered and validated (~10 s)
 def test_30000_results_keep_the_25000_most_severe(tmp_path: Path, sarif_validator: None
                                                   ) -> None:
     d = decision(synthetic(), ["bandit"])
@@ -88,6 +89,7 @@ def test_30000_results_keep_the_25000_most_severe(tmp_path: Path, sarif_validato
     assert "1 files, 0 problems" in proc.stdout
 
 
+@pytest.mark.slow  # 4,000 long results gzipped again and again until they fit (~4 s)
 def test_gzipped_size_limit_keeps_the_most_severe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                   sarif_validator: None) -> None:
     monkeypatch.setattr(sarif, "MAX_GZIPPED_BYTES", 250_000)

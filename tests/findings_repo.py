@@ -1,10 +1,8 @@
-"""Fixtures for the cache and sharding tests: a small repository with findings in several files."""
+"""A small repository with findings in several files, for the cache and bandit sharding tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from tests.helpers import FIXTURES, make_repo
 
@@ -34,6 +32,6 @@ def repo_files() -> dict[str, str]:
     return files
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "repo", files=repo_files(), source=FIXTURES / "core/vulnerable")
+def make_findings_repo(path: Path) -> Path:
+    """The repository at ``path``: these modules over a copy of the ``core/vulnerable`` fixture."""
+    return make_repo(path, files=repo_files(), source=FIXTURES / "core/vulnerable")

@@ -9,7 +9,12 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import FIXTURES, REPO_ROOT, make_repo
+
+# Builds a wheel and installs it into a fresh virtual environment.
+pytestmark = pytest.mark.slow
 
 
 def test_wheel_runs_from_an_unrelated_folder(tmp_path: Path) -> None:
