@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from gate import app
-from gate.discovery import MAX_FILE_BYTES, discover, find_root
+from gate.discovery import (
+    BAD_NAME,
+    LINK_OUT,
+    MAX_FILE_BYTES,
+    TOO_LARGE,
+    discover,
+    find_root,
+)
 from gate.errors import DiscoveryError
 from tests.helpers import make_repo
 
@@ -23,19 +30,24 @@ def test_git_decides_what_is_in_the_tree(tmp_path: Path) -> None:
     (repo / "new.py").write_text("N = 1\n", encoding="utf-8")  # untracked, not ignored
     (repo / "node_modules" / "x").mkdir(parents=True)
     (repo / "node_modules" / "x" / "index.js").write_text("//\n", encoding="utf-8")
-    assert discover(repo, [repo]).files == (".gitignore", "a.py", "docs/guide.md", "new.py")
+    assert discover(repo, [repo]).files == (".gitignore", "a.py", "docs/guide.md", "new.py",
+                                            "node_modules/x/index.js")  # no folder by name
     assert discover(repo, [repo / "docs"]).files == ("docs/guide.md",)
-    assert discover(repo, [repo], exclude=["docs/**", "*.py"]).files == (".gitignore",)
+    assert discover(repo, [repo], exclude=["docs/**", "*.py", "node_modules/"]).files == (
+        ".gitignore",)
 
 
-def test_outside_git_every_file_but_noise_folders(tmp_path: Path) -> None:
+def test_outside_git_every_file_but_git_data_and_virtualenvs(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "a.py").write_text("A = 1\n", encoding="utf-8")
     for noise in (".venv", "__pycache__", ".git"):
         (tmp_path / noise).mkdir()
         (tmp_path / noise / "x.py").write_text("X = 1\n", encoding="utf-8")
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr\n", encoding="utf-8")
     assert find_root([tmp_path / "pkg" / "a.py"]) == (tmp_path / "pkg").resolve()
-    assert discover(tmp_path, [tmp_path]).files == ("pkg/a.py",)
+    found = discover(tmp_path, [tmp_path])
+    assert found.files == ("__pycache__/x.py", "pkg/a.py")
+    assert {s.path for s in found.skipped} == {".venv/pyvenv.cfg", ".venv/x.py"}
 
 
 def test_large_files_links_and_bad_names_are_set_aside(tmp_path: Path) -> None:
@@ -50,10 +62,10 @@ def test_large_files_links_and_bad_names_are_set_aside(tmp_path: Path) -> None:
     (root / "inner.py").symlink_to(root / "ok.py")
     (root / os.fsdecode(b"bad\xffname.py")).write_text("x = 1\n", encoding="utf-8")
     found = discover(root, [root])
-    assert found.files == ("ok.py",)
-    assert found.too_large == ("big.py",)
+    assert found.files == ("inner.py", "ok.py")  # a link inside the tree is scanned
+    reasons = {s.path: s.reason for s in found.skipped}
+    assert reasons == {"big.py": TOO_LARGE, "link.py": LINK_OUT, "bad\\xffname.py": BAD_NAME}
     assert found.outside == ("link.py",)
-    assert found.bad_names == ("bad\\xffname.py",)
 
 
 def test_paths_that_do_not_exist_or_leave_the_root(tmp_path: Path) -> None:
@@ -66,10 +78,6 @@ def test_paths_that_do_not_exist_or_leave_the_root(tmp_path: Path) -> None:
         discover(repo, [tmp_path])
 
 
-@pytest.mark.xfail(strict=True, reason="discovery drops tracked files under any folder named "
-                   "like build output or a virtualenv (build/, dist/, env/, venv/, .cache/, "
-                   "site-packages/, ...) without scanning or reporting them, so code placed "
-                   "at src/build/tasks.py passes the gate unseen")
 def test_tracked_code_in_a_folder_named_build_is_scanned_or_reported(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"src/build/tasks.py": SHELL, "deploy/env/hooks.py": SHELL,
                                          "ok.py": "x = 1\n"})

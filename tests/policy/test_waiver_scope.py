@@ -40,15 +40,10 @@ def test_unattributable_rules_name_no_scanner() -> None:
     assert candidate_scanners(None) is None
 
 
-@pytest.mark.xfail(strict=True, reason="kingfisher 2.14 reports its rules as 'betterleaks.*' "
-                   "(see tests/scanners/test_secrets.py), but SecretsScanner.owns_rule only "
-                   "claims 'kingfisher.*'")
 def test_kingfishers_betterleaks_rules_belong_to_the_secrets_scanner() -> None:
     assert candidate_scanners("betterleaks.github-pat") == {"secrets"}
 
 
-@pytest.mark.xfail(strict=True, reason="the same attribution gap: a secrets waiver is judged "
-                   "(and, with unused_waivers = 'fail', fails the gate) on a bandit-only scan")
 def test_a_secrets_waiver_is_not_judged_when_secrets_did_not_run() -> None:
     assert not judged(waiver("betterleaks.github-pat"), {"bandit"}, {"bandit"}, SCOPE)
 

@@ -105,9 +105,6 @@ def test_fingerprint_survives_lines_inserted_above(repo: Path, tmp_path: Path) -
         r: f.fingerprint for r, f in before.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="the bandit adapter runs bandit with no targets (exit 2) "
-                   "where the other four adapters return an empty successful run; the gate "
-                   "itself never plans a scanner without files")
 def test_no_python_files_runs_nothing(tmp_path: Path) -> None:
     result = scan(tmp_path, [])
     assert result.run.ok and result.findings == () and result.run.exit_code == 0

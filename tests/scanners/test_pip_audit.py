@@ -307,10 +307,6 @@ def test_cache_key_follows_manifests_and_advisory_data(
     assert _key(app, osv_db, files) is None  # a replaced tool: nothing reliable to key on
 
 
-@pytest.mark.xfail(strict=True, reason="the whole-run cache key hashes only the selected "
-                   "manifests; a file included with -r whose name is not requirements*.txt "
-                   "is audited but not keyed, so a warm run reuses the result from before "
-                   "it changed (a vulnerable pin added there passes with the cache)")
 def test_cache_key_follows_included_files(tmp_path: Path, osv_db: Path) -> None:
     (tmp_path / "deps").mkdir()
     (tmp_path / "requirements.txt").write_text("-r deps/common.txt\n", encoding="utf-8")
