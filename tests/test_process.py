@@ -22,7 +22,9 @@ def test_environment_is_allow_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert env["HTTPS_PROXY"] == "http://proxy.invalid:3128"
     assert env["LC_ALL"] == "C.UTF-8" and env["PYTHONIOENCODING"] == "utf-8"
     assert env["GH_TOKEN"] == "given on purpose"
-    assert set(env) - {"GH_TOKEN"} <= ALLOWED_ENV
+    set_by_gate = {"GH_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_TERMINAL_PROMPT"}
+    assert set(env) - set_by_gate <= ALLOWED_ENV
+    assert "'core.hooksPath'=" in env["GIT_CONFIG_PARAMETERS"]
 
 
 def test_command_override_is_split_like_a_shell_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,8 +81,10 @@ def test_stdin_reaches_the_tool() -> None:
 
 
 def test_scrub_line_keeps_words_and_drops_literals_and_tokens() -> None:
-    assert scrub_line("error: bad value 'hunter2' in config") == (
-        "error: bad value [REDACTED] in config")
+    assert scrub_line("error: bad password='hunter2' in config") == (
+        "error: bad password=[REDACTED] in config")
+    assert scrub_line("error: cannot reach host='api.osv.dev'") == (
+        "error: cannot reach host='api.osv.dev'")
     assert scrub_line("see /usr/lib/python3.11/site-packages/x.py") == (
         "see /usr/lib/python3.11/site-packages/x.py")
     assert scrub_line("key AKIAabcdefgh1234567890 rejected") == "key [REDACTED] rejected"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.discovery import Targets
+from gate.discovery import LINK_OUT, TOO_LARGE, Targets
+from gate.scanners.interface import SkippedFile
 from gate.scope import hook_files, policy_from_ref, restrict
 from tests.helpers import git, load_json, make_repo, run_gate
 
@@ -122,11 +123,11 @@ def test_policy_ref_ignores_pyproject_edits_outside_tool_gate(tmp_path: Path) ->
 
 
 def test_restrict_keeps_only_the_given_targets(tmp_path: Path) -> None:
-    targets = Targets(tmp_path, ("a.py", "pkg/b.py", "pkg/c.py"), too_large=("big.py",),
-                      outside=("link.py",))
+    targets = Targets(tmp_path, ("a.py", "pkg/b.py", "pkg/c.py"),
+                      (SkippedFile("big.py", TOO_LARGE), SkippedFile("link.py", LINK_OUT)))
     narrowed = restrict(targets, ["./pkg/b.py", "pkg\\c.py", "big.py", "not-there.py"])
     assert narrowed.files == ("pkg/b.py", "pkg/c.py")
-    assert narrowed.too_large == ("big.py",) and narrowed.outside == ()
+    assert narrowed.skipped == (SkippedFile("big.py", TOO_LARGE),) and narrowed.outside == ()
 
 
 def test_hook_files_are_made_relative_and_outsiders_dropped(

@@ -87,7 +87,10 @@ def test_markdown_and_github_formats(repo: Path, tmp_path: Path,
     assert "verdict<<" in outputs.read_text(encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))  # a folder: cannot append
     code, _, err = gate(capsys, "scan", "--scanners", "bandit", "--no-cache")
-    assert code == 2 and err.startswith(f"gate: error: cannot write {tmp_path}")
+    # under GitHub Actions the error is fenced, so no line of it acts as a workflow command
+    lines = err.splitlines()
+    assert code == 2 and lines[0].startswith("::stop-commands::")
+    assert lines[1].startswith(f"gate: error: cannot write {tmp_path}")
 
 
 @pytest.mark.parametrize("argv,words", [
