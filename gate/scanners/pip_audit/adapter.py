@@ -23,6 +23,7 @@ from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
 from gate.deps.existence import judge, requirement_groups
 from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
+from gate.deps.matcher import fixes_all, fixes_all_reported, match, related
 from gate.deps.osv import AdvisoryDatabase, normalize
 from gate.deps.server import LoopbackOsv
 from gate.errors import AdvisoryDataError
@@ -35,7 +36,8 @@ from gate.scanners.pip_audit.options import CHECKS, Options, Resolve
 UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSION
 NAME = "pip-audit"
 OK_CODES = (0, 1)  # 0: no known vulnerabilities, 1: vulnerabilities found (with JSON on stdout)
-_ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV)-", re.IGNORECASE)
+_ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
+ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
 
 
 class PipAuditScanner(BaseScanner):
@@ -139,6 +141,8 @@ class _Audit:
                     self.database.advisories_for(name)
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
+            if not full:
+                return self._match_locally(audited, self.database)
         with ExitStack() as stack:
             server = None
             osv_url = self.options.osv_url
@@ -164,6 +168,26 @@ class _Audit:
     def _unaudited(self, path: str, line: int, text: str, reason: str) -> None:
         self.findings.append(dep.unaudited(NAME, path, line, text, reason,
                                            self.options.unaudited_severity))
+
+    # -- the gate's matcher on local data ----------------------------------------------------
+
+    def _match_locally(self, audited: list[Declared], database: AdvisoryDatabase) -> ScanResult:
+        """Pins matched by the gate's own matcher: no pip-audit, no loopback round trip."""
+        for declared in audited:
+            version = declared.version or ""
+            found = match(database, declared.name, version)
+            if not found:
+                continue
+            upgrade = fixes_all(database, declared.name, version)
+            for vulnerability in found:
+                vuln = vulnerability.as_report(declared.name)
+                self.findings.append(dep.vulnerability(
+                    NAME, declared, version, vuln,
+                    records=related(database, declared.name, vulnerability.ids),
+                    default_severity=self.options.default_severity, fixes_all=upgrade))
+        self.notes.append(f"engine: {ENGINE_LOCAL} on local advisory data "
+                          f"({len(audited)} pin(s)); pip-audit not run")
+        return self._result((), None)
 
     # -- pip-audit -----------------------------------------------------------------------------
 
@@ -255,14 +279,19 @@ class _Audit:
                 first = manifests.read[0] if manifests.read else audited[0].path
                 places = [Declared(first, 1, name, version, f"{name}=={version}")]
                 transitive = True
-            for vuln in dependency.get("vulns") or []:
-                for declared in places:
-                    advisory = (self.database.find(_first_id(vuln), declared.name)
-                                if self.database is not None else None)
+            vulns = [v for v in dependency.get("vulns") or [] if isinstance(v, dict)]
+            for declared in places:
+                upgrade = (fixes_all(self.database, declared.name, version)
+                           if self.database is not None else fixes_all_reported(
+                               version, [dep.versions(v.get("fix_versions") or [])
+                                         for v in vulns]))
+                for vuln in vulns:
+                    records = (related(self.database, declared.name, _ids(vuln))
+                               if self.database is not None else [])
                     self.findings.append(dep.vulnerability(
-                        NAME, declared, version, vuln, advisory=advisory,
+                        NAME, declared, version, vuln, records=records,
                         default_severity=self.options.default_severity,
-                        transitive=transitive))
+                        fixes_all=upgrade, transitive=transitive))
         if not full:
             missing = sorted({(d.name, dep.canonical(d.version or "")) for d in audited} - reported)
             if missing:
@@ -276,9 +305,9 @@ class _Audit:
             notes=self.notes, duration=time.monotonic() - self.started))
 
 
-def _first_id(vuln: dict[str, Any]) -> str:
+def _ids(vuln: dict[str, Any]) -> list[str]:
     ids = [str(vuln.get("id", ""))] + [str(a) for a in vuln.get("aliases") or []]
-    return next((i for i in ids if i), "")
+    return [i for i in ids if i]
 
 
 def _code(result: ProcessResult | ToolFailure) -> int | None:
