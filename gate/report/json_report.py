@@ -60,6 +60,17 @@ def to_dict(decision: Decision) -> dict[str, Any]:
     }
 
 
+def _dependency(extra: dict[str, str]) -> dict[str, Any]:
+    """A vulnerable pin's package, version, fixed versions and what scored it."""
+    if "package" not in extra:
+        return {}
+    fixed = extra.get("fixed_versions", "")
+    return {"package": extra["package"], "version": extra.get("version"),
+            "fixed_versions": [v for v in fixed.split(",") if v],
+            "fixes_all": extra.get("fixes_all") or None,
+            "severity_source": extra.get("severity_source")}
+
+
 def _item(item: Decided) -> dict[str, Any]:
     f = item.finding
     loc = f.location
@@ -76,4 +87,5 @@ def _item(item: Decided) -> dict[str, Any]:
         "end_line": loc.end_line, "end_column": loc.end_column,
         "cwe": list(f.cwe), "help_uri": f.help_uri, "remediation": f.remediation,
         "tags": list(f.tags), "fingerprint": f.fingerprint, "secret": f.secret,
+        **_dependency(dict(f.extra)),
     }

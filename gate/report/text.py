@@ -5,6 +5,7 @@ from __future__ import annotations
 from gate.decision import Decided, Decision, Disposition, Verdict
 from gate.policy.model import level_word
 from gate.report.escape import plain
+from gate.report.groups import PackageGroup, defaulted, entries
 
 SHOW_AT_MOST = 50
 
@@ -22,7 +23,7 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
     if quiet:
         failing = [d for d in decision.with_disposition(Disposition.FAIL)
                    if d.duplicate_of is None]
-        lines.extend(_finding_line(d) for d in failing[:SHOW_AT_MOST])
+        lines.extend(_entry_line(e) for e in entries(failing)[:SHOW_AT_MOST])
         return "\n".join(lines) + "\n"
     policy = decision.policy
     chain = " <- ".join(policy.chain) if len(policy.chain) > 1 else policy.source
@@ -48,14 +49,18 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
                      f"{run.duration:6.1f}s  {state}")
     counts = decision.counts()
     lines.append("findings: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    unscored = defaulted(decision.items)
+    if unscored:
+        lines.append(f"  {unscored}")
     for disposition in (Disposition.FAIL, Disposition.WARN):
         items = [d for d in decision.with_disposition(disposition) if d.duplicate_of is None]
         if not items:
             continue
         lines.append(f"{disposition.value.upper()} ({len(items)}):")
-        lines.extend(_finding_line(d) for d in items[:SHOW_AT_MOST])
-        if len(items) > SHOW_AT_MOST:
-            lines.append(f"  … and {len(items) - SHOW_AT_MOST} more (see --json or --sarif)")
+        shown = entries(items)
+        lines.extend(_entry_line(e) for e in shown[:SHOW_AT_MOST])
+        if len(shown) > SHOW_AT_MOST:
+            lines.append(f"  … and {len(shown) - SHOW_AT_MOST} more (see --json or --sarif)")
     if decision.absent:
         total = sum(int(str(a.get("count", 1))) for a in decision.absent)
         lines.append(f"baseline: {total} recorded finding(s) absent (fixed or removed)")
@@ -64,6 +69,14 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
         lines.append(f"WAIVED ({len(waived)}):")
         lines.extend(f"{_finding_line(d)}\n      {plain(d.reason)}" for d in waived[:SHOW_AT_MOST])
     return "\n".join(lines) + "\n"
+
+
+def _entry_line(entry: Decided | PackageGroup) -> str:
+    if isinstance(entry, Decided):
+        return _finding_line(entry)
+    return (f"  {entry.severity.word:<8} {entry.first.finding.scanner}: "
+            f"{plain(entry.headline(), 300)} "
+            f"[{plain(entry.ids(), 200)}]")
 
 
 def _finding_line(item: Decided) -> str:

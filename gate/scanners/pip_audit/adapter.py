@@ -31,7 +31,7 @@ from gate.findings import Finding
 from gate.process import ProcessResult, first_stderr_line
 from gate.scanners.common import ToolFailure, invoke, parse_output, require_list
 from gate.scanners.interface import BaseScanner, ScanContext, ScanResult
-from gate.scanners.pip_audit.options import CHECKS, Options, Resolve
+from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Resolve
 
 UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSION
 NAME = "pip-audit"
@@ -141,7 +141,7 @@ class _Audit:
                     self.database.advisories_for(name)
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
-            if not full:
+            if not full and self.options.offline_engine is OfflineEngine.GATE:
                 return self._match_locally(audited, self.database)
         with ExitStack() as stack:
             server = None

@@ -20,6 +20,13 @@ class Resolve(enum.StrEnum):
     FULL = "full"
 
 
+class OfflineEngine(enum.StrEnum):
+    """What matches local advisory data: the gate's matcher, or pip-audit over loopback."""
+
+    GATE = "gate"
+    PIP_AUDIT = "pip-audit"
+
+
 # How a declaration the audit cannot check counts: a high (fail) or a low (warn) finding.
 Unaudited = FailOrWarn
 
@@ -32,6 +39,7 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
     "advisory_db": STRING,
     "default_severity": SEVERITY,
     "index_url": STRING,
+    "offline_engine": choice(*OfflineEngine),
 })
 
 
@@ -46,6 +54,7 @@ class Options:
     advisory_db: str | None = None
     default_severity: Severity = Severity.HIGH
     index_url: str | None = None
+    offline_engine: OfflineEngine = OfflineEngine.GATE
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Options:
@@ -59,6 +68,7 @@ class Options:
             advisory_db=str(options["advisory_db"]) if options.get("advisory_db") else None,
             default_severity=Severity.from_word(str(severity)),
             index_url=options.get("index_url") or None,
+            offline_engine=OfflineEngine(str(options.get("offline_engine") or "gate")),
         )
 
     @property
