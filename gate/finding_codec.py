@@ -80,7 +80,8 @@ def run_to_dict(run: ScannerRun) -> dict[str, Any]:
     """A successful run record as JSON data (the error and duration are not kept)."""
     return {"scanner": run.scanner, "tool": run.tool, "version": run.version,
             "arguments": list(run.arguments), "exit_code": run.exit_code, "files": run.files,
-            "skipped": skipped_to(run.skipped), "notes": list(run.notes)}
+            "skipped": skipped_to(run.skipped), "notes": list(run.notes), "data": run.data,
+            "warnings": list(run.warnings)}
 
 
 def run_from_dict(d: Any) -> ScannerRun:
@@ -91,7 +92,8 @@ def run_from_dict(d: Any) -> ScannerRun:
                       version=_str(d["version"]), arguments=_strs(d["arguments"]),
                       exit_code=_optional_int(d["exit_code"]), error=None,
                       files=_int(d["files"]), skipped=skipped_from(d["skipped"]),
-                      notes=_strs(d["notes"]))
+                      notes=_strs(d["notes"]), data=_str(d.get("data", "")),
+                      warnings=_strs(d.get("warnings", [])))
 
 
 def _str(value: object) -> str:

@@ -250,6 +250,14 @@ class AdvisoryDatabase:
         for name in names:
             self._by_name.setdefault(name, []).append(advisory)
 
+    def all_advisories(self) -> list[Advisory]:
+        """Every record loaded so far, once each (all of them for a zip or a flat folder)."""
+        unique: dict[str, Advisory] = {}
+        for advisories in self._by_name.values():
+            for advisory in advisories:
+                unique.setdefault(advisory.source, advisory)
+        return list(unique.values())
+
     def advisories_for(self, name: str) -> list[Advisory]:
         """Every record naming PyPI package ``name`` (withdrawn ones included)."""
         key = normalize(name)

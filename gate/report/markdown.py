@@ -77,6 +77,7 @@ def _head(decision: Decision) -> list[str]:
         scanned = (md(decision.coverage.line(), 600) if decision.coverage is not None
                    else f"{decision.files_scanned} file(s)")
         lines.append(f"Scanned {scanned}.{_cache_note(decision)}")
+    lines += [f"{md(r.scanner, 40)}: {md(r.data, 300)}." for r in decision.runs if r.data]
     lines.append("")
     lines += _counts(decision)
     unscored = defaulted(decision.items)

@@ -47,6 +47,8 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
         skipped += f", {run.cached} from cache" if run.cached else ""
         lines.append(f"  {run.scanner:<10} {run.files:>6} file(s){skipped}  "
                      f"{run.duration:6.1f}s  {state}")
+        if run.data:
+            lines.append(f"  {'':<10} {plain(run.data, 300)}")
     counts = decision.counts()
     lines.append("findings: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     unscored = defaulted(decision.items)

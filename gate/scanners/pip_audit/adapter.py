@@ -9,6 +9,7 @@ silently; lines the gate cannot audit become ``gate/unaudited-dependency`` findi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -16,11 +17,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
+from gate.deps.advisory_store import read_status, store_dir
 from gate.deps.existence import judge, requirement_groups
 from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
 from gate.deps.matcher import fixes_all, fixes_all_reported, match, related
@@ -32,6 +35,7 @@ from gate.process import ProcessResult, first_stderr_line
 from gate.scanners.common import ToolFailure, invoke, parse_output, require_list
 from gate.scanners.interface import BaseScanner, ScanContext, ScanResult
 from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Resolve
+from gate.validators import FailOrWarn
 
 UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSION
 NAME = "pip-audit"
@@ -84,17 +88,49 @@ class PipAuditScanner(BaseScanner):
         return digest.hexdigest()
 
     def scan(self, ctx: ScanContext) -> ScanResult:
-        """Audit every manifest in ``ctx.files``."""
+        """Audit every manifest in ``ctx.files``: with ``advisory_db``, that data; else the
+        local copy 'gate advisories update' wrote when it is fresh; else the live service
+        (stale local data only when the live service does not answer)."""
         started = time.monotonic()
         options = Options.from_mapping(ctx.options)
-        return _Audit(self, ctx, options, started).run()
+        if options.advisory_db:
+            return _with_data(_Audit(self, ctx, options, started, Path(options.advisory_db))
+                              .run(), f"advisory data: {options.advisory_db}")
+        local = read_status(Path(options.advisory_store) if options.advisory_store
+                            else store_dir())
+        live_data = f"advisory data: the live OSV service ({options.osv_url or 'osv.dev'})"
+        if local is None:
+            return _with_data(_Audit(self, ctx, options, started, None).run(), live_data)
+        today = dt.datetime.now(dt.UTC).date()
+        described = local.describe(today)
+        age = local.age_days(today)
+        if age is not None and age <= options.max_age_days:
+            return _with_data(_Audit(self, ctx, options, started, local.path).run(), described)
+        live = _Audit(self, ctx, options, started, None).run()
+        if live.run.ok:
+            return _with_data(live, live_data)
+        why = (f"local {described} is older than max_age_days = {options.max_age_days} and "
+               "the live advisory service did not answer")
+        error = f"; its error: {live.run.error}"
+        if options.stale_advisories is FailOrWarn.FAIL:
+            return self.failed(ctx, f'{why} (stale_advisories = "fail"){error}',
+                               version=live.run.version, duration=time.monotonic() - started)
+        return _with_data(_Audit(self, ctx, options, started, local.path).run(), described,
+                          f'{why}: used it (stale_advisories = "warn"){error}')
+
+
+def _with_data(result: ScanResult, data: str, warning: str = "") -> ScanResult:
+    """``result`` whose run record names the advisory data it judged with."""
+    run = replace(result.run, data=data, warnings=(*result.run.warnings, warning)
+                  if warning else result.run.warnings)
+    return replace(result, run=run)
 
 
 class _Audit:
     """One audit: manifests -> existence check -> pip-audit -> findings."""
 
     def __init__(self, scanner: PipAuditScanner, ctx: ScanContext, options: Options,
-                 started: float) -> None:
+                 started: float, data: Path | None) -> None:
         self.scanner = scanner
         self.ctx = ctx
         self.options = options
@@ -102,6 +138,7 @@ class _Audit:
         self.findings: list[Finding] = []
         self.notes: list[str] = []
         self.database: AdvisoryDatabase | None = None
+        self.data = data
         self.version = scanner.tool_version()
 
     def fail(
@@ -116,9 +153,9 @@ class _Audit:
         self._report_manifest_problems(manifests)
         full = self.options.resolve is Resolve.FULL
         named = [d for d in manifests.declared if full or d.version is not None]
-        if self.options.advisory_db:
+        if self.data is not None:
             try:
-                self.database = AdvisoryDatabase(Path(self.options.advisory_db))
+                self.database = AdvisoryDatabase(self.data)
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
         existence = judge(NAME, named, index_option=self.options.index_url,
