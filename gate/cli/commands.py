@@ -112,6 +112,8 @@ def scan(
              "folder, $RUNNER_TEMP in CI).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the "
                                            "result cache.")] = False,
+    sbom: Annotated[Path | None, typer.Option(
+        help="Write a CycloneDX 1.6 JSON SBOM of the audited dependencies here.")] = None,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
     request = gate_app.ScanRequest(
@@ -138,7 +140,10 @@ def scan(
     display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
     with display:
         decision = gate_app.scan(request, on_done=display.done)
+    if sbom:
+        from gate.report import sbom as sbom_render
 
+        _write(sbom, sbom_render.render(decision))
     _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook)
 
 

@@ -33,7 +33,7 @@ from gate.errors import AdvisoryDataError
 from gate.findings import Finding
 from gate.process import ProcessResult, first_stderr_line
 from gate.scanners.common import ToolFailure, invoke, parse_output, require_list
-from gate.scanners.interface import BaseScanner, ScanContext, ScanResult
+from gate.scanners.interface import BaseScanner, Component, ScanContext, ScanResult
 from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Resolve
 from gate.validators import FailOrWarn
 
@@ -41,6 +41,7 @@ UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSIO
 NAME = "pip-audit"
 OK_CODES = (0, 1)  # 0: no known vulnerabilities, 1: vulnerabilities found (with JSON on stdout)
 _ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
+LOCK_KINDS = frozenset({"pylock", "uv.lock", "poetry.lock", "Pipfile.lock"})  # whole trees
 ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
 
 
@@ -139,6 +140,8 @@ class _Audit:
         self.notes: list[str] = []
         self.database: AdvisoryDatabase | None = None
         self.data = data
+        self.components: dict[Component, None] = {}
+        self.complete = False
         self.version = scanner.tool_version()
 
     def fail(
@@ -169,6 +172,8 @@ class _Audit:
         self.notes += existence.notes
         private, known = self.options.private_packages, existence.known
         audited = [d for d in named if d.name not in private and known.get(d.name, True)]
+        self.complete = full or (bool(manifests.read) and all(
+            kind_of(p) in LOCK_KINDS for p in manifests.read))
         if not audited:
             self.notes.append("no pinned dependency to audit")
             return self._result((), None)
@@ -212,6 +217,7 @@ class _Audit:
         """Pins matched by the gate's own matcher: no pip-audit, no loopback round trip."""
         for declared in audited:
             version = declared.version or ""
+            self.components[Component(declared.name, version, declared.path, declared.line)] = None
             found = match(database, declared.name, version)
             if not found:
                 continue
@@ -318,6 +324,7 @@ class _Audit:
                 transitive = True
             vulns = [v for v in dependency.get("vulns") or [] if isinstance(v, dict)]
             for declared in places:
+                self.components[Component(name, version, declared.path, declared.line)] = None
                 upgrade = (fixes_all(self.database, declared.name, version)
                            if self.database is not None else fixes_all_reported(
                                version, [dep.versions(v.get("fix_versions") or [])
@@ -337,9 +344,11 @@ class _Audit:
         return None
 
     def _result(self, arguments: Sequence[str], code: int | None) -> ScanResult:
-        return ScanResult(tuple(self.findings), self.scanner.record(
+        record = self.scanner.record(
             self.ctx, version=self.version, arguments=arguments, exit_code=code,
-            notes=self.notes, duration=time.monotonic() - self.started))
+            notes=self.notes, duration=time.monotonic() - self.started)
+        return ScanResult(tuple(self.findings), replace(
+            record, components=tuple(self.components), components_complete=self.complete))
 
 
 def _ids(vuln: dict[str, Any]) -> list[str]:
