@@ -4,13 +4,15 @@ into one vulnerability, as pip-audit merges them), and the one upgrade that fixe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.version import Version
 
 from gate.deps.osv import Advisory, AdvisoryDatabase
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,23 +41,29 @@ class Vulnerability:
                 "description": str(description).replace("\n", " ")}
 
 
+def group_by_alias(items: Sequence[T], ids: Callable[[T], set[str]]) -> list[list[T]]:
+    """Group items whose id sets meet (transitively), in input order."""
+    groups: list[tuple[set[str], list[T]]] = []
+    for item in items:
+        own = ids(item)
+        hits = [i for i, group in enumerate(groups) if group[0] & own]
+        if not hits:
+            groups.append((set(own), [item]))
+            continue
+        first_ids, first_items = groups[hits[0]]
+        for i in reversed(hits[1:]):
+            other_ids, other_items = groups.pop(i)
+            first_ids |= other_ids
+            first_items += other_items
+        first_ids |= own
+        first_items.append(item)
+    return [members for _, members in groups]
+
+
 def merge_aliases(advisories: Sequence[Advisory]) -> list[Vulnerability]:
     """Group records whose ``{id, *aliases}`` sets meet (transitively), in input order."""
-    groups: list[tuple[set[str], list[Advisory]]] = []
-    for advisory in advisories:
-        ids = {advisory.id, *advisory.aliases}
-        hits = [i for i, group in enumerate(groups) if group[0] & ids]
-        if not hits:
-            groups.append((ids, [advisory]))
-            continue
-        first_ids, first_records = groups[hits[0]]
-        for i in reversed(hits[1:]):
-            other_ids, other_records = groups.pop(i)
-            first_ids |= other_ids
-            first_records += other_records
-        first_ids |= ids
-        first_records.append(advisory)
-    return [Vulnerability(tuple(records)) for _, records in groups]
+    return [Vulnerability(tuple(g))
+            for g in group_by_alias(advisories, lambda a: {a.id, *a.aliases})]
 
 
 def match(database: AdvisoryDatabase, name: str, version: str) -> list[Vulnerability]:
@@ -68,6 +76,22 @@ def related(database: AdvisoryDatabase, name: str, ids: Sequence[str]) -> list[A
     wanted = set(ids)
     return [a for a in database.advisories_for(name)
             if not a.withdrawn and ({a.id, *a.aliases} & wanted)]
+
+
+def merge_reported(vulns: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An audit report's vulnerabilities of one pin with those that alias each other merged
+    (pip-audit can list one twice)."""
+    def ids(vuln: dict[str, Any]) -> set[str]:
+        return {str(i) for i in [vuln.get("id"), *(vuln.get("aliases") or [])] if i}
+
+    out = []
+    for group in group_by_alias(vulns, ids):
+        first = group[0]
+        all_ids = [i for v in group for i in [v.get("id"), *(v.get("aliases") or [])] if i]
+        fixes = {str(f) for v in group for f in v.get("fix_versions") or []}
+        out.append({**first, "aliases": sorted(set(map(str, all_ids)) - {first.get("id")}),
+                    "fix_versions": sorted(fixes)})
+    return out
 
 
 def fixes_all(database: AdvisoryDatabase, name: str, version: str) -> Version | None:

@@ -258,6 +258,12 @@ class AdvisoryDatabase:
                 unique.setdefault(advisory.source, advisory)
         return list(unique.values())
 
+    def by_id(self, advisory_id: str) -> Advisory | None:
+        """The record with id ``advisory_id`` (a lazy folder is read whole for it)."""
+        for name in list(self._folders):
+            self.advisories_for(name)
+        return next((a for a in self.all_advisories() if a.id == advisory_id), None)
+
     def advisories_for(self, name: str) -> list[Advisory]:
         """Every record naming PyPI package ``name`` (withdrawn ones included)."""
         key = normalize(name)

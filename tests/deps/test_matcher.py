@@ -107,3 +107,15 @@ def test_fixes_all_from_reported_fixes() -> None:
     fixes = [[Version("1.1"), Version("2.1")], [Version("1.5")]]
     assert fixes_all_reported("1.0", fixes) == Version("1.5")
     assert fixes_all_reported("2.0", fixes) is None
+
+
+def test_reported_twins_are_merged() -> None:
+    from gate.deps.matcher import merge_reported
+
+    twice = [{"id": "PYSEC-1", "aliases": ["GHSA-1"], "fix_versions": ["2.0"]},
+             {"id": "PYSEC-1", "aliases": ["GHSA-1"], "fix_versions": ["2.0"]},
+             {"id": "GHSA-1", "aliases": ["CVE-1"], "fix_versions": ["2.1"]},
+             {"id": "PYSEC-2", "aliases": [], "fix_versions": []}]
+    assert merge_reported(twice) == [
+        {"id": "PYSEC-1", "aliases": ["CVE-1", "GHSA-1"], "fix_versions": ["2.0", "2.1"]},
+        {"id": "PYSEC-2", "aliases": [], "fix_versions": []}]

@@ -21,13 +21,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gate.cache import default_dir
 from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
 from gate.deps.advisory_store import read_status, store_dir
 from gate.deps.existence import judge, requirement_groups
+from gate.deps.live_records import LiveRecords
 from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
-from gate.deps.matcher import fixes_all, fixes_all_reported, match, related
-from gate.deps.osv import AdvisoryDatabase, normalize
+from gate.deps.matcher import fixes_all, fixes_all_reported, match, merge_reported, related
+from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
 from gate.deps.server import LoopbackOsv
 from gate.errors import AdvisoryDataError
 from gate.findings import Finding
@@ -300,6 +302,7 @@ class _Audit:
                 by_pin.setdefault(pin, []).append(declared)
         reported: set[tuple[str, str]] = set()
         full = self.options.resolve is Resolve.FULL
+        live = self._live_records(reports) if self.database is None else {}
         for dependency in reports:
             name = normalize(str(dependency.get("name", "")))
             version = str(dependency.get("version", ""))
@@ -322,7 +325,8 @@ class _Audit:
                 first = manifests.read[0] if manifests.read else audited[0].path
                 places = [Declared(first, 1, name, version, f"{name}=={version}")]
                 transitive = True
-            vulns = [v for v in dependency.get("vulns") or [] if isinstance(v, dict)]
+            vulns = merge_reported([v for v in dependency.get("vulns") or []
+                                    if isinstance(v, dict)])
             for declared in places:
                 self.components[Component(name, version, declared.path, declared.line)] = None
                 upgrade = (fixes_all(self.database, declared.name, version)
@@ -331,7 +335,8 @@ class _Audit:
                                          for v in vulns]))
                 for vuln in vulns:
                     records = (related(self.database, declared.name, _ids(vuln))
-                               if self.database is not None else [])
+                               if self.database is not None
+                               else [live[i] for i in _ids(vuln) if i in live])
                     self.findings.append(dep.vulnerability(
                         NAME, declared, version, vuln, records=records,
                         default_severity=self.options.default_severity,
@@ -342,6 +347,21 @@ class _Audit:
                 listed = ", ".join(f"{n}=={v}" for n, v in missing[:5])
                 return f"pip-audit did not report on {listed}"
         return None
+
+    def _live_records(self, reports: list[dict[str, Any]]) -> dict[str, Advisory]:
+        """The OSV records of every reported id and alias, from the live service (a day's
+        cache): the severity the query answers lack."""
+        ids = [i for d in reports for v in d.get("vulns") or [] if isinstance(v, dict)
+               for i in _ids(v)]
+        if not ids:
+            return {}
+        store = self.options.advisory_store
+        cache = (Path(store).parent.parent if store else default_dir()) / "osv-records"
+        live = LiveRecords(self.options.osv_url, cache, min(10.0, max(self.ctx.timeout, 1.0)))
+        found = live.records(ids)
+        self.notes.append(f"{len(found)} OSV record(s) read by id for severities "
+                          f"({live.fetched} fetched, {live.failed} not available)")
+        return found
 
     def _result(self, arguments: Sequence[str], code: int | None) -> ScanResult:
         record = self.scanner.record(
