@@ -13,7 +13,7 @@ import secrets
 from gate.decision import Decided, Decision, Disposition
 from gate.findings import Severity
 from gate.report import text
-from gate.report.groups import PackageGroup, entries
+from gate.report.groups import PackageGroup, count, entries
 
 MAX_ANNOTATIONS = 10
 MAX_PROPERTY = 200
@@ -73,7 +73,7 @@ def annotation_lines(decision: Decision, limit: int = MAX_ANNOTATIONS) -> str:
                        if d.duplicate_of is None])
     lines = [_command(d) for d in failing[:limit]]
     if len(failing) > limit:
-        lines.append(f"::notice title=secops-gate::{len(failing) - limit} more failing "
+        lines.append(f"::notice title=secops-gate::{count(failing[limit:])} more failing "
                      "finding(s) not annotated: see the step summary and the SARIF upload")
     if decision.policy_changed:
         lines.append(f"::warning title=secops-gate policy changed::"

@@ -81,6 +81,11 @@ def entries(items: Sequence[Decided]) -> list[Decided | PackageGroup]:
     return [PackageGroup(tuple(groups[e])) if isinstance(e, tuple) else e for e in order]
 
 
+def count(shown: Sequence[Decided | PackageGroup]) -> int:
+    """How many findings ``shown`` entries stand for."""
+    return sum(len(e.items) if isinstance(e, PackageGroup) else 1 for e in shown)
+
+
 def defaulted(items: Sequence[Decided]) -> str:
     """``3 advisories without a severity counted as high`` (per severity), or ``""``."""
     counts = Counter(i.finding.severity for i in items

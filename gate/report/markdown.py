@@ -12,7 +12,7 @@ from collections import Counter
 
 from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
 from gate.policy.model import level_word
-from gate.report.groups import PackageGroup, defaulted, entries
+from gate.report.groups import PackageGroup, count, defaulted, entries
 
 MAX_BYTES = 1024 * 1024
 BUDGET_BYTES = 900 * 1024  # leave room for other steps' summaries in the same job
@@ -135,10 +135,10 @@ def _findings(failing: list[Decided], shown: int) -> list[str]:
         lines.append(f"| {item.severity.word} | {md(f.location.path, 200)}&#58;"
                      f"{f.location.start_line} | {md(f.scanner, 40)}/{md(f.rule_id, 80)} | "
                      f"{md(f.message, 240)}{also} |")
-    rows = len(entries(failing))
-    if rows > shown:
+    rest = count(entries(failing)[shown:])
+    if rest:
         lines.append("")
-        lines.append(f"… and {rows - shown} more failing row(s): see the SARIF "
+        lines.append(f"… and {rest} more failing finding(s): see the SARIF "
                      "upload or `gate scan --json`.")
     return lines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gate.decision import Decided, Decision, Disposition, Verdict
 from gate.policy.model import level_word
 from gate.report.escape import plain
-from gate.report.groups import PackageGroup, defaulted, entries
+from gate.report.groups import PackageGroup, count, defaulted, entries
 
 SHOW_AT_MOST = 50
 
@@ -62,7 +62,7 @@ def render(decision: Decision, *, quiet: bool = False) -> str:
         shown = entries(items)
         lines.extend(_entry_line(e) for e in shown[:SHOW_AT_MOST])
         if len(shown) > SHOW_AT_MOST:
-            lines.append(f"  … and {len(shown) - SHOW_AT_MOST} more (see --json or --sarif)")
+            lines.append(f"  … and {count(shown[SHOW_AT_MOST:])} more (see --json or --sarif)")
     if decision.absent:
         total = sum(int(str(a.get("count", 1))) for a in decision.absent)
         lines.append(f"baseline: {total} recorded finding(s) absent (fixed or removed)")

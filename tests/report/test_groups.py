@@ -49,6 +49,9 @@ def test_grouped_in_every_report(tmp_path: Path) -> None:
     results = load_json(tmp_path / "r.sarif")["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"PYSEC-2020-1", "PYSEC-2020-3",
                                              "GHSA-eeee-2222-bbbb", "MAL-2024-7"}
+    pysec_result = next(r for r in results if r["ruleId"] == "PYSEC-2020-1")
+    assert pysec_result["properties"]["gate/package"] == "requests"
+    assert pysec_result["properties"]["gate/fixed-versions"] == ["2.2.1"]
     markdown = run_gate(*common, "--format", "markdown", cwd=repo)
     assert "requests 2\\.2\\.0 \\(requirements\\.txt&#58;1\\)&#58; 3 advisories" in (
         markdown.stdout)
