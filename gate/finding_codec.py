@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
-from gate.scanners.interface import ScannerRun, SkippedFile
+from gate.scanners.interface import Component, ScannerRun, SkippedFile
 
 
 def to_dict(f: Finding) -> dict[str, Any]:
@@ -80,7 +80,10 @@ def run_to_dict(run: ScannerRun) -> dict[str, Any]:
     """A successful run record as JSON data (the error and duration are not kept)."""
     return {"scanner": run.scanner, "tool": run.tool, "version": run.version,
             "arguments": list(run.arguments), "exit_code": run.exit_code, "files": run.files,
-            "skipped": skipped_to(run.skipped), "notes": list(run.notes)}
+            "skipped": skipped_to(run.skipped), "notes": list(run.notes), "data": run.data,
+            "warnings": list(run.warnings),
+            "components": [[c.name, c.version, c.path, c.line] for c in run.components],
+            "components_complete": run.components_complete}
 
 
 def run_from_dict(d: Any) -> ScannerRun:
@@ -91,7 +94,16 @@ def run_from_dict(d: Any) -> ScannerRun:
                       version=_str(d["version"]), arguments=_strs(d["arguments"]),
                       exit_code=_optional_int(d["exit_code"]), error=None,
                       files=_int(d["files"]), skipped=skipped_from(d["skipped"]),
-                      notes=_strs(d["notes"]))
+                      notes=_strs(d["notes"]), data=_str(d.get("data", "")),
+                      warnings=_strs(d.get("warnings", [])),
+                      components=tuple(_component(c) for c in _list(d.get("components", []))),
+                      components_complete=d.get("components_complete") is True)
+
+
+def _component(value: object) -> Component:
+    if not isinstance(value, list) or len(value) != 4:
+        raise TypeError("expected [name, version, path, line]")
+    return Component(_str(value[0]), _str(value[1]), _str(value[2]), _int(value[3]))
 
 
 def _str(value: object) -> str:

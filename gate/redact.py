@@ -118,6 +118,7 @@ def scrub_run(run: ScannerRun) -> ScannerRun:
     """A run record whose error, notes and arguments carry no credential."""
     return dataclasses.replace(
         run, error=scrub_error(run.error) if run.error is not None else None,
-        notes=tuple(scrub(n) for n in run.notes),
+        notes=tuple(scrub(n) for n in run.notes), data=scrub(run.data),
+        warnings=tuple(scrub(w) for w in run.warnings),
         arguments=tuple(scrub(a) for a in run.arguments),
         skipped=tuple(dataclasses.replace(s, reason=scrub_error(s.reason)) for s in run.skipped))

@@ -16,6 +16,15 @@ from gate import app as gate_app
 from gate.baseline import dumps as baseline_dumps
 from gate.cli import output as integrations
 from gate.cli import progress
+from gate.cli.advisories import advisories_app
+from gate.cli.scan_options import (
+    AdvisoryDb,
+    CacheDir,
+    OsvUrl,
+    PolicyFile,
+    PolicyRef,
+    scanner_options,
+)
 from gate.decision import Decision
 from gate.discovery import find_root
 from gate.errors import (
@@ -29,7 +38,7 @@ from gate.policy.evaluate import blanket_rules
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
 from gate.report import json_report
-from gate.scanners import REGISTRY, accepting
+from gate.scanners import REGISTRY
 from gate.scrub import scrub
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -39,6 +48,7 @@ policy_app = typer.Typer(no_args_is_help=True, help="Check and explain policies.
 app.add_typer(policy_app, name="policy")
 baseline_app = typer.Typer(no_args_is_help=True, help="Record findings to gate on new ones only.")
 app.add_typer(baseline_app, name="baseline")
+app.add_typer(advisories_app, name="advisories")
 # Tests pin the date with GATE_TODAY=YYYY-MM-DD (read here only, never deeper in the gate).
 TODAY_ENV = "GATE_TODAY"
 DEBUG_ENV = "GATE_DEBUG"
@@ -112,6 +122,8 @@ def scan(
              "folder, $RUNNER_TEMP in CI).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the "
                                            "result cache.")] = False,
+    sbom: Annotated[Path | None, typer.Option(
+        help="Write a CycloneDX 1.6 JSON SBOM of the audited dependencies here.")] = None,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
@@ -123,7 +135,7 @@ def scan(
         fail_on_set=fail_on is not None,
         category=_category(category),
         jobs=jobs,
-        options=_scanner_options(osv_url, advisory_db),
+        options=scanner_options(osv_url, advisory_db, cache_dir),
         today=_today(),
         baseline_file=baseline,
         new_only=new_only,
@@ -140,7 +152,10 @@ def scan(
     display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
     with display:
         decision = gate_app.scan(request, on_done=display.done)
+    if sbom:
+        from gate.report import sbom as sbom_render
 
+        _write(sbom, sbom_render.render(decision))
     _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook,
           more=integrations.ReportFiles(junit, html, request.paths[0]))
 
@@ -179,23 +194,6 @@ def _category(name: str) -> str:
     if not cleaned or any(not (c.isalnum() or c in "-_./") for c in cleaned):
         raise UsageError("--category: use letters, digits, '-', '_', '.' and '/'")
     return cleaned
-
-
-def _scanner_options(osv_url: str | None, advisory_db: Path | None
-                     ) -> dict[str, dict[str, object]]:
-    """``--osv-url`` and ``--advisory-db`` for every scanner that takes those options."""
-    options: dict[str, object] = {}
-    if osv_url:
-        options["osv_url"] = osv_url
-    if advisory_db:
-        if not advisory_db.exists():
-            raise UsageError(f"--advisory-db: no such file or folder: {advisory_db}")
-        options["advisory_db"] = str(advisory_db.resolve())
-    out: dict[str, dict[str, object]] = {}
-    for key, value in options.items():
-        for name in accepting(key):
-            out.setdefault(name, {})[key] = value
-    return out
 
 
 def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include_waived: bool,
@@ -275,15 +273,20 @@ def baseline_create(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default .)")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Write the baseline here.")
                       ] = Path("gate-baseline.json"),
-    policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
+    policy: PolicyFile = None,
     scanners: Annotated[str | None, typer.Option(
         metavar=SCANNERS_METAVAR, help="Comma-separated scanners to run.")] = None,
+    osv_url: OsvUrl = None,
+    advisory_db: AdvisoryDb = None,
+    cache_dir: CacheDir = None,
+    policy_ref: PolicyRef = None,
 ) -> None:
     """Scan PATHS and record every finding in a baseline file (exit 3 if a scanner failed)."""
     request = gate_app.ScanRequest(
         paths=tuple(paths or [Path(".")]), policy_file=policy,
         scanners=gate_app.parse_scanner_list(scanners, list(REGISTRY)) if scanners else (),
-        today=_today())
+        options=scanner_options(osv_url, advisory_db, cache_dir), policy_ref=policy_ref,
+        cache_dir=cache_dir, today=_today())
     recorded, decision = gate_app.create_baseline(request)
     failed = [r.scanner for r in decision.failed_runs]
     if failed:

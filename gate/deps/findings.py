@@ -13,6 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from gate.deps.manifests import Declared
 from gate.deps.osv import Advisory
+from gate.deps.severity import MALICIOUS_PREFIX, Scored, resolve
 from gate.findings import SEVERITY_DEFAULTED, Confidence, Finding, Location, Severity, fingerprint
 
 UNAUDITED = "gate/unaudited-dependency"
@@ -20,7 +21,8 @@ UNSUPPORTED = "gate/unsupported-manifest"
 CONFUSION = "gate/dependency-confusion"
 UNPINNED = "gate/unpinned-dependency"
 RULE_IDS = frozenset({UNAUDITED, UNSUPPORTED, CONFUSION, UNPINNED})
-_ID_ORDER = ("PYSEC-", "GHSA-", "CVE-")
+_ID_ORDER = ("PYSEC-", "GHSA-", MALICIOUS_PREFIX, "CVE-")
+DEFAULTED = "default"  # severity_source of a finding no record scores
 
 
 def dependency_finding(scanner: str, rule_id: str, rule_name: str, message: str,
@@ -81,7 +83,7 @@ def confusion(scanner: str, declared: Declared, index: str) -> Finding:
 
 
 def choose_rule_id(ids: Sequence[str]) -> str:
-    """PYSEC id if any, else GHSA, else CVE, else the first id."""
+    """PYSEC id if any, else GHSA, else MAL (malicious package), else CVE, else the first."""
     for prefix in _ID_ORDER:
         for advisory_id in ids:
             if advisory_id.startswith(prefix):
@@ -90,28 +92,33 @@ def choose_rule_id(ids: Sequence[str]) -> str:
 
 
 def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str, Any], *,
-                  advisory: Advisory | None, default_severity: Severity,
-                  transitive: bool = False) -> Finding:
+                  records: Sequence[Advisory], default_severity: Severity,
+                  fixes_all: Version | None = None, transitive: bool = False) -> Finding:
     """A vulnerable pin, from one ``vulns`` entry of an audit report (OSV id, aliases,
-    description, fix versions) and, with offline data, its OSV record."""
+    description, fix versions) and the OSV records known for its ids (the rule id's record
+    first when present): they give the severity, CWEs and fixed versions."""
     ids = [str(vuln.get("id", ""))] + [str(a) for a in vuln.get("aliases") or []]
     ids = [i for i in dict.fromkeys(ids) if i]
     rule_id = choose_rule_id(ids)
     aliases = tuple(sorted(i for i in ids if i != rule_id))
-    fixed = versions(vuln.get("fix_versions") or [])
-    severity, source = (None, "")
-    cwes: tuple[int, ...] = ()
-    if advisory is not None:
-        fixed = sorted(set(fixed) | set(advisory.fixed_versions(declared.name)))
-        severity, source = advisory.severity()
-        cwes = advisory.cwes()
+    fixed = set(versions(vuln.get("fix_versions") or []))
+    cwes: dict[int, None] = {}
+    for advisory in records:
+        fixed |= set(advisory.fixed_versions(declared.name))
+        cwes.update(dict.fromkeys(advisory.cwes()))
+    ordered = sorted(records, key=lambda a: a.id != rule_id)
+    scored = (resolve(ordered[0].record, [a.record for a in ordered[1:]])
+              if ordered else None)
+    if scored is None and rule_id.startswith(MALICIOUS_PREFIX):
+        scored = Scored(Severity.CRITICAL, "malicious package")
+    fixes = sorted(fixed)
     installed = parse_version(version)
-    later = [f for f in fixed if installed is None or f > installed]
+    later = [f for f in fixes if installed is None or f > installed]
     name = declared.name
     if later:
         action = f"upgrade to {later[0]} or later"
         remediation = (f"Upgrade {name} to {later[0]} or later (fixed in: "
-                       + ", ".join(str(f) for f in fixed) + ").")
+                       + ", ".join(str(f) for f in fixes) + ").")
     else:
         action = "no fixed version is known"
         remediation = (f"No fixed version of {name} is known: remove or replace it, or waive "
@@ -120,22 +127,29 @@ def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str
     if transitive:
         message += f" ({name} is a transitive dependency resolved by pip)"
     marker: tuple[tuple[str, str], ...] = ()
-    if severity is None:
-        severity = default_severity
+    if scored is None:
+        severity, source = default_severity, DEFAULTED
         message += " (severity unknown)"
         marker = (SEVERITY_DEFAULTED,)
     else:
-        message += f" ({source})"
+        severity, source = scored.severity, scored.source + (f" via {scored.via}"
+                                                             if scored.via else "")
+        message += f" ({scored.label})"
     description = " ".join(str(vuln.get("description") or "").split())
+    if description == "N/A":
+        description = ""
     summary = description[:117] + "…" if len(description) > 120 else description
-    cwe_tags = tuple(f"external/cwe/cwe-{n}" for n in cwes)
+    cwe = tuple(cwes)
+    cwe_tags = tuple(f"external/cwe/cwe-{n}" for n in cwe)
     return dependency_finding(
         scanner, rule_id, summary or f"Vulnerable dependency ({rule_id})", message, severity,
         declared.path, declared.line, f"{name}=={version}",
-        cwe=cwes, help_uri=f"https://osv.dev/vulnerability/{ids[0]}", remediation=remediation,
+        cwe=cwe, help_uri=f"https://osv.dev/vulnerability/{ids[0]}", remediation=remediation,
         tags=(*cwe_tags, *aliases), aliases=aliases,
         extra=(("package", name), ("version", version),
-               ("fixed_versions", ",".join(str(f) for f in fixed)), *marker),
+               ("fixed_versions", ",".join(str(f) for f in fixes)),
+               ("severity_source", source),
+               ("fixes_all", str(fixes_all) if fixes_all is not None else ""), *marker),
     )
 
 

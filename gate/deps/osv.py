@@ -19,9 +19,7 @@ from typing import Any
 import yaml
 from packaging.version import InvalidVersion, Version
 
-from gate.deps.cvss import base_score
 from gate.errors import AdvisoryDataError
-from gate.findings import Severity, severity_from_score
 
 _NAME_RE = re.compile(r"[-_.]+")
 _RECORD_SUFFIXES = (".json", ".yaml", ".yml")
@@ -30,13 +28,6 @@ def _safe_yaml(data: bytes) -> Any:
     if hasattr(yaml, "CSafeLoader"):
         return yaml.load(data, Loader=yaml.CSafeLoader)
     return yaml.safe_load(data)
-_WORD_SEVERITY = {
-    "CRITICAL": Severity.CRITICAL,
-    "HIGH": Severity.HIGH,
-    "MODERATE": Severity.MEDIUM,
-    "MEDIUM": Severity.MEDIUM,
-    "LOW": Severity.LOW,
-}
 
 
 def normalize(name: str) -> str:
@@ -102,22 +93,6 @@ class Advisory:
                         if v is not None:
                             fixed.add(v)
         return sorted(fixed)
-
-    def severity(self) -> tuple[Severity | None, str]:
-        """Severity from a CVSS v3 vector, else a ``database_specific`` word; with its source."""
-        for item in self.record.get("severity") or ():
-            if str(item.get("type", "")).startswith("CVSS_V3"):
-                score = base_score(str(item.get("score", "")))
-                if score is not None:
-                    return severity_from_score(score), f"CVSS {score:.1f}"
-        words = [self.record.get("database_specific") or {}]
-        words += [e.get("database_specific") or {} for e in self.record.get("affected") or ()]
-        for specific in words:
-            if isinstance(specific, dict):
-                word = str(specific.get("severity", "")).upper()
-                if word in _WORD_SEVERITY:
-                    return _WORD_SEVERITY[word], f"advisory severity {word}"
-        return None, ""
 
     def cwes(self) -> tuple[int, ...]:
         """CWE numbers from ``database_specific.cwe_ids`` when present."""
@@ -274,6 +249,20 @@ class AdvisoryDatabase:
         }
         for name in names:
             self._by_name.setdefault(name, []).append(advisory)
+
+    def all_advisories(self) -> list[Advisory]:
+        """Every record loaded so far, once each (all of them for a zip or a flat folder)."""
+        unique: dict[str, Advisory] = {}
+        for advisories in self._by_name.values():
+            for advisory in advisories:
+                unique.setdefault(advisory.source, advisory)
+        return list(unique.values())
+
+    def by_id(self, advisory_id: str) -> Advisory | None:
+        """The record with id ``advisory_id`` (a lazy folder is read whole for it)."""
+        for name in list(self._folders):
+            self.advisories_for(name)
+        return next((a for a in self.all_advisories() if a.id == advisory_id), None)
 
     def advisories_for(self, name: str) -> list[Advisory]:
         """Every record naming PyPI package ``name`` (withdrawn ones included)."""

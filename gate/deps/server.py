@@ -1,4 +1,5 @@
-"""A loopback OSV endpoint serving an AdvisoryDatabase to pip-audit (``POST /v1/query``).
+"""A loopback OSV endpoint serving an AdvisoryDatabase to pip-audit (``POST /v1/query``) and
+records by id (``GET /v1/vulns/ID``), as the live service does.
 
 pip-audit 2.10.1's OSV service posts ``{"package": {"name", "ecosystem"}, "version"}`` to the
 configured URL and reads ``{"vulns": [record, ...]}`` (or ``{}`` when nothing applies).
@@ -17,6 +18,7 @@ from gate.deps.osv import AdvisoryDatabase
 from gate.errors import AdvisoryDataError
 
 QUERY_PATH = "/v1/query"
+VULNS_PATH = "/v1/vulns/"
 
 
 def _json_default(value: object) -> str:
@@ -48,6 +50,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        """Answer ``GET /v1/vulns/ID`` with the record, or 404."""
+        path = self.path.split("?")[0]
+        found = None
+        if path.startswith(VULNS_PATH):
+            self.server.gets += 1
+            try:
+                found = self.server.database.by_id(path[len(VULNS_PATH):])
+            except AdvisoryDataError as exc:
+                self.server.errors.append(str(exc))
+        if found is None:
+            self._reply(404, {"message": "not found"})
+        else:
+            self._reply(200, found.record)
 
     def do_POST(self) -> None:
         """Answer one OSV ``query``."""
@@ -84,6 +101,7 @@ class _Server(ThreadingHTTPServer):
         self.database = database
         self.errors: list[str] = []
         self.queries = 0
+        self.gets = 0
 
 
 class LoopbackOsv:
@@ -108,6 +126,11 @@ class LoopbackOsv:
     def queries(self) -> int:
         """How many queries were answered."""
         return self._server.queries
+
+    @property
+    def gets(self) -> int:
+        """How many records were asked for by id."""
+        return self._server.gets
 
     def __enter__(self) -> LoopbackOsv:
         self._thread.start()

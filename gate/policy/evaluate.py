@@ -103,6 +103,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
 
     reasons: list[str] = []
     warnings: list[str] = list(ctx.notes)
+    warnings += [f"{r.scanner}: {w}" for r in runs for w in r.warnings]
     failed_runs = [r for r in runs if not r.ok]
     scanner_trouble = False
     for run in failed_runs:

@@ -13,6 +13,7 @@ import secrets
 from gate.decision import Decided, Decision, Disposition
 from gate.findings import Severity
 from gate.report import text
+from gate.report.groups import PackageGroup, count, entries
 
 MAX_ANNOTATIONS = 10
 MAX_PROPERTY = 200
@@ -37,12 +38,20 @@ def visible(value: str) -> str:
     return "".join(ch for ch in value if ch not in _BIDI and ch.isprintable())
 
 
-def _command(item: Decided) -> str:
-    f = item.finding
+def _command(entry: Decided | PackageGroup) -> str:
+    if isinstance(entry, PackageGroup):  # one annotation per vulnerable pin
+        item = entry.first
+        f = item.finding
+        severity = entry.severity
+        message = f"{entry.headline()}: {entry.ids()}"
+        title = f"gate {severity.word}: {f.scanner}/{len(entry.items)} advisories"
+    else:
+        item, f, severity = entry, entry.finding, entry.severity
+        message = f"{f.rule_id}: {f.message}"
+        title = f"gate {severity.word}: {f.scanner}/{f.rule_id}"
     loc = f.location
-    kind = "error" if item.severity >= Severity.HIGH else "warning"
-    message = f"{f.rule_id}: {f.message}"
-    props = {"title": f"gate {item.severity.word}: {f.scanner}/{f.rule_id}"[:MAX_PROPERTY]}
+    kind = "error" if severity >= Severity.HIGH else "warning"
+    props = {"title": title[:MAX_PROPERTY]}
     if _annotatable(loc.path):
         props = {"file": loc.path, "line": str(max(1, loc.start_line)), **props}
         if loc.end_line and loc.end_line >= loc.start_line:
@@ -60,10 +69,11 @@ def _annotatable(path: str) -> bool:
 
 def annotation_lines(decision: Decision, limit: int = MAX_ANNOTATIONS) -> str:
     """Annotations for the ``limit`` most severe failing findings, plus one line for the rest."""
-    failing = [d for d in decision.with_disposition(Disposition.FAIL) if d.duplicate_of is None]
+    failing = entries([d for d in decision.with_disposition(Disposition.FAIL)
+                       if d.duplicate_of is None])
     lines = [_command(d) for d in failing[:limit]]
     if len(failing) > limit:
-        lines.append(f"::notice title=secops-gate::{len(failing) - limit} more failing "
+        lines.append(f"::notice title=secops-gate::{count(failing[limit:])} more failing "
                      "finding(s) not annotated: see the step summary and the SARIF upload")
     if decision.policy_changed:
         lines.append(f"::warning title=secops-gate policy changed::"

@@ -39,7 +39,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
              "arguments": list(r.arguments), "exit_code": r.exit_code, "ok": r.ok,
              "error": r.error, "files": r.files, "duration_seconds": round(r.duration, 3),
              "skipped": [asdict(s) for s in r.skipped], "notes": list(r.notes),
-             "cached": r.cached}
+             "cached": r.cached, "data": r.data or None, "warnings": list(r.warnings)}
             for r in decision.runs
         ],
         "findings": [_item(d) for d in decision.items],
@@ -61,6 +61,17 @@ def to_dict(decision: Decision) -> dict[str, Any]:
     }
 
 
+def _dependency(extra: dict[str, str]) -> dict[str, Any]:
+    """A vulnerable pin's package, version, fixed versions and what scored it."""
+    if "package" not in extra:
+        return {}
+    fixed = extra.get("fixed_versions", "")
+    return {"package": extra["package"], "version": extra.get("version"),
+            "fixed_versions": [v for v in fixed.split(",") if v],
+            "fixes_all": extra.get("fixes_all") or None,
+            "severity_source": extra.get("severity_source")}
+
+
 def _item(item: Decided) -> dict[str, Any]:
     """The finding as ``finding_codec`` writes it (so ``gate evaluate`` and ``gate report``
     read it back), with the severity the policy gave it and what the policy decided."""
@@ -72,4 +83,5 @@ def _item(item: Decided) -> dict[str, Any]:
         "waiver": item.waiver.label if item.waiver else None,
         "baseline_state": item.baseline_state,
         "also_found_by": list(item.also_found_by), "duplicate_of": item.duplicate_of,
+        **_dependency(dict(f.extra)),
     }

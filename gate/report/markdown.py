@@ -12,6 +12,7 @@ from collections import Counter
 
 from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
 from gate.policy.model import level_word
+from gate.report.groups import PackageGroup, count, defaulted, entries
 
 MAX_BYTES = 1024 * 1024
 BUDGET_BYTES = 900 * 1024  # leave room for other steps' summaries in the same job
@@ -76,8 +77,12 @@ def _head(decision: Decision) -> list[str]:
         scanned = (md(decision.coverage.line(), 600) if decision.coverage is not None
                    else f"{decision.files_scanned} file(s)")
         lines.append(f"Scanned {scanned}.{_cache_note(decision)}")
+    lines += [f"{md(r.scanner, 40)}: {md(r.data, 300)}." for r in decision.runs if r.data]
     lines.append("")
     lines += _counts(decision)
+    unscored = defaulted(decision.items)
+    if unscored:
+        lines += ["", f"_{md(unscored, 300)}_"]
     errors = decision.failed_runs
     if errors:
         lines += ["", "### Scanner errors", ""]
@@ -117,15 +122,23 @@ def _findings(failing: list[Decided], shown: int) -> list[str]:
         return []
     lines = ["", f"### Failing findings ({len(failing)})", "",
              "| severity | location | rule | message |", "|---|---|---|---|"]
-    for item in failing[:shown]:
+    for entry in entries(failing)[:shown]:
+        if isinstance(entry, PackageGroup):
+            first = entry.first.finding
+            lines.append(f"| {entry.severity.word} | {md(first.location.path, 200)}&#58;"
+                         f"{first.location.start_line} | {md(first.scanner, 40)} | "
+                         f"{md(entry.headline(), 300)} ({md(entry.ids(), 200)}) |")
+            continue
+        item = entry
         f = item.finding
         also = f" (also {md(', '.join(item.also_found_by), 80)})" if item.also_found_by else ""
         lines.append(f"| {item.severity.word} | {md(f.location.path, 200)}&#58;"
                      f"{f.location.start_line} | {md(f.scanner, 40)}/{md(f.rule_id, 80)} | "
                      f"{md(f.message, 240)}{also} |")
-    if len(failing) > shown:
+    rest = count(entries(failing)[shown:])
+    if rest:
         lines.append("")
-        lines.append(f"… and {len(failing) - shown} more failing finding(s): see the SARIF "
+        lines.append(f"… and {rest} more failing finding(s): see the SARIF "
                      "upload or `gate scan --json`.")
     return lines
 

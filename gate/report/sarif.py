@@ -163,6 +163,11 @@ def _result(item: Decided, rule_index: int) -> om.Result:
     props: dict[str, Any] = {"gate/disposition": item.disposition.value,
                              "gate/severity": item.severity.word,
                              "gate/tool-severity": f.severity.word}
+    extra = dict(f.extra)
+    if "package" in extra:  # a vulnerable pin: what to upgrade, and to what
+        props.update({"gate/package": extra["package"], "gate/version": extra.get("version", ""),
+                      "gate/fixed-versions": [v for v in extra.get("fixed_versions", "")
+                                              .split(",") if v]})
     result = om.Result(
         message=om.Message(text=text),
         rule_id=f.rule_id,

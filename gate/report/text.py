@@ -9,6 +9,7 @@ from gate.findings import Severity
 from gate.policy.model import level_word
 from gate.report import waiver_hint
 from gate.report.escape import plain
+from gate.report.groups import PackageGroup, count, defaulted, entries
 
 SHOW_AT_MOST = 50
 _SGR = {"red": "1;31", "green": "1;32", "yellow": "33", "cyan": "36", "dim": "2"}
@@ -48,8 +49,9 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
     if quiet:
         failing = [d for d in decision.with_disposition(Disposition.FAIL)
                    if d.duplicate_of is None]
-        for item in failing[:SHOW_AT_MOST]:
-            lines.extend(finding(item, details=False))
+        for entry in entries(failing)[:SHOW_AT_MOST]:
+            lines.extend(finding(entry, details=False) if isinstance(entry, Decided)
+                         else [_group_line(entry, paint)])
         return "\n".join(lines) + "\n"
     policy = decision.policy
     chain = " <- ".join(policy.chain) if len(policy.chain) > 1 else policy.source
@@ -73,17 +75,24 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
         skipped += f", {run.cached} from cache" if run.cached else ""
         lines.append(f"  {run.scanner:<10} {run.files:>6} file(s){skipped}  "
                      f"{run.duration:6.1f}s  {state}")
+        if run.data:
+            lines.append(f"  {'':<10} {plain(run.data, 300)}")
     counts = decision.counts()
     lines.append("findings: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    unscored = defaulted(decision.items)
+    if unscored:
+        lines.append(f"  {unscored}")
     for disposition in (Disposition.FAIL, Disposition.WARN):
         items = [d for d in decision.with_disposition(disposition) if d.duplicate_of is None]
         if not items:
             continue
         lines.append(f"{disposition.value.upper()} ({len(items)}):")
-        for item in items[:SHOW_AT_MOST]:
-            lines.extend(finding(item, details=True))
-        if len(items) > SHOW_AT_MOST:
-            lines.append(f"  … and {len(items) - SHOW_AT_MOST} more (see --json or --sarif)")
+        shown = entries(items)
+        for entry in shown[:SHOW_AT_MOST]:
+            lines.extend(finding(entry, details=True) if isinstance(entry, Decided)
+                         else [_group_line(entry, paint)])
+        if len(shown) > SHOW_AT_MOST:
+            lines.append(f"  … and {count(shown[SHOW_AT_MOST:])} more (see --json or --sarif)")
     if decision.absent:
         total = sum(int(str(a.get("count", 1))) for a in decision.absent)
         lines.append(f"baseline: {total} recorded finding(s) absent (fixed or removed)")
@@ -93,6 +102,12 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
         lines.extend(f"{_finding_line(d, paint)}\n      {plain(d.reason)}"
                      for d in waived[:SHOW_AT_MOST])
     return "\n".join(lines) + "\n"
+
+
+def _group_line(entry: PackageGroup, paint: Callable[[str, str], str]) -> str:
+    severity = paint(f"{entry.severity.word:<8}", _SEVERITY_COLOUR[entry.severity])
+    return (f"  {severity} {entry.first.finding.scanner}: {plain(entry.headline(), 300)} "
+            f"[{plain(entry.ids(), 200)}]")
 
 
 def _finding_line(item: Decided, paint: Callable[[str, str], str]) -> str:

@@ -36,6 +36,16 @@ class SkippedFile:
 
 
 @dataclass(frozen=True)
+class Component:
+    """A dependency a scanner audited and where it is declared (the SBOM's inventory)."""
+
+    name: str
+    version: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
 class ScannerRun:
     """The record of one scanner's run, for reports, SARIF invocations and JSON."""
 
@@ -51,6 +61,10 @@ class ScannerRun:
     duration: float = 0.0
     information_uri: str = ""  # the tool's home page, for SARIF's tool.driver
     cached: int = 0  # files whose results came from the result cache
+    data: str = ""  # what data the tool judged with, e.g. "advisory data from DATE, N days old"
+    warnings: tuple[str, ...] = ()  # problems the report must show (stale data used)
+    components: tuple[Component, ...] = ()  # dependencies audited, for --sbom
+    components_complete: bool = False  # every installed dependency is among them
 
     @property
     def ok(self) -> bool:

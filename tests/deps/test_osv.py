@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from gate.deps.osv import AdvisoryDatabase, AdvisoryDataError
-from gate.findings import Severity
 
 
 def ids(db: AdvisoryDatabase, name: str, version: str) -> set[str]:
@@ -33,16 +32,13 @@ def test_ranges_versions_last_affected_withdrawn(osv_db: Path) -> None:
     assert ids(db, "Jinja2", "2.10") == {"OSV-9999-5"}
 
 
-def test_severity_and_fixed_versions(osv_db: Path) -> None:
+def test_cwes_and_fixed_versions(osv_db: Path) -> None:
     db = AdvisoryDatabase(osv_db)
     (requests,) = db.query("requests", "2.19.0")
-    assert requests.severity() == (Severity.CRITICAL, "CVSS 9.8")
     assert requests.cwes() == (522,)
     assert [str(v) for v in requests.fixed_versions("requests")] == ["2.20.0"]
-    (pyyaml,) = db.query("pyyaml", "5.3")
-    assert pyyaml.severity() == (Severity.MEDIUM, "advisory severity MODERATE")
+    assert len(db.query("pyyaml", "5.3")) == 1
     (flask,) = db.query("flask", "0.12.2")
-    assert flask.severity() == (None, "")
     assert flask.fixed_versions("flask") == []
 
 

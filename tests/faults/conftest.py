@@ -80,6 +80,7 @@ def build_all_scanners(tmp: Path) -> AllScanners:
         "version = 1\n"
         "[scanners.pip-audit]\n"
         f"advisory_db = {str(db)!r}\n"
+        'offline_engine = "pip-audit"\n'  # the faults are pip-audit's: let it run
         f"index_url = {INDEX.as_uri() + '/'!r}\n",
         encoding="utf-8",
     )

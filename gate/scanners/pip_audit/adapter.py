@@ -9,6 +9,7 @@ silently; lines the gate cannot audit become ``gate/unaudited-dependency`` findi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -16,26 +17,34 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gate.cache import default_dir
 from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
+from gate.deps.advisory_store import read_status, store_dir
 from gate.deps.existence import judge, requirement_groups
+from gate.deps.live_records import LiveRecords
 from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
-from gate.deps.osv import AdvisoryDatabase, normalize
+from gate.deps.matcher import fixes_all, fixes_all_reported, match, merge_reported, related
+from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
 from gate.deps.server import LoopbackOsv
 from gate.errors import AdvisoryDataError
 from gate.findings import Finding
 from gate.process import ProcessResult, first_stderr_line
 from gate.scanners.common import ToolFailure, invoke, parse_output, require_list
-from gate.scanners.interface import BaseScanner, ScanContext, ScanResult
-from gate.scanners.pip_audit.options import CHECKS, Options, Resolve
+from gate.scanners.interface import BaseScanner, Component, ScanContext, ScanResult
+from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Resolve
+from gate.validators import FailOrWarn
 
 UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSION
 NAME = "pip-audit"
 OK_CODES = (0, 1)  # 0: no known vulnerabilities, 1: vulnerabilities found (with JSON on stdout)
-_ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV)-", re.IGNORECASE)
+_ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
+LOCK_KINDS = frozenset({"pylock", "uv.lock", "poetry.lock", "Pipfile.lock"})  # whole trees
+ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
 
 
 class PipAuditScanner(BaseScanner):
@@ -84,17 +93,49 @@ class PipAuditScanner(BaseScanner):
         return digest.hexdigest()
 
     def scan(self, ctx: ScanContext) -> ScanResult:
-        """Audit every manifest in ``ctx.files``."""
+        """Audit every manifest in ``ctx.files``: with ``advisory_db``, that data; else the
+        local copy 'gate advisories update' wrote when it is fresh; else the live service
+        (stale local data only when the live service does not answer)."""
         started = time.monotonic()
         options = Options.from_mapping(ctx.options)
-        return _Audit(self, ctx, options, started).run()
+        if options.advisory_db:
+            return _with_data(_Audit(self, ctx, options, started, Path(options.advisory_db))
+                              .run(), f"advisory data: {options.advisory_db}")
+        local = read_status(Path(options.advisory_store) if options.advisory_store
+                            else store_dir())
+        live_data = f"advisory data: the live OSV service ({options.osv_url or 'osv.dev'})"
+        if local is None:
+            return _with_data(_Audit(self, ctx, options, started, None).run(), live_data)
+        today = dt.datetime.now(dt.UTC).date()
+        described = local.describe(today)
+        age = local.age_days(today)
+        if age is not None and age <= options.max_age_days:
+            return _with_data(_Audit(self, ctx, options, started, local.path).run(), described)
+        live = _Audit(self, ctx, options, started, None).run()
+        if live.run.ok:
+            return _with_data(live, live_data)
+        why = (f"local {described} is older than max_age_days = {options.max_age_days} and "
+               "the live advisory service did not answer")
+        error = f"; its error: {live.run.error}"
+        if options.stale_advisories is FailOrWarn.FAIL:
+            return self.failed(ctx, f'{why} (stale_advisories = "fail"){error}',
+                               version=live.run.version, duration=time.monotonic() - started)
+        return _with_data(_Audit(self, ctx, options, started, local.path).run(), described,
+                          f'{why}: used it (stale_advisories = "warn"){error}')
+
+
+def _with_data(result: ScanResult, data: str, warning: str = "") -> ScanResult:
+    """``result`` whose run record names the advisory data it judged with."""
+    run = replace(result.run, data=data, warnings=(*result.run.warnings, warning)
+                  if warning else result.run.warnings)
+    return replace(result, run=run)
 
 
 class _Audit:
     """One audit: manifests -> existence check -> pip-audit -> findings."""
 
     def __init__(self, scanner: PipAuditScanner, ctx: ScanContext, options: Options,
-                 started: float) -> None:
+                 started: float, data: Path | None) -> None:
         self.scanner = scanner
         self.ctx = ctx
         self.options = options
@@ -102,6 +143,9 @@ class _Audit:
         self.findings: list[Finding] = []
         self.notes: list[str] = []
         self.database: AdvisoryDatabase | None = None
+        self.data = data
+        self.components: dict[Component, None] = {}
+        self.complete = False
         self.version = scanner.tool_version()
 
     def fail(
@@ -116,9 +160,9 @@ class _Audit:
         self._report_manifest_problems(manifests)
         full = self.options.resolve is Resolve.FULL
         named = [d for d in manifests.declared if full or d.version is not None]
-        if self.options.advisory_db:
+        if self.data is not None:
             try:
-                self.database = AdvisoryDatabase(Path(self.options.advisory_db))
+                self.database = AdvisoryDatabase(self.data)
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
         existence = judge(NAME, named, index_option=self.options.index_url,
@@ -132,6 +176,8 @@ class _Audit:
         self.notes += existence.notes
         private, known = self.options.private_packages, existence.known
         audited = [d for d in named if d.name not in private and known.get(d.name, True)]
+        self.complete = full or (bool(manifests.read) and all(
+            kind_of(p) in LOCK_KINDS for p in manifests.read))
         if not audited:
             self.notes.append("no pinned dependency to audit")
             return self._result((), None)
@@ -141,6 +187,8 @@ class _Audit:
                     self.database.advisories_for(name)
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
+            if not full and self.options.offline_engine is OfflineEngine.GATE:
+                return self._match_locally(audited, self.database)
         with ExitStack() as stack:
             server = None
             osv_url = self.options.osv_url
@@ -166,6 +214,27 @@ class _Audit:
     def _unaudited(self, path: str, line: int, text: str, reason: str) -> None:
         self.findings.append(dep.unaudited(NAME, path, line, text, reason,
                                            self.options.unaudited_severity))
+
+    # -- the gate's matcher on local data ----------------------------------------------------
+
+    def _match_locally(self, audited: list[Declared], database: AdvisoryDatabase) -> ScanResult:
+        """Pins matched by the gate's own matcher: no pip-audit, no loopback round trip."""
+        for declared in audited:
+            version = declared.version or ""
+            self.components[Component(declared.name, version, declared.path, declared.line)] = None
+            found = match(database, declared.name, version)
+            if not found:
+                continue
+            upgrade = fixes_all(database, declared.name, version)
+            for vulnerability in found:
+                vuln = vulnerability.as_report(declared.name)
+                self.findings.append(dep.vulnerability(
+                    NAME, declared, version, vuln,
+                    records=related(database, declared.name, vulnerability.ids),
+                    default_severity=self.options.default_severity, fixes_all=upgrade))
+        self.notes.append(f"engine: {ENGINE_LOCAL} on local advisory data "
+                          f"({len(audited)} pin(s)); pip-audit not run")
+        return self._result((), None)
 
     # -- pip-audit -----------------------------------------------------------------------------
 
@@ -235,6 +304,7 @@ class _Audit:
                 by_pin.setdefault(pin, []).append(declared)
         reported: set[tuple[str, str]] = set()
         full = self.options.resolve is Resolve.FULL
+        live = self._live_records(reports) if self.database is None else {}
         for dependency in reports:
             name = normalize(str(dependency.get("name", "")))
             version = str(dependency.get("version", ""))
@@ -257,14 +327,22 @@ class _Audit:
                 first = manifests.read[0] if manifests.read else audited[0].path
                 places = [Declared(first, 1, name, version, f"{name}=={version}")]
                 transitive = True
-            for vuln in dependency.get("vulns") or []:
-                for declared in places:
-                    advisory = (self.database.find(_first_id(vuln), declared.name)
-                                if self.database is not None else None)
+            vulns = merge_reported([v for v in dependency.get("vulns") or []
+                                    if isinstance(v, dict)])
+            for declared in places:
+                self.components[Component(name, version, declared.path, declared.line)] = None
+                upgrade = (fixes_all(self.database, declared.name, version)
+                           if self.database is not None else fixes_all_reported(
+                               version, [dep.versions(v.get("fix_versions") or [])
+                                         for v in vulns]))
+                for vuln in vulns:
+                    records = (related(self.database, declared.name, _ids(vuln))
+                               if self.database is not None
+                               else [live[i] for i in _ids(vuln) if i in live])
                     self.findings.append(dep.vulnerability(
-                        NAME, declared, version, vuln, advisory=advisory,
+                        NAME, declared, version, vuln, records=records,
                         default_severity=self.options.default_severity,
-                        transitive=transitive))
+                        fixes_all=upgrade, transitive=transitive))
         if not full:
             missing = sorted({(d.name, dep.canonical(d.version or "")) for d in audited} - reported)
             if missing:
@@ -272,15 +350,32 @@ class _Audit:
                 return f"pip-audit did not report on {listed}"
         return None
 
+    def _live_records(self, reports: list[dict[str, Any]]) -> dict[str, Advisory]:
+        """The OSV records of every reported id and alias, from the live service (a day's
+        cache): the severity the query answers lack."""
+        ids = [i for d in reports for v in d.get("vulns") or [] if isinstance(v, dict)
+               for i in _ids(v)]
+        if not ids:
+            return {}
+        store = self.options.advisory_store
+        cache = (Path(store).parent.parent if store else default_dir()) / "osv-records"
+        live = LiveRecords(self.options.osv_url, cache, min(10.0, max(self.ctx.timeout, 1.0)))
+        found = live.records(ids)
+        self.notes.append(f"{len(found)} OSV record(s) read by id for severities "
+                          f"({live.fetched} fetched, {live.failed} not available)")
+        return found
+
     def _result(self, arguments: Sequence[str], code: int | None) -> ScanResult:
-        return ScanResult(tuple(self.findings), self.scanner.record(
+        record = self.scanner.record(
             self.ctx, version=self.version, arguments=arguments, exit_code=code,
-            notes=self.notes, duration=time.monotonic() - self.started))
+            notes=self.notes, duration=time.monotonic() - self.started)
+        return ScanResult(tuple(self.findings), replace(
+            record, components=tuple(self.components), components_complete=self.complete))
 
 
-def _first_id(vuln: dict[str, Any]) -> str:
+def _ids(vuln: dict[str, Any]) -> list[str]:
     ids = [str(vuln.get("id", ""))] + [str(a) for a in vuln.get("aliases") or []]
-    return next((i for i in ids if i), "")
+    return [i for i in ids if i]
 
 
 def _code(result: ProcessResult | ToolFailure) -> int | None:

@@ -10,7 +10,15 @@ from typing import Any
 
 from gate.deps.osv import normalize
 from gate.findings import Severity
-from gate.validators import SEVERITY, STRING, Check, FailOrWarn, choice, string_list
+from gate.validators import (
+    SEVERITY,
+    STRING,
+    Check,
+    FailOrWarn,
+    choice,
+    non_negative_int,
+    string_list,
+)
 
 
 class Resolve(enum.StrEnum):
@@ -18,6 +26,13 @@ class Resolve(enum.StrEnum):
 
     PINS = "pins"
     FULL = "full"
+
+
+class OfflineEngine(enum.StrEnum):
+    """What matches local advisory data: the gate's matcher, or pip-audit over loopback."""
+
+    GATE = "gate"
+    PIP_AUDIT = "pip-audit"
 
 
 # How a declaration the audit cannot check counts: a high (fail) or a low (warn) finding.
@@ -32,6 +47,10 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
     "advisory_db": STRING,
     "default_severity": SEVERITY,
     "index_url": STRING,
+    "offline_engine": choice(*OfflineEngine),
+    "advisory_store": STRING,
+    "max_age_days": non_negative_int,
+    "stale_advisories": choice(*FailOrWarn),
 })
 
 
@@ -46,6 +65,10 @@ class Options:
     advisory_db: str | None = None
     default_severity: Severity = Severity.HIGH
     index_url: str | None = None
+    offline_engine: OfflineEngine = OfflineEngine.GATE
+    advisory_store: str | None = None  # the folder 'gate advisories update' writes
+    max_age_days: int = 7
+    stale_advisories: FailOrWarn = FailOrWarn.WARN
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Options:
@@ -59,6 +82,11 @@ class Options:
             advisory_db=str(options["advisory_db"]) if options.get("advisory_db") else None,
             default_severity=Severity.from_word(str(severity)),
             index_url=options.get("index_url") or None,
+            offline_engine=OfflineEngine(str(options.get("offline_engine") or "gate")),
+            advisory_store=str(options["advisory_store"]) if options.get("advisory_store")
+            else None,
+            max_age_days=int(options.get("max_age_days", 7)),
+            stale_advisories=FailOrWarn(str(options.get("stale_advisories") or "warn")),
         )
 
     @property

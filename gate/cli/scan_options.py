@@ -1,0 +1,46 @@
+"""The options every scanning verb shares (``scan``, ``baseline create``), declared once so
+their names, environment variables and help stay the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gate.deps.advisory_store import store_dir
+from gate.errors import UsageError
+from gate.scanners import accepting
+
+PolicyFile = Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")]
+PolicyRef = Annotated[str | None, typer.Option(
+    help="Read the policy (extends, waivers) from this git ref, e.g. the pull request's "
+    "base, so a change cannot loosen its own gate.")]
+OsvUrl = Annotated[str | None, typer.Option(
+    envvar="GATE_OSV_URL", help="OSV-compatible advisory service URL.")]
+AdvisoryDb = Annotated[Path | None, typer.Option(
+    envvar="GATE_ADVISORY_DB",
+    help="Offline OSV records (folder or zip) for the dependency audit.")]
+CacheDir = Annotated[Path | None, typer.Option(
+    help="Cache folder, outside the repository (default: the user's cache folder, "
+    "$RUNNER_TEMP in CI); 'gate advisories update' keeps advisory data there.")]
+
+
+def scanner_options(osv_url: str | None, advisory_db: Path | None,
+                    cache_dir: Path | None = None) -> dict[str, dict[str, object]]:
+    """``--osv-url``, ``--advisory-db`` and the advisory data under ``--cache-dir`` for the
+    dependency audit."""
+    options: dict[str, object] = {}
+    if osv_url:
+        options["osv_url"] = osv_url
+    if advisory_db:
+        if not advisory_db.exists():
+            raise UsageError(f"--advisory-db: no such file or folder: {advisory_db}")
+        options["advisory_db"] = str(advisory_db.resolve())
+    if cache_dir is not None:
+        options["advisory_store"] = str(store_dir(cache_dir.resolve()))
+    out: dict[str, dict[str, object]] = {}
+    for key, value in options.items():
+        for name in accepting(key):
+            out.setdefault(name, {})[key] = value
+    return out

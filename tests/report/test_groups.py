@@ -1,0 +1,62 @@
+"""Dependency findings grouped by package in the console, Markdown and annotations; the JSON
+keeps package, version, fixed versions and aliases per finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.deps.conftest import FIXTURES, write_database
+from tests.deps.test_severity import RECORDS
+from tests.helpers import load_json, make_repo, run_gate, validate_sarif
+
+POLICY = """\
+version = 1
+[scanners.pip-audit]
+index_url = "{index}"
+"""
+
+
+def _repo(tmp_path: Path) -> Path:
+    index = (FIXTURES / "index").resolve().as_uri() + "/"
+    return make_repo(tmp_path / "repo", {
+        "requirements.txt": "requests==2.2.0\nflask==1.0\n",
+        "gate.toml": POLICY.format(index=index)})
+
+
+def test_grouped_in_every_report(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    db = write_database(tmp_path / "db", RECORDS)
+    common = ("scan", ".", "--scanners", "pip-audit", "--advisory-db", str(db), "--no-cache")
+    text = run_gate(*common, "--json", str(tmp_path / "r.json"),
+                    "--sarif", str(tmp_path / "r.sarif"), cwd=repo)
+    assert text.code == 1, text.stderr
+    assert ("critical pip-audit: requests 2.2.0 (requirements.txt:1): 3 advisories "
+            "(2 critical, 1 high); upgrade to 2.2.3 fixes all "
+            "[GHSA-eeee-2222-bbbb, PYSEC-2020-1, PYSEC-2020-3]") in text.stdout
+    assert ("critical pip-audit: flask 1.0 (requirements.txt:2): 1 advisory (1 critical); "
+            "no unaffected version [MAL-2024-7]") in text.stdout
+    assert "1 advisory without a severity counted as high" in text.stdout
+    assert "PYSEC-2020-3" not in text.stdout.replace("[GHSA-eeee-2222-bbbb, PYSEC-2020-1, "
+                                                      "PYSEC-2020-3]", "")
+    report = load_json(tmp_path / "r.json")
+    pysec = next(f for f in report["findings"] if f["rule_id"] == "PYSEC-2020-1")
+    assert (pysec["package"], pysec["version"], pysec["fixed_versions"]) == (
+        "requests", "2.2.0", ["2.2.1"])
+    assert pysec["aliases"] == ["CVE-2020-1", "GHSA-dddd-1111-aaaa"]
+    assert pysec["fixes_all"] == "2.2.3"
+    assert pysec["severity_source"] == "CVSS_V3 9.8 via GHSA-dddd-1111-aaaa"
+    assert validate_sarif(tmp_path / "r.sarif")[0] == 0
+    results = load_json(tmp_path / "r.sarif")["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"PYSEC-2020-1", "PYSEC-2020-3",
+                                             "GHSA-eeee-2222-bbbb", "MAL-2024-7"}
+    pysec_result = next(r for r in results if r["ruleId"] == "PYSEC-2020-1")
+    assert pysec_result["properties"]["gate/package"] == "requests"
+    assert pysec_result["properties"]["gate/fixed-versions"] == ["2.2.1"]
+    markdown = run_gate(*common, "--format", "markdown", cwd=repo)
+    assert "requests 2\\.2\\.0 \\(requirements\\.txt&#58;1\\)&#58; 3 advisories" in (
+        markdown.stdout)
+    assert "upgrade to 2\\.2\\.3 fixes all" in markdown.stdout
+    github = run_gate(*common, "--format", "github", cwd=repo)
+    annotations = [line for line in github.stdout.splitlines() if line.startswith("::error")]
+    assert len(annotations) == 2  # one per vulnerable pin
+    assert any("upgrade to 2.2.3 fixes all" in a for a in annotations)
