@@ -39,7 +39,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
              "arguments": list(r.arguments), "exit_code": r.exit_code, "ok": r.ok,
              "error": r.error, "files": r.files, "duration_seconds": round(r.duration, 3),
              "skipped": [asdict(s) for s in r.skipped], "notes": list(r.notes),
-             "cached": r.cached, "data": r.data or None, "warnings": list(r.warnings)}
+             "cached": r.cached, "data": r.data, "warnings": list(r.warnings)}
             for r in decision.runs
         ],
         "findings": [_item(d) for d in decision.items],

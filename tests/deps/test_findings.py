@@ -41,7 +41,7 @@ def test_vulnerability_with_its_offline_record(osv_db: Path) -> None:
     vuln = {"id": "PYSEC-9999-1", "aliases": ["GHSA-aaaa-bbbb-cccc", "CVE-9999-0001"],
             "fix_versions": ["2.20.0", "not a version"], "description": "requests leaks\n"
             "credentials " + "x" * 200}
-    f = vulnerability("pip-audit", REQUESTS, "2.19.0", vuln, advisory=advisory,
+    f = vulnerability("pip-audit", REQUESTS, "2.19.0", vuln, records=[advisory],
                       default_severity=Severity.HIGH)
     assert (f.rule_id, f.location.path, f.location.start_line) == (
         "PYSEC-9999-1", "requirements.txt", 4)
@@ -55,12 +55,13 @@ def test_vulnerability_with_its_offline_record(osv_db: Path) -> None:
     assert len(f.rule_name) == 118
     assert f.help_uri == "https://osv.dev/vulnerability/PYSEC-9999-1"
     assert dict(f.extra) == {"package": "requests", "version": "2.19.0",
-                             "fixed_versions": "2.20.0"}
+                             "fixed_versions": "2.20.0", "severity_source": "CVSS_V3 9.8",
+                             "fixes_all": ""}
 
 
 def test_vulnerability_without_severity_data_or_fix() -> None:
     f = vulnerability("pip-audit", REQUESTS, "2.19.0", {"id": "GHSA-zzzz", "aliases": None},
-                      advisory=None, default_severity=Severity.MEDIUM, transitive=True)
+                      records=[], default_severity=Severity.MEDIUM, transitive=True)
     assert f.severity is Severity.MEDIUM
     assert f.message == ("requests 2.19.0 is affected by GHSA-zzzz; no fixed version is known "
                          "(requests is a transitive dependency resolved by pip) "
@@ -71,7 +72,7 @@ def test_vulnerability_without_severity_data_or_fix() -> None:
 
 def test_fixes_older_than_the_pin_are_not_offered() -> None:
     f = vulnerability("pip-audit", REQUESTS, "2.19.0",
-                      {"id": "PYSEC-1", "fix_versions": ["2.3.0"]}, advisory=None,
+                      {"id": "PYSEC-1", "fix_versions": ["2.3.0"]}, records=[],
                       default_severity=Severity.HIGH)
     assert "no fixed version is known" in f.message
 
@@ -79,7 +80,7 @@ def test_fixes_older_than_the_pin_are_not_offered() -> None:
 def test_fingerprint_is_the_declaration_not_the_line() -> None:
     moved = Declared("requirements.txt", 40, "requests", "2.19.0", "requests==2.19.0")
     vuln = {"id": "PYSEC-1"}
-    a, b = (vulnerability("pip-audit", d, "2.19.0", vuln, advisory=None,
+    a, b = (vulnerability("pip-audit", d, "2.19.0", vuln, records=[],
                           default_severity=Severity.HIGH) for d in (REQUESTS, moved))
     assert a.fingerprint == b.fingerprint and a.location != b.location
 
