@@ -70,6 +70,7 @@ class Decision:
     policy_ref: str = ""
     skipped: tuple[SkippedFile, ...] = ()  # files the gate did not scan at all (over 10 MB)
     waiver_warnings: tuple[str, ...] = ()  # the warnings (also in ``warnings``) about waivers
+    cache_used: bool = False  # the result cache was on (runs say how many files it reused)
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

@@ -70,10 +70,11 @@ def _head(decision: Decision) -> list[str]:
     lines.append(f"Policy: {chain}{at} (fail\\_on = {level_word(policy.fail_on)}, "
                  f"report = {level_word(policy.report)})")
     if decision.partial:
-        lines.append(f"Partial scan of {len(decision.scanned)} file(s); SARIF category "
+        lines.append(f"Partial scan of {len(decision.scanned)} file(s){_cache(decision)}; "
+                     f"SARIF category "
                      f"{md(decision.category, 80)}: {_files(decision.scanned)}")
     else:
-        lines.append(f"Scanned {decision.files_scanned} file(s).")
+        lines.append(f"Scanned {decision.files_scanned} file(s){_cache(decision)}.")
     lines.append("")
     lines += _counts(decision)
     errors = decision.failed_runs
@@ -81,6 +82,14 @@ def _head(decision: Decision) -> list[str]:
         lines += ["", "### Scanner errors", ""]
         lines += [f"- **{md(r.scanner, 40)}**: {md(r.error or '', 300)}" for r in errors]
     return lines
+
+
+def _cache(decision: Decision) -> str:
+    """``; cache: N of M file(s) reused`` (scanner-file pairs) when the cache was on."""
+    if not decision.cache_used:
+        return ""
+    reused = sum(r.reused for r in decision.runs)
+    return f"; cache: {reused} of {sum(r.files for r in decision.runs)} file(s) reused"
 
 
 def _files(files: tuple[str, ...]) -> str:

@@ -50,6 +50,7 @@ class ScannerRun:
     notes: tuple[str, ...] = ()
     duration: float = 0.0
     information_uri: str = ""  # the tool's home page, for SARIF's tool.driver
+    reused: int = 0  # files whose results came from the result cache
 
     @property
     def ok(self) -> bool:
