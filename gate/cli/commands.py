@@ -138,7 +138,7 @@ def scan(
     display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
     if request.shard is not None:
         _scan_shard(request, json_out, sarif is not None or hook or changed_since is not None,
-                    display, quiet)
+                    display, quiet, fmt)
     with display:
         decision = gate_app.scan(request, on_done=display.done)
 
@@ -146,14 +146,19 @@ def scan(
 
 
 def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts: bool,
-                display: progress.Progress, quiet: bool) -> NoReturn:
-    """``scan --shard``: write the shard report; the verdict comes from ``gate merge``."""
+                display: progress.Progress, quiet: bool, fmt: str) -> NoReturn:
+    """``scan --shard``: write the shard report; the verdict comes from ``gate merge``.
+
+    In GitHub mode the job's summary and outputs describe the shard's part; annotations
+    come from the merge job only."""
     if json_out is None or conflicts:
         raise UsageError("--shard writes a shard report: give --json FILE, and no --sarif, "
                          "--hook or --changed-since ('gate merge' writes the SARIF)")
     with display:
         decision, report = gate_app.scan_shard(request, on_done=display.done)
     _write(json_out, json_report.render(decision, extra={"shard": report}))
+    if fmt == "github":
+        integrations.github_files(decision, "", _append)
     typer.echo(integrations.console(decision, "text", quiet=quiet), nl=False)
     label = request.shard.label if request.shard else ""
     typer.echo(f"shard {label}: report written to {json_out}; 'gate merge' of every "

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bench.action_bench import snapshot_action
 from tests.helpers import REPO_ROOT, fake_tool, git, make_repo
 from tests.integrations.github_api_standin import serve
 
@@ -60,20 +61,6 @@ class Runner:
         return report
 
 
-def _snapshot(dest: Path) -> Path:
-    """The action as a user checks it out: this repository's files, without the tests."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=REPO_ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = REPO_ROOT / name
-        if name.startswith("tests/") or not source.is_file():
-            continue
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, dest / name)
-    return dest
-
-
 def _workspace(path: Path, pr_files: dict[str, str] | None = None) -> tuple[Path, str]:
     """A checkout whose default branch is clean; with ``pr_files``, a pull-request commit on
     top. Returns the checkout and the base commit."""
@@ -107,7 +94,7 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Runner:
             pytest.fail(message)
         pytest.skip(message)
     base = tmp_path_factory.mktemp("action")
-    made = Runner(_snapshot(base / "action"), base / "store", base / "runner-temp")
+    made = Runner(snapshot_action(base / "action"), base / "store", base / "runner-temp")
     repo, made.base = _workspace(base / "push")
     made.run(repo, "push", {"repository": {"default_branch": "main"}},
              github={"ref": "refs/heads/main"})
@@ -206,6 +193,8 @@ def test_two_shard_jobs_and_a_merge_job(runner: Runner, tmp_path: Path) -> None:
         assert shard["failed"] is False, shard["steps"]
         assert shard["uploads"] == []
         assert shard["outputs"]["shard-report"] == f"gate-shard-{index}-2.json"
+        assert shard["outputs"]["verdict"] in ("pass", "fail")  # of its own part
+        assert "Partial scan of" in shard["summary"]
         # each matrix job has a checkout of its own: keep the report out of the next one
         shutil.move(repo / f"gate-shard-{index}-2.json", tmp_path / f"gate-shard-{index}-2.json")
     for index in (1, 2):  # the merge job downloads both reports as artifacts
