@@ -150,7 +150,8 @@ def scan_shard(request: ScanRequest, on_done: Callable[[ScannerRun], None] | Non
     paths = sorted({_relative(scanned.root, p) for p in request.paths})
     common = {**_identity(scanned.root, scanned.policy, scanned.targets.files),
               "scanner_versions": {name: REGISTRY[name].tool_version() for name in REGISTRY},
-              "paths": paths, "files_total": scanned.outcome.files}
+              "scanners": list(request.scanners), "paths": paths,
+              "files_total": scanned.outcome.files}
     shard = shard_report.build(request.shard, common, scanned.outcome, scanned.work)
     return decide(scanned), {**shard, "cache": scanned.cached}
 

@@ -21,6 +21,7 @@ from gate import finding_codec as codec
 from gate.errors import ShardError, UsageError
 from gate.findings import Finding
 from gate.policy.model import Policy
+from gate.report.escape import plain
 from gate.scan import ScanOutcome, number_duplicates
 from gate.scanners import REGISTRY
 from gate.scanners.interface import ScannerRun
@@ -28,7 +29,8 @@ from gate.shards import Shard
 
 FORMAT = 1
 # Fields every shard of one scan must have in common.
-AGREE = ("tree", "policy_digest", "gate_version", "scanner_versions", "paths", "files_total")
+AGREE = ("tree", "policy_digest", "gate_version", "scanner_versions", "scanners", "paths",
+         "files_total")
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,13 @@ def parse(report: Any, source: str) -> ShardData:
             files=_files_total(data["files_total"]),
             skipped=codec.skipped_from(data["skipped_by_gate"]),
             links=tuple(links))
-        return ShardData(source, index, count, {key: data[key] for key in AGREE}, outcome,
-                         {_name(n): tuple(_strs(f)) for n, f in scope.items()}, cached)
+        return ShardData(plain(source, 200), index, count, {key: data[key] for key in AGREE},
+                         outcome, {_name(n): tuple(_strs(f)) for n, f in scope.items()},
+                         cached)
     except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"{source} is not a gate shard report ({exc}); write one with "
-                         "'gate scan --shard I/N --json FILE'") from None
+        raise UsageError(f"{plain(source, 200)} is not a gate shard report "
+                         f"({plain(str(exc), 120)}); write one with 'gate scan --shard I/N "
+                         "--json FILE'") from None
 
 
 def check(shards: Sequence[ShardData], here: Mapping[str, Any]) -> None:
