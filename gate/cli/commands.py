@@ -159,7 +159,7 @@ def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts:
     _write(json_out, json_report.render(decision, extra={"shard": report}))
     if fmt == "github":
         integrations.github_files(decision, "", _append)
-    typer.echo(integrations.console(decision, "text", quiet=quiet), nl=False)
+    typer.echo(integrations.console(decision, fmt, quiet=quiet, annotations=False), nl=False)
     label = request.shard.label if request.shard else ""
     typer.echo(f"shard {label}: report written to {json_out}; 'gate merge' of every "
                "shard's report gives the verdict")

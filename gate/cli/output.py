@@ -23,11 +23,15 @@ def console_format(requested: str | None) -> str:
     return word
 
 
-def console(decision: Decision, fmt: str, *, quiet: bool = False) -> str:
-    """What the CLI prints for ``fmt``."""
+def console(decision: Decision, fmt: str, *, quiet: bool = False,
+            annotations: bool = True) -> str:
+    """What the CLI prints for ``fmt`` (in GitHub mode without annotations when asked: a
+    shard's findings are annotated once, by the merge)."""
     if fmt == "markdown":
         return markdown.render(decision)
     if fmt == "github":
+        if not annotations:
+            return github.fenced(text.render(decision, quiet=quiet))
         return github.console(decision, quiet=quiet)
     return text.render(decision, quiet=quiet)
 

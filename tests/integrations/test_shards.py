@@ -117,3 +117,18 @@ def test_split_is_contiguous_balanced_and_stable() -> None:
     heavy = split({"a.py": 900, "b.py": 50, "c.py": 50}, 2)
     assert heavy == [["a.py"], ["b.py", "c.py"]]
     assert parse(" 2 / 5 ") == Shard(2, 5)
+
+
+def test_a_shard_in_github_mode_annotates_nothing_and_fences_its_report(
+        tree: AllScanners, tmp_path: Path) -> None:
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
+    result = run_gate("scan", "--policy", str(tree.policy), "--shard", "1/3", "--json",
+                      str(tmp_path / "s.json"), "--format", "github", "--no-cache",
+                      cwd=tree.repo, env={**ENV, "GITHUB_STEP_SUMMARY": str(summary),
+                                          "GITHUB_OUTPUT": str(outputs)})
+    assert result.code == 0, result.output
+    assert not [line for line in result.stdout.splitlines()
+                if line.startswith(("::error", "::warning"))]
+    assert result.stdout.startswith("::stop-commands::")
+    assert "Partial scan of" in summary.read_text(encoding="utf-8")
+    assert "verdict<<" in outputs.read_text(encoding="utf-8")
