@@ -8,11 +8,13 @@ reuse cached results.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,3 +205,23 @@ def test_two_shard_jobs_and_a_merge_job(runner: Runner, tmp_path: Path) -> None:
     assert merged["failed"] is True and merged["outputs"]["verdict"] == "fail"
     assert len(merged["uploads"]) == 1 and merged["uploads"][0]["runs"] == 3
     assert "B602" in merged["summary"]
+
+
+def test_a_tampered_install_cache_never_changes_what_is_installed(runner: Runner,
+                                                                  tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(runner.store, store)
+    wheel = next(store.glob("secops-gate-install-*/0/idna-*.whl"))
+    with zipfile.ZipFile(wheel, "a") as archive:  # same name, other content
+        archive.writestr("idna/planted.py", "raise SystemExit('planted')\n")
+    tampered = Runner(runner.action, store, runner.temp)
+    repo, base = _workspace(tmp_path / "ws", {"util.py": CLEAN.replace("greet", "wave")})
+    report = tampered.run(repo, "pull_request", _pull_request(base))
+    assert _step(report, "Install")["outcome"] == "success"
+    assert report["outputs"]["verdict"] == "pass" and report["failed"] is False
+    assert list((runner.temp / "secops-gate-venv").rglob("planted.py")) == []
+    # the tampered wheel failed its hash, so the pinned one was downloaded again
+    used = next((runner.temp / "secops-gate-wheels").glob("idna-*.whl")).read_bytes()
+    digest = hashlib.sha256(used).hexdigest()
+    assert f"--hash=sha256:{digest}" in (REPO_ROOT / "requirements/action.txt").read_text()
+    assert digest != hashlib.sha256(wheel.read_bytes()).hexdigest()
