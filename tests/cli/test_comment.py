@@ -92,6 +92,10 @@ def test_a_failed_post_is_a_notice_never_a_failure(body: Path, tmp_path: Path) -
     assert code == 0
     assert output.startswith("::notice title=secops-gate::the pull-request comment was not "
                              "posted: the token may not write comments (HTTP 403)"), output
+    with serve() as api:
+        api.fail_writes, api.fail_headers = 403, {"x-ratelimit-remaining": "0"}
+        code, output = _comment(body, tmp_path, api.url)
+    assert code == 0 and "rate limit was reached (HTTP 403)" in output, output
     with socket.socket() as sock:  # a port nothing listens on: no network
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -31,6 +31,7 @@ class FakeGitHub:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, str]] = field(default_factory=list)
     fail_writes: int | None = None  # answer POST/PATCH with this status
+    fail_headers: dict[str, str] = field(default_factory=dict)  # ... and these headers
     next_id: int = 1000
 
     def add(self, login: str, body: str) -> int:
@@ -95,7 +96,7 @@ def serve() -> Iterator[FakeGitHub]:
             path = self._record()
             if state.fail_writes:
                 self._send(state.fail_writes, {"message": "Resource not accessible by "
-                                                          "integration"})
+                                                          "integration"}, state.fail_headers)
                 return
             if not _LIST.match(path):
                 self._send(404, {"message": "Not Found"})
