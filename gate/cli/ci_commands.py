@@ -53,8 +53,11 @@ def merge(
                      ] = False,
     pr_comment_file: Annotated[Path | None, PR_COMMENT] = None,
 ) -> None:
-    """Merge every shard's report into the outputs one full scan writes; exit like 'gate
-    scan' (3 unless all N shards are there once and agree with this checkout and policy)."""
+    """Merge the shard reports into the outputs of one full scan; exit like 'gate scan'.
+
+    Exit 3 unless all N shards are there exactly once and agree with this checkout, policy
+    and gate version.
+    """
     request = gate_app.ScanRequest(
         paths=(root,), policy_file=policy, policy_ref=policy_ref,
         fail_on=_level(fail_on) if fail_on else None, fail_on_set=fail_on is not None,
@@ -73,8 +76,10 @@ def comment(
     workflow: Annotated[str | None, typer.Option(
         envvar="GATE_WORKFLOW", help="Workflow name (default: $GITHUB_WORKFLOW).")] = None,
 ) -> None:
-    """Post or update the pull-request comment (GitHub Actions, same-repository pull
-    requests only). Never fails: a problem is a notice and exit 0."""
+    """Post or update the pull-request comment; a problem is a notice, never a failure.
+
+    GitHub Actions, same-repository pull requests only; exits 0.
+    """
     env = os.environ
     try:
         text = body.read_text(encoding="utf-8")
