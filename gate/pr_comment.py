@@ -51,7 +51,7 @@ def target(env: Mapping[str, str], event: Any) -> Target | str:
     if not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
         return "the event has no pull request number: no comment"
     repository = env.get("GITHUB_REPOSITORY", "")
-    head = ((pull.get("head") or {}).get("repo") or {}).get("full_name")
+    head = _dig(pull, "head", "repo", "full_name")
     if head != repository:
         return ("pull request from a fork: its token cannot write comments, so none is "
                 "posted (the summary still shows the findings)")
@@ -91,7 +91,7 @@ def find(where: Target, marker: str) -> int | None:
             raise CommentError("the comments list is not a JSON list")
         for item in page:
             if (isinstance(item, dict) and isinstance(item.get("id"), int)
-                    and (item.get("user") or {}).get("login") == BOT
+                    and _dig(item, "user", "login") == BOT
                     and marker in str(item.get("body") or "")):
                 return int(item["id"])
         nxt = _NEXT.search(link)
@@ -149,6 +149,15 @@ def _http_reason(exc: urllib.error.HTTPError) -> str:
         return (f"the token may not write comments (HTTP {exc.code}); give the job "
                 "'pull-requests: write'")
     return f"the GitHub API answered HTTP {exc.code}"
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...``, or None where a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
 
 
 def _origin(url: str) -> tuple[str, str]:

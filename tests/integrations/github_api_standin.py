@@ -84,7 +84,7 @@ def serve() -> Iterator[FakeGitHub]:
             query = parse_qs(urlsplit(self.path).query)
             per_page = int(query.get("per_page", ["30"])[0])
             page = int(query.get("page", ["1"])[0])
-            items = sorted(state.comments.values(), key=lambda c: c["id"])
+            items = [state.comments[key] for key in sorted(state.comments)]
             chunk = items[(page - 1) * per_page: page * per_page]
             headers = {}
             if page * per_page < len(items):
