@@ -6,11 +6,22 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from gate import report_import, sarif_import, scope, suppressions
+from gate import (
+    __version__,
+    git,
+    report_import,
+    sarif_import,
+    scope,
+    shard_report,
+    shards,
+    suppressions,
+)
 from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.baseline import load as load_baseline_file
+from gate.bounded import loads_json
 from gate.cache import open_cache
 from gate.decision import Decision
 from gate.discovery import Targets, discover, find_root
@@ -23,8 +34,9 @@ from gate.policy.model import Level, Policy
 from gate.policy.provenance import origins
 from gate.policy.what_if import what_if
 from gate.redact import scrub_finding
-from gate.scan import plan, run_scanners
-from gate.scanners.interface import ScannerRun
+from gate.scan import ScanOutcome, plan, run_scanners
+from gate.scanners import REGISTRY
+from gate.scanners.interface import ScanContext, ScannerRun
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class ScanRequest:
     cache_dir: Path | None = None
     use_cache: bool = True
     what_if: bool = False  # also evaluate every fail_on level (the HTML report, --what-if)
+    prune_cache: bool = False
+    shard: shards.Shard | None = None
 
 
 def resolve_policy(root: Path, request: ScanRequest,
@@ -60,6 +74,21 @@ def resolve_policy(root: Path, request: ScanRequest,
     return policy
 
 
+@dataclass(frozen=True)
+class Scanned:
+    """A scan before any policy verdict: where, under which policy, what ran, what it found."""
+
+    request: ScanRequest
+    root: Path
+    from_ref: scope.RefPolicy | None
+    policy: Policy
+    targets: Targets
+    partial: bool
+    work: dict[str, list[str]]  # what this run scanned (a shard: its part of the plan)
+    outcome: ScanOutcome
+    cached: bool
+
+
 def scan(request: ScanRequest, *, with_baseline: bool = True,
          baseline_reader: Callable[[Path], str] | None = None,
          on_done: Callable[[ScannerRun], None] | None = None) -> Decision:
@@ -69,6 +98,14 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
     configuration problems (exit 2). ``baseline_reader`` reads the baseline (a git ref under
     --policy-ref); ``on_done`` is called as each scanner finishes (progress display).
     """
+    scanned = run_scan(request, on_done)
+    return decide(scanned, with_baseline=with_baseline, baseline_reader=baseline_reader)
+
+
+def run_scan(request: ScanRequest, on_done: Callable[[ScannerRun], None] | None = None
+             ) -> Scanned:
+    """Load the policy, discover, plan (``request.shard``'s part of it) and run the scanners;
+    with ``request.prune_cache`` a full scan then deletes the cache entries it did not use."""
     root = find_root(list(request.paths))
     from_ref = (scope.policy_from_ref(root, request.policy_file, request.policy_ref)
                 if request.policy_ref else None)
@@ -76,11 +113,25 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
     cache = open_cache(request.cache_dir, root) if request.use_cache else None
     targets, partial = narrow(root, request, policy)
     work = plan(policy, targets, request.scanners or None)
+    if request.shard is not None:
+        work = shards.restrict(work, targets.root, request.shard)
     outcome = run_scanners(policy, targets, work, request.options, request.jobs, on_done,
                            cache, history_base(root, request))
+    if cache is not None and request.prune_cache and not partial:
+        cache.prune()
+    return Scanned(request, root, from_ref, policy, targets, partial, work, outcome,
+                   cache is not None)
+
+
+def decide(scanned: Scanned, *, with_baseline: bool = True,
+           baseline_reader: Callable[[Path], str] | None = None) -> Decision:
+    """Apply inline suppressions, the baseline and the policy to a scan's outcome."""
+    request, root, policy, outcome = (scanned.request, scanned.root, scanned.policy,
+                                      scanned.outcome)
+    from_ref, partial = scanned.from_ref, scanned.partial or request.shard is not None
     category = f"{request.category}-partial" if partial else request.category
     suppression_notes: list[str] = []
-    findings = suppressions.apply(outcome.findings, root=targets.root, notes=suppression_notes)
+    findings = suppressions.apply(outcome.findings, root=root, notes=suppression_notes)
     if baseline_reader is None and from_ref is not None:
         baseline_reader = gitref_reader(root, from_ref.ref)
     baseline = load_baseline(root, request, policy, baseline_reader) if with_baseline else None
@@ -97,9 +148,77 @@ def scan(request: ScanRequest, *, with_baseline: bool = True,
                               coverage=outcome.coverage,
                               changed=changed_files(root, request, policy),
                               baseline=baseline, new_only=request.new_only, notes=notes,
-                              scope={name: frozenset(files) for name, files in work.items()})
+                              scope={name: frozenset(files) for name, files in
+                                     scanned.work.items()})
     decision = judge(request, policy, findings, outcome.runs, ctx)
-    return with_scope(decision, targets if partial else None, from_ref)
+    if request.shard is not None:
+        mine = sorted({f for files in scanned.work.values() for f in files})
+        decision = replace(decision, scanned=tuple(mine))
+    decision = replace(decision, cache_used=scanned.cached)
+    return with_scope(decision, scanned.targets if scanned.partial else None, from_ref)
+
+
+def scan_shard(request: ScanRequest, on_done: Callable[[ScannerRun], None] | None = None
+               ) -> tuple[Decision, dict[str, Any]]:
+    """``gate scan --shard I/N``: the shard's own (partial) Decision and the ``shard`` object
+    its JSON report carries for ``gate merge``."""
+    if request.shard is None:
+        raise UsageError("scan_shard needs a shard")
+    scanned = run_scan(request, on_done)
+    paths = sorted({_relative(scanned.root, p) for p in request.paths})
+    common = {**_identity(scanned.root, scanned.policy, scanned.targets.files),
+              "scanner_versions": {name: REGISTRY[name].tool_version() for name in REGISTRY},
+              "scanners": list(request.scanners), "paths": paths,
+              "files_total": scanned.outcome.files}
+    shard = shard_report.build(request.shard, common, scanned.outcome, scanned.work)
+    return decide(scanned), {**shard, "cache": scanned.cached}
+
+
+def merge(reports: Sequence[Path], request: ScanRequest) -> Decision:
+    """``gate merge``: the Decision one full scan would have given, from every shard's report.
+
+    ShardError (exit 3) unless shards 1..N are all there once and agree with each other and
+    with this checkout, policy and gate version; UsageError for a file that is no report.
+    """
+    root = find_root(list(request.paths))
+    from_ref = (scope.policy_from_ref(root, request.policy_file, request.policy_ref)
+                if request.policy_ref else None)
+    policy = resolve_policy(root, request, from_ref)
+    data = [shard_report.parse(_read_json(path), str(path)) for path in reports]
+    paths = [root / p for p in (data[0].common["paths"] if data else ["."])]
+    files = discover(root, paths, policy.exclude).files if git.tree_id(root) is None else ()
+    shard_report.check(data, _identity(root, policy, files))
+
+    def arguments_for(name: str, files: tuple[str, ...]) -> tuple[str, ...]:
+        settings = policy.scanner(name)
+        ctx = ScanContext(root=root, files=files, timeout=settings.timeout,
+                          options=settings.options)
+        return tuple(REGISTRY[name].run_arguments(ctx)) if name in REGISTRY else ()
+
+    outcome, work = shard_report.combine(data, arguments_for)
+    scanned = Scanned(replace(request, shard=None), root, from_ref, policy, Targets(root, ()),
+                      False, work, outcome, any(d.cached for d in data))
+    return decide(scanned)
+
+
+def _identity(root: Path, policy: Policy, files: Sequence[str]) -> dict[str, Any]:
+    """What ties a shard to its tree, policy and gate."""
+    return {"tree": git.tree_id(root) or shard_report.file_list_digest(files),
+            "policy_digest": shard_report.policy_digest(policy), "gate_version": __version__}
+
+
+def _relative(root: Path, path: Path) -> str:
+    resolved = path.resolve()
+    return "." if resolved == root else resolved.relative_to(root).as_posix()
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return loads_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError:  # TooComplex included
+        raise UsageError(f"{path} is not JSON (expected a shard report)") from None
 
 
 def history_base(root: Path, request: ScanRequest) -> str | None:

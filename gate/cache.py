@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,25 @@ class ResultCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.store = folder / f"v{SCHEMA}"
+        self._used: set[Path] = set()  # entries read or written by this process (``prune``)
+        self._lock = threading.Lock()
+
+    def _use(self, path: Path) -> None:
+        with self._lock:
+            self._used.add(path)
+
+    def prune(self) -> int:
+        """Delete every entry this process neither read nor wrote; the number deleted.
+
+        Run after a full scan, it keeps the cache to the current tree (what CI saves)."""
+        removed = 0
+        for path in sorted(self.store.rglob("*.json")) if self.store.is_dir() else []:
+            with self._lock:
+                keep = path in self._used
+            if not keep:
+                _unlink(path)
+                removed += 1
+        return removed
 
     def _path(self, scanner: str, key: str) -> Path:
         return self.store / _safe(scanner) / key[:2] / f"{key}.json"
@@ -148,6 +168,7 @@ class ResultCache:
                     or data.get("checksum") != _checksum(scanner, key, data["payload"])):
                 raise ValueError("bad entry")
             payload: dict[str, Any] = data["payload"]
+            self._use(path)
             return payload
         except (ValueError, TypeError, RecursionError):
             self.discard(scanner, key)
@@ -167,6 +188,7 @@ class ResultCache:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
                     json.dump(body, out, sort_keys=True, separators=(",", ":"))
                 os.replace(temp, path)
+                self._use(path)
             except BaseException:
                 _unlink(Path(temp))
                 raise

@@ -120,6 +120,7 @@ class Decision:
     links: tuple[str, ...] = ()  # symlinks not followed (target outside the root, or a loop)
     today: dt.date | None = None  # the date the policy was applied on (waiver expiry)
     what_if: tuple[WhatIfRow, ...] = ()  # one row per fail_on level, when asked for
+    cache_used: bool = False  # the result cache was on (runs say how many files it reused)
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

@@ -56,6 +56,12 @@ class CacheError(GateError):
     """The cache folder cannot be used (inside the scanned tree, tracked by git, unwritable)."""
 
 
+class ShardError(GateError):
+    """Shard reports that cannot be merged: one missing or twice, or they disagree."""
+
+    exit_code = EXIT_SCANNER
+
+
 class AdvisoryDataError(GateError):
     """Offline advisory data that cannot be read (a scanner error when met during a scan)."""
 

@@ -2,12 +2,13 @@
 
 ``to_dict`` writes plain JSON data with readable keys; ``from_dict`` reads it back strictly
 (exact types, known words) and raises TypeError, ValueError or KeyError on anything else, so
-a damaged cache entry is never half-trusted. Skipped files and run records have their codecs
-here too.
+a damaged cache entry is never half-trusted. Skipped files and run records (complete ones,
+for shard reports) have their codecs here too.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
@@ -104,6 +105,23 @@ def _component(value: object) -> Component:
     if not isinstance(value, list) or len(value) != 4:
         raise TypeError("expected [name, version, path, line]")
     return Component(_str(value[0]), _str(value[1]), _str(value[2]), _int(value[3]))
+
+
+def run_record_to_dict(run: ScannerRun) -> dict[str, Any]:
+    """Any run record (a failed one too) as JSON data, for shard reports."""
+    return {**run_to_dict(run), "error": run.error, "duration": run.duration,
+            "information_uri": run.information_uri, "reused": run.reused}
+
+
+def run_record_from_dict(d: Any) -> ScannerRun:
+    """``run_record_to_dict`` output back as a ScannerRun."""
+    run = run_from_dict(d)
+    error = d["error"]
+    duration = d["duration"]
+    if not isinstance(duration, (int, float)) or isinstance(duration, bool):
+        raise TypeError("bad duration")
+    return replace(run, error=None if error is None else _str(error), duration=float(duration),
+                   information_uri=_str(d["information_uri"]), reused=_int(d["reused"]))
 
 
 def _str(value: object) -> str:

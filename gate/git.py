@@ -115,6 +115,12 @@ def has_tracked_files(toplevel_dir: Path, relative: str) -> bool:
     return code == 0 and bool(out.strip(b"\0"))
 
 
+def tree_id(root: Path) -> str | None:
+    """The id of ``HEAD^{tree}``, or None outside git or before the first commit."""
+    code, out, _ = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{tree}", timeout=30)
+    return out.decode().strip() if code == 0 else None
+
+
 def require_work_tree(root: Path) -> None:
     """Raise GitError unless ``root`` is inside a git work tree."""
     code, out, _ = git(root, "rev-parse", "--is-inside-work-tree")

@@ -72,7 +72,7 @@ def _whole_run(scanner: Scanner, ctx: ScanContext, cache: ResultCache, key: str,
                scan: Fresh) -> ScanResult:
     hit = cache.get_result(scanner.name, key)
     if hit is not None:
-        return replace(hit, run=replace(hit.run, cached=hit.run.files))
+        return replace(hit, run=replace(hit.run, reused=hit.run.files))
     result = scan(ctx)
     if result.run.ok:
         cache.put_result(scanner.name, key, result)
@@ -116,8 +116,7 @@ def _per_file(scanner: Scanner, ctx: ScanContext, cache: ResultCache, version: s
         arguments=tuple(scanner.run_arguments(ctx)),
         exit_code=scanner.exit_code_for(findings), error=None, files=len(ctx.files),
         skipped=skipped, notes=(fresh.run.notes if fresh is not None else ()) + notes,
-        duration=fresh.run.duration if fresh is not None else 0.0,
-        cached=len(hits),
+        duration=fresh.run.duration if fresh is not None else 0.0, reused=len(hits),
     )
     return ScanResult(findings, run_record)
 

@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from gate import __version__
+from gate import __version__, shards
 from gate import app as gate_app
 from gate.baseline import dumps as baseline_dumps
 from gate.cli import output as integrations
@@ -37,7 +37,7 @@ from gate.errors import (
 from gate.policy.evaluate import blanket_rules
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
-from gate.report import json_report
+from gate.report import comment, json_report
 from gate.scanners import REGISTRY
 from gate.scrub import scrub
 
@@ -57,6 +57,8 @@ LEVELS_METAVAR = "[" + "|".join(LEVEL_WORDS) + "]"
 SCANNERS_METAVAR = "[" + "|".join(REGISTRY) + "],..."
 FORMATS_METAVAR = "[" + "|".join(integrations.FORMATS) + "]"
 OUT_HELP = " ('-': standard output)."
+PR_COMMENT = typer.Option("--pr-comment", help="Write the pull-request comment's Markdown "
+                          "here (post it with 'gate comment').")
 
 
 def _version(value: bool) -> None:
@@ -118,12 +120,20 @@ def scan(
         "--hook", help="pre-commit mode: scan exactly the files given (a partial scan), "
         "short report.")] = False,
     cache_dir: Annotated[Path | None, typer.Option(
+        envvar="GATE_CACHE_DIR",
         help="Result cache folder, outside the repository (default: the user's cache "
              "folder, $RUNNER_TEMP in CI).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the "
                                            "result cache.")] = False,
     sbom: Annotated[Path | None, typer.Option(
         help="Write a CycloneDX 1.6 JSON SBOM of the audited dependencies here.")] = None,
+    prune_cache: Annotated[bool, typer.Option(
+        "--prune-cache", help="After a full scan, delete the cache entries it did not use.")
+                           ] = False,
+    shard: Annotated[str | None, typer.Option(
+        help="Scan shard I of N (e.g. 2/3) and write its report with --json for "
+             "'gate merge'; exits 0 once the report is written.")] = None,
+    pr_comment: Annotated[Path | None, PR_COMMENT] = None,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
@@ -145,11 +155,16 @@ def scan(
         cache_dir=cache_dir,
         use_cache=not no_cache,
         what_if=html is not None,
+        prune_cache=prune_cache,
+        shard=shards.parse(shard) if shard is not None else None,
     )
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs: expected a number of at least 1")
     fmt = integrations.console_format(output_format)
     display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
+    if request.shard is not None:
+        _scan_shard(request, json_out, sarif is not None or hook or changed_since is not None,
+                    display, quiet, fmt)
     with display:
         decision = gate_app.scan(request, on_done=display.done)
     if sbom:
@@ -157,7 +172,28 @@ def scan(
 
         _write(sbom, sbom_render.render(decision))
     _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook,
-          more=integrations.ReportFiles(junit, html, request.paths[0]))
+          more=integrations.ReportFiles(junit, html, request.paths[0]), pr_comment=pr_comment)
+
+
+def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts: bool,
+                display: progress.Progress, quiet: bool, fmt: str) -> NoReturn:
+    """``scan --shard``: write the shard report; the verdict comes from ``gate merge``.
+
+    In GitHub mode the job's summary and outputs describe the shard's part; annotations
+    come from the merge job only."""
+    if json_out is None or conflicts:
+        raise UsageError("--shard writes a shard report: give --json FILE, and no --sarif, "
+                         "--hook or --changed-since ('gate merge' writes the SARIF)")
+    with display:
+        decision, report = gate_app.scan_shard(request, on_done=display.done)
+    _write(json_out, json_report.render(decision, extra={"shard": report}))
+    if fmt == "github":
+        integrations.github_files(decision, "", _append)
+    typer.echo(integrations.console(decision, fmt, quiet=quiet, annotations=False), nl=False)
+    label = request.shard.label if request.shard else ""
+    typer.echo(f"shard {label}: report written to {json_out}; 'gate merge' of every "
+               "shard's report gives the verdict")
+    raise typer.Exit(0)
 
 
 def _append(path: Path, content: str) -> None:
@@ -197,7 +233,8 @@ def _category(name: str) -> str:
 
 
 def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include_waived: bool,
-          fmt: str, quiet: bool, more: integrations.ReportFiles | None = None) -> NoReturn:
+          fmt: str, quiet: bool, more: integrations.ReportFiles | None = None,
+          pr_comment: Path | None = None) -> NoReturn:
     """Write the requested files, print the console report and exit with the gate's code."""
     more = more or integrations.ReportFiles()
     if sarif:
@@ -208,6 +245,8 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
             decision, junit=more.junit, html=more.html, source=more.source,
             origins=lambda: gate_app.policy_origins(find_root([more.root]), decision)):
         _write(path, content)
+    if pr_comment:
+        _write(pr_comment, comment.body(decision))
     if fmt == "github":
         integrations.github_files(decision, str(sarif or ""), _append)
     to_stderr = integrations.stdout_report(sarif=sarif, json=json_out, junit=more.junit,

@@ -27,11 +27,16 @@ def console_format(requested: str | None) -> str:
     return word
 
 
-def console(decision: Decision, fmt: str, *, quiet: bool = False, color: bool = False) -> str:
-    """What the CLI prints for ``fmt`` (``color`` applies to the text format only)."""
+def console(decision: Decision, fmt: str, *, quiet: bool = False, color: bool = False,
+            annotations: bool = True) -> str:
+    """What the CLI prints for ``fmt`` (``color`` applies to the text format only; in GitHub
+    mode without annotations when asked: a shard's findings are annotated once, by the
+    merge)."""
     if fmt == "markdown":
         return markdown.render(decision)
     if fmt == "github":
+        if not annotations:
+            return github.fenced(text.render(decision, quiet=quiet))
         return github.console(decision, quiet=quiet)
     return text.render(decision, quiet=quiet, color=color)
 

@@ -11,9 +11,10 @@ from gate.decision import Decided, Decision
 from gate.policy.model import level_word
 
 
-def render(decision: Decision) -> str:
-    """The full JSON report text."""
-    return json.dumps(to_dict(decision), indent=2, ensure_ascii=False) + "\n"
+def render(decision: Decision, extra: dict[str, Any] | None = None) -> str:
+    """The full JSON report text; ``extra`` adds top-level keys (a shard's ``shard``)."""
+    return json.dumps({**to_dict(decision), **(extra or {})}, indent=2,
+                      ensure_ascii=False) + "\n"
 
 
 def to_dict(decision: Decision) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
              "arguments": list(r.arguments), "exit_code": r.exit_code, "ok": r.ok,
              "error": r.error, "files": r.files, "duration_seconds": round(r.duration, 3),
              "skipped": [asdict(s) for s in r.skipped], "notes": list(r.notes),
-             "cached": r.cached, "data": r.data, "warnings": list(r.warnings)}
+             "reused": r.reused, "data": r.data, "warnings": list(r.warnings)}
             for r in decision.runs
         ],
         "findings": [_item(d) for d in decision.items],

@@ -71,12 +71,13 @@ def _head(decision: Decision) -> list[str]:
     lines.append(f"Policy: {chain}{at} (fail\\_on = {level_word(policy.fail_on)}, "
                  f"report = {level_word(policy.report)})")
     if decision.partial:
-        lines.append(f"Partial scan of {len(decision.scanned)} file(s); SARIF category "
+        lines.append(f"Partial scan of {len(decision.scanned)} file(s){_cache(decision)}; "
+                     f"SARIF category "
                      f"{md(decision.category, 80)}: {_files(decision.scanned)}")
     else:
         scanned = (md(decision.coverage.line(), 600) if decision.coverage is not None
                    else f"{decision.files_scanned} file(s)")
-        lines.append(f"Scanned {scanned}.{_cache_note(decision)}")
+        lines.append(f"Scanned {scanned}{_cache(decision)}.")
     lines += [f"{md(r.scanner, 40)}: {md(r.data, 300)}." for r in decision.runs if r.data]
     lines.append("")
     lines += _counts(decision)
@@ -88,6 +89,14 @@ def _head(decision: Decision) -> list[str]:
         lines += ["", "### Scanner errors", ""]
         lines += [f"- **{md(r.scanner, 40)}**: {md(r.error or '', 300)}" for r in errors]
     return lines
+
+
+def _cache(decision: Decision) -> str:
+    """``; cache: N of M file(s) reused`` (scanner-file pairs) when the cache was on."""
+    if not decision.cache_used:
+        return ""
+    reused = sum(r.reused for r in decision.runs)
+    return f"; cache: {reused} of {sum(r.files for r in decision.runs)} file(s) reused"
 
 
 def _files(files: tuple[str, ...]) -> str:
@@ -172,8 +181,3 @@ def _waiver_line(state: WaiverState) -> str:
         head = f"{waiver.label} expires {days}, on {when}"
     return f"{md(head, 200)} ({state.matched} finding(s)): {md(waiver.reason, 300)}"
 
-
-def _cache_note(decision: Decision) -> str:
-    reused = sum(r.cached for r in decision.runs)
-    given = sum(r.files for r in decision.runs)
-    return f" cache: {reused} of {given} file(s) reused." if reused else ""

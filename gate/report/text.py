@@ -72,7 +72,7 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
     for run in decision.runs:
         state = "ok" if run.ok else f"FAILED: {plain(run.error or '')}"
         skipped = f", {len(run.skipped)} skipped" if run.skipped else ""
-        skipped += f", {run.cached} from cache" if run.cached else ""
+        skipped += f", {run.reused} from cache" if run.reused else ""
         lines.append(f"  {run.scanner:<10} {run.files:>6} file(s){skipped}  "
                      f"{run.duration:6.1f}s  {state}")
         if run.data:

@@ -60,7 +60,7 @@ class ScannerRun:
     notes: tuple[str, ...] = ()
     duration: float = 0.0
     information_uri: str = ""  # the tool's home page, for SARIF's tool.driver
-    cached: int = 0  # files whose results came from the result cache
+    reused: int = 0  # files whose results came from the result cache
     data: str = ""  # what data the tool judged with, e.g. "advisory data from DATE, N days old"
     warnings: tuple[str, ...] = ()  # problems the report must show (stale data used)
     components: tuple[Component, ...] = ()  # dependencies audited, for --sbom

@@ -115,6 +115,9 @@ class ZizmorScanner(BaseScanner):
     ok_codes = OK_CODES
     rule_ids = frozenset(CWES)
     suppression_kinds = ("zizmor",)
+    # The workflow audit reads workflows with the local actions and reusable workflows they
+    # call: one run on the whole tree (shard 1), never split across shards.
+    whole_tree_only = True
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Every workflow, ``action.y*ml``, ``dependabot.y*ml`` and pre-commit configuration

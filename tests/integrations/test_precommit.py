@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,9 +63,13 @@ def hook_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         pytest.skip("pre-commit is not installed")
     base = tmp_path_factory.mktemp("precommit")
     hook_repo = _snapshot(base / "hook-repo")
+    # the same pins the GitHub Action installs (without its hashes, which would put pip in
+    # hash-checking mode for the hook repository itself)
+    pins = re.findall(r"^[\w.-]+==[^\s;\\]+", (hook_repo / "requirements" / "action.txt")
+                      .read_text("utf-8"), re.M)
+    (base / "pins.txt").write_text("\n".join(pins) + "\n", encoding="utf-8")
     env = {**os.environ, "PRE_COMMIT_HOME": str(base / "cache"),
-           # the same pins the GitHub Action installs: this also checks the constraints file
-           "PIP_CONSTRAINT": str(hook_repo / "requirements" / "action.txt")}
+           "PIP_CONSTRAINT": str(base / "pins.txt")}
     env.pop("GITHUB_ACTIONS", None)
     env.pop("PYTHONPATH", None)  # the hook must run the gate it installed, not this checkout
     return hook_repo, env

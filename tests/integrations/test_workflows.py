@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -89,12 +90,8 @@ def test_action_constraints_pin_the_scanners_at_the_pyproject_versions() -> None
     from packaging.requirements import Requirement
 
     project = tomli.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    pins = {}
-    for line in (REPO_ROOT / "requirements/action.txt").read_text("utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, version = line.split("==")
-            pins[name.lower()] = version
+    text = (REPO_ROOT / "requirements/action.txt").read_text("utf-8")
+    pins = {m[1].lower(): m[2] for m in re.finditer(r"^([\w.-]+)==([^\s;\\]+)", text, re.M)}
     for dep in map(Requirement, project["dependencies"]):
         assert dep.name.lower() in pins, dep.name
         assert dep.specifier.contains(pins[dep.name.lower()]), (dep, pins[dep.name.lower()])

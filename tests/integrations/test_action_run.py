@@ -1,0 +1,227 @@
+"""``action.yml`` run for real by ``run-action``: its bash steps, outputs, uploads, summary,
+caches across runs and the pull-request comment, on a fixture repository.
+
+A push run on the default branch comes first (cold: it downloads the pinned wheels and
+saves both caches); the pull-request runs after it install from the restored wheels and
+reuse cached results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.action_bench import snapshot_action
+from tests.helpers import REPO_ROOT, fake_tool, git, make_repo
+from tests.integrations.github_api_standin import serve
+
+SHARED = Path(os.environ.get("GATE_SHARED_DIR", REPO_ROOT.parent / "shared"))
+RUN_ACTION = SHARED / "tools" / "run-action"
+CLEAN = '"""Greets."""\n\n\ndef greet(name):\n    return "hello " + name\n'
+SHELL = ('"""Runs a report."""\nimport subprocess\n\n\ndef run_report(name):\n'
+         '    subprocess.call("report " + name, shell=True)\n')
+TOKEN = "test-token-77e1"
+
+
+@dataclass
+class Runner:
+    """run-action with one action snapshot, one cache store and one RUNNER_TEMP."""
+
+    action: Path
+    store: Path
+    temp: Path
+    base: str = ""  # the default branch's commit in every workspace
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def run(self, workspace: Path, event: str, payload: dict[str, Any],
+            inputs: dict[str, str] | None = None, github: dict[str, str] | None = None,
+            env: dict[str, str] | None = None) -> dict[str, Any]:
+        """One job; the report run-action prints."""
+        cmd = [sys.executable, str(RUN_ACTION), str(self.action), str(workspace), event,
+               json.dumps(payload), "--store", str(self.store)]
+        for key, value in (inputs or {}).items():
+            cmd += ["--input", f"{key}={value}"]
+        for key, value in {"token": TOKEN, **(github or {})}.items():
+            cmd += ["--github", f"{key}={value}"]
+        full_env = {**os.environ, "RUN_ACTION_RUNNER_TEMP": str(self.temp), **(env or {})}
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=1200)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        report: dict[str, Any] = json.loads(proc.stdout)
+        assert not report["not_emulated"], report["not_emulated"]
+        assert TOKEN not in proc.stdout
+        self.runs.append(report)
+        return report
+
+
+def _workspace(path: Path, pr_files: dict[str, str] | None = None) -> tuple[Path, str]:
+    """A checkout whose default branch is clean; with ``pr_files``, a pull-request commit on
+    top. Returns the checkout and the base commit."""
+    repo = make_repo(path, {"app.py": CLEAN, "gate.toml": "version = 1\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    if pr_files:
+        git(repo, "checkout", "-q", "-b", "change")
+        for name, text in pr_files.items():
+            (repo / name).write_text(text, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "change")
+    return repo, base
+
+
+def _pull_request(base: str, head_repo: str = "owner/repo") -> dict[str, Any]:
+    return {"repository": {"default_branch": "main", "full_name": "owner/repo"},
+            "pull_request": {"number": 7, "base": {"sha": base},
+                             "head": {"repo": {"full_name": head_repo}}}}
+
+
+def _step(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in report["steps"] if s["name"].startswith(name))
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Runner:
+    """The action after one cold push run on the default branch (both caches saved)."""
+    if not RUN_ACTION.exists():
+        message = f"run-action is not at {RUN_ACTION} (set GATE_SHARED_DIR)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    base = tmp_path_factory.mktemp("action")
+    made = Runner(snapshot_action(base / "action"), base / "store", base / "runner-temp")
+    repo, made.base = _workspace(base / "push")
+    made.run(repo, "push", {"repository": {"default_branch": "main"}},
+             github={"ref": "refs/heads/main"})
+    return made
+
+
+def test_a_push_on_the_default_branch_uploads_and_saves_both_caches(runner: Runner) -> None:
+    push = runner.runs[0]
+    assert push["failed"] is False, push["steps"]
+    assert push["outputs"]["verdict"] == "pass"
+    assert [u["file"].endswith("gate.sarif") and u["runs"] == 3 for u in push["uploads"]] == [
+        True]
+    assert "PASSED (exit 0)" in push["summary"]
+    assert "Scanned 2 file(s); cache: 0 of 4 file(s) reused." in push["summary"]
+    assert _step(push, "Save the install cache")["outcome"] == "success"
+    saved = sorted(p.name.split("-py")[0] for p in runner.store.iterdir())
+    assert saved == ["secops-gate-install-Linux-", "secops-gate-results-Linux-"]
+
+
+def test_a_failing_pull_request_uploads_its_sarif_reuses_both_caches_and_comments_once(
+        runner: Runner, tmp_path: Path) -> None:
+    repo, base = _workspace(tmp_path / "ws", {"report.py": SHELL})
+    with serve() as api:
+        inputs = {"comment": "true"}
+        github = {"api_url": api.url, "ref": "refs/pull/7/merge"}
+        first = runner.run(repo, "pull_request", _pull_request(base), inputs, github)
+        second = runner.run(repo, "pull_request", _pull_request(base), inputs, github)
+        writes = api.writes()
+        bodies = [c["body"] for c in api.comments.values()]
+    for report in (first, second):
+        assert report["failed"] is True
+        assert report["outputs"]["verdict"] == "fail" and report["outputs"]["failing"] == "1"
+        assert _step(report, "Run secops-gate")["outcome"] == "success"
+        assert _step(report, "Fail with the gate's exit code")["outcome"] == "failure"
+        assert len(report["uploads"]) == 1 and report["uploads"][0]["runs"] == 3
+        assert "FAILED (exit 1)" in report["summary"] and "B602" in report["summary"]
+        # installed from the push run's wheels; the unchanged files' results reused
+        assert "Installed from the restored wheels" in _step(report, "Install")["log_tail"]
+        assert _step(report, "Save the install cache")["outcome"] == "skipped"
+        assert _step(report, "Save the result cache")["outcome"] == "skipped"
+    assert "cache: 4 of 7 file(s) reused" in first["summary"], first["summary"]
+    assert writes == [("POST", "/repos/owner/repo/issues/7/comments"),
+                      ("PATCH", "/repos/owner/repo/issues/comments/1001")]
+    assert len(bodies) == 1 and bodies[0].startswith(
+        "<!-- secops-gate:comment workflow=ci category=gate -->\n## secops-gate: ❌ FAILED")
+    assert sorted(p.name[:20] for p in runner.store.iterdir()) == [
+        "secops-gate-install-", "secops-gate-results-"]  # a pull request saves nothing
+
+
+def test_a_passing_pull_request_without_the_result_cache(runner: Runner,
+                                                         tmp_path: Path) -> None:
+    repo, base = _workspace(tmp_path / "ws", {"util.py": CLEAN.replace("greet", "wave")})
+    report = runner.run(repo, "pull_request", _pull_request(base),
+                        {"result-cache": "false"}, {"ref": "refs/pull/7/merge"})
+    assert report["failed"] is False
+    assert report["outputs"] == {"verdict": "pass", "findings": "0", "failing": "0",
+                                 "sarif-file": "gate.sarif", "shard-report": ""}
+    assert len(report["uploads"]) == 1
+    assert _step(report, "Restore the result cache")["outcome"] == "skipped"
+    assert "Scanned 3 file(s)." in report["summary"] and "cache:" not in report["summary"]
+    assert _step(report, "Post or update")["outcome"] == "skipped"
+
+
+def test_a_fork_pull_request_neither_uploads_nor_comments(runner: Runner,
+                                                          tmp_path: Path) -> None:
+    repo, base = _workspace(tmp_path / "ws", {"report.py": SHELL})
+    with serve() as api:
+        report = runner.run(repo, "pull_request", _pull_request(base, "someone/fork"),
+                            {"comment": "true"}, {"api_url": api.url})
+        assert api.requests == []
+    assert report["failed"] is True and report["outputs"]["verdict"] == "fail"
+    assert report["uploads"] == []
+    assert "pull request from a fork" in _step(report, "Decide whether")["log_tail"]
+    assert "pull request from a fork" in _step(report, "Post or update")["log_tail"]
+    assert "FAILED (exit 1)" in report["summary"]
+
+
+def test_a_scanner_error_exits_3_and_still_uploads_the_runs_that_worked(
+        runner: Runner, tmp_path: Path) -> None:
+    repo, base = _workspace(tmp_path / "ws", {"util.py": CLEAN.replace("greet", "wave")})
+    crash = fake_tool(tmp_path / "crash.py", "sys.stderr.write('boom\\n'); sys.exit(99)")
+    report = runner.run(repo, "pull_request", _pull_request(base), github={
+        "ref": "refs/pull/7/merge"}, env={"GATE_BANDIT_COMMAND": crash})
+    assert report["failed"] is True
+    assert report["outputs"]["verdict"] == "error"
+    assert "exited with code 3" in _step(report, "Fail with")["log_tail"]
+    assert len(report["uploads"]) == 1 and report["uploads"][0]["runs"] == 2  # not bandit
+    assert "### Scanner errors" in report["summary"] and "**bandit**" in report["summary"]
+
+
+def test_two_shard_jobs_and_a_merge_job(runner: Runner, tmp_path: Path) -> None:
+    repo, base = _workspace(tmp_path / "ws", {"report.py": SHELL, "util.py": CLEAN})
+    event = _pull_request(base)
+    for index in (1, 2):
+        shard = runner.run(repo, "pull_request", event, {"shard": f"{index}/2"})
+        assert shard["failed"] is False, shard["steps"]
+        assert shard["uploads"] == []
+        assert shard["outputs"]["shard-report"] == f"gate-shard-{index}-2.json"
+        assert shard["outputs"]["verdict"] in ("pass", "fail")  # of its own part
+        assert "Partial scan of" in shard["summary"]
+        # each matrix job has a checkout of its own: keep the report out of the next one
+        shutil.move(repo / f"gate-shard-{index}-2.json", tmp_path / f"gate-shard-{index}-2.json")
+    for index in (1, 2):  # the merge job downloads both reports as artifacts
+        shutil.move(tmp_path / f"gate-shard-{index}-2.json", repo / f"gate-shard-{index}-2.json")
+    merged = runner.run(repo, "pull_request", event, {"merge": "gate-shard-*.json"})
+    assert merged["failed"] is True and merged["outputs"]["verdict"] == "fail"
+    assert len(merged["uploads"]) == 1 and merged["uploads"][0]["runs"] == 3
+    assert "B602" in merged["summary"]
+
+
+def test_a_tampered_install_cache_never_changes_what_is_installed(runner: Runner,
+                                                                  tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(runner.store, store)
+    wheel = next(store.glob("secops-gate-install-*/0/idna-*.whl"))
+    with zipfile.ZipFile(wheel, "a") as archive:  # same name, other content
+        archive.writestr("idna/planted.py", "raise SystemExit('planted')\n")
+    tampered = Runner(runner.action, store, runner.temp)
+    repo, base = _workspace(tmp_path / "ws", {"util.py": CLEAN.replace("greet", "wave")})
+    report = tampered.run(repo, "pull_request", _pull_request(base))
+    assert _step(report, "Install")["outcome"] == "success"
+    assert report["outputs"]["verdict"] == "pass" and report["failed"] is False
+    assert list((runner.temp / "secops-gate-venv").rglob("planted.py")) == []
+    # the tampered wheel failed its hash, so the pinned one was downloaded again
+    used = next((runner.temp / "secops-gate-wheels").glob("idna-*.whl")).read_bytes()
+    digest = hashlib.sha256(used).hexdigest()
+    assert f"--hash=sha256:{digest}" in (REPO_ROOT / "requirements/action.txt").read_text()
+    assert digest != hashlib.sha256(wheel.read_bytes()).hexdigest()
