@@ -75,9 +75,9 @@ def _head(decision: Decision) -> list[str]:
                      f"SARIF category "
                      f"{md(decision.category, 80)}: {_files(decision.scanned)}")
     else:
-        scanned = (md(decision.coverage.line(), 600) if decision.coverage is not None
-                   else f"{decision.files_scanned} file(s)")
-        lines.append(f"Scanned {scanned}{_cache(decision)}.")
+        lines.append(f"Scanned {decision.files_scanned} file(s){_cache(decision)}.")
+        if decision.coverage is not None:
+            lines.append(f"Coverage: {md(decision.coverage.line(), 600)}.")
     lines += [f"{md(r.scanner, 40)}: {md(r.data, 300)}." for r in decision.runs if r.data]
     lines.append("")
     lines += _counts(decision)
