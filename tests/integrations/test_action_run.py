@@ -25,6 +25,8 @@ from bench.action_bench import snapshot_action
 from tests.helpers import REPO_ROOT, fake_tool, git, make_repo
 from tests.integrations.github_api_standin import serve
 
+pytestmark = pytest.mark.slow  # each case installs and runs the whole action through run-action
+
 SHARED = Path(os.environ.get("GATE_SHARED_DIR", REPO_ROOT.parent / "shared"))
 RUN_ACTION = SHARED / "tools" / "run-action"
 CLEAN = '"""Greets."""\n\n\ndef greet(name):\n    return "hello " + name\n'

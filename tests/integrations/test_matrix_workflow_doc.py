@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # actionlint and zizmor, like the other workflow checks
+
 DOC = REPO_ROOT / "docs" / "integrations.md"
 
 

@@ -11,6 +11,8 @@ from gate.shards import Shard, parse, split
 from tests.faults.conftest import AllScanners, build_all_scanners
 from tests.helpers import git, load_json, run_gate, sarif_results, validate_sarif
 
+pytestmark = pytest.mark.slow  # several full scans of the same tree, sharded and whole
+
 ENV = {"GATE_TODAY": "2026-12-01"}
 PICKLE = "import pickle\n\n\ndef load_{i}(blob):\n    return pickle.loads(blob)\n"
 
