@@ -1,4 +1,7 @@
-"""The result cache: identical results warm and cold, damaged entries rescanned, safe location."""
+"""The result cache: identical results warm and cold, damaged entries rescanned, safe location.
+
+The end-to-end cases run the gate twice or more; the store itself (gate.cache.ResultCache
+and open_cache) is also checked in process at the end of this file."""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from gate import cache
+from gate.errors import CacheError
+from gate.findings import Confidence, Finding, Location, Severity
+from gate.scanners.interface import ScannerRun, ScanResult, SkippedFile
 from tests.findings_repo import make_findings_repo
 from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
 
@@ -71,6 +77,7 @@ def test_changed_file_is_rescanned_and_others_reused(repo: Path, tmp_path: Path)
     assert _notes(report)["bandit"] == ["cache: 8 of 9 file(s) reused"]
 
 
+@pytest.mark.slow  # three full scans; the store's own checks are tested in process below
 def test_damaged_entries_are_discarded_and_rescanned(repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
     _, cold, _ = _scan(repo, tmp_path / "cold", "--cache-dir", str(store))
@@ -140,6 +147,7 @@ def test_two_concurrent_runs_share_one_cache_safely(repo: Path, tmp_path: Path) 
     assert not [p for p in store.rglob(".tmp-*")]
 
 
+@pytest.mark.slow  # two full scans
 def test_tracked_repository_state_is_not_needed_for_untracked_changes(repo: Path,
                                                                        tmp_path: Path) -> None:
     """An untracked new file is scanned and cached like a tracked one."""
@@ -150,3 +158,73 @@ def test_tracked_repository_state_is_not_needed_for_untracked_changes(repo: Path
     _, _, report = _scan(repo, tmp_path / "b", "--cache-dir", str(store))
     assert ("bandit", "B605", "pkg/new.py", 2) in sarif_results(load_json(tmp_path / "b.sarif"))
     assert _notes(report)["bandit"] == ["cache: 10 of 10 file(s) reused"]
+
+
+# --- the store in process ------------------------------------------------------------------
+
+FINDING = Finding("bandit", "B602", "subprocess_popen_with_shell_equals_true", "shell=True",
+                  Severity.HIGH, Confidence.HIGH, Location("pkg/a.py", 6, 5, 6, 40), "f" * 32)
+KEY = "ab" + "0" * 62
+
+
+def _entry(store: cache.ResultCache) -> Path:
+    [path] = [p for p in store.store.rglob("*.json")]
+    return path
+
+
+def test_entries_round_trip_and_damage_is_discarded(tmp_path: Path) -> None:
+    store = cache.ResultCache(tmp_path / "cache")
+    entry = cache.FileEntry("pkg/a.py", (FINDING,), (SkippedFile("pkg/a.py", "x"),))
+    store.put_file("bandit", KEY, entry)
+    assert store.get_file("bandit", KEY, "pkg/a.py") == entry
+    assert _entry(store) == store.store / "bandit" / "ab" / f"{KEY}.json"
+    assert store.get_file("bandit", KEY, "pkg/other.py") is None  # keyed for another path
+    assert not list(store.store.rglob("*.json"))                 # ...and so discarded
+    for damage in (lambda b: b[:40], lambda b: b"", lambda b: b.replace(b"B602", b"B101"),
+                   lambda b: b.replace(b'"schema":2', b'"schema":1')):
+        store.put_file("bandit", KEY, entry)
+        path = _entry(store)
+        path.write_bytes(damage(path.read_bytes()))
+        assert store.get_file("bandit", KEY, "pkg/a.py") is None
+        assert not path.exists()
+    assert store.read("bandit", "missing") is None
+
+
+def test_whole_run_entries(tmp_path: Path) -> None:
+    store = cache.ResultCache(tmp_path / "cache")
+    run = ScannerRun("pip-audit", "pip-audit", "2.10.1", ("--no-deps",), 1, None, 2,
+                     notes=("existence of 2 package(s) checked",))
+    store.put_result("pip-audit", KEY, ScanResult((FINDING,), run))
+    hit = store.get_result("pip-audit", KEY)
+    assert hit is not None and hit.findings == (FINDING,) and hit.run == run
+    store.write("pip-audit", KEY, {"findings": "not a list", "run": {}})
+    assert store.get_result("pip-audit", KEY) is None and not _entry_exists(store)
+
+
+def _entry_exists(store: cache.ResultCache) -> bool:
+    return any(store.store.rglob("*.json"))
+
+
+def test_an_unwritable_store_only_costs_a_rescan(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file where the folder should be", encoding="utf-8")
+    store = cache.ResultCache(tmp_path / "cache")
+    store.put_file("bandit", KEY, cache.FileEntry("pkg/a.py", (), ()))
+    assert store.get_file("bandit", KEY, "pkg/a.py") is None
+
+
+def test_open_cache_refuses_unsafe_folders(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.py": "A = 1\n"})
+    with pytest.raises(CacheError, match="inside the scanned tree"):
+        cache.open_cache(repo / "sub" / "cache", repo)
+    inner = make_repo(tmp_path / "store" / f"v{cache.SCHEMA}" / "repo", {"a.py": "A = 1\n"})
+    with pytest.raises(CacheError, match="inside the scanned tree"):
+        cache.open_cache(tmp_path / "store", inner)  # entries would be written into the tree
+    tracked = make_repo(tmp_path / "other", {"cache/entry.json": "{}\n"})
+    with pytest.raises(CacheError, match="tracked by git"):
+        cache.open_cache(tracked / "cache", repo)
+    (tmp_path / "blocker").write_text("x", encoding="utf-8")
+    with pytest.raises(CacheError, match="cannot create the cache folder"):
+        cache.open_cache(tmp_path / "blocker" / "cache", repo)
+    opened = cache.open_cache(tmp_path / "outside" / "cache", repo)
+    assert opened.folder == tmp_path / "outside" / "cache" and opened.folder.is_dir()
+

@@ -104,6 +104,7 @@ def test_inline_ignore_comment_is_left_to_the_gate(
     assert all(f.suppression is None for f in result.findings if f is not stripe)
 
 
+@pytest.mark.slow  # a second kingfisher run, which builds its rule cache (~4 s)
 def test_fingerprints_are_stable_and_per_path(
     secret_repo: tuple[Path, list[Planted]], tmp_path: Path
 ) -> None:
