@@ -11,6 +11,8 @@ import pytest
 from tests.helpers import make_repo, run_gate
 from tests.integrations.github_api_standin import BOT, serve
 
+pytestmark = pytest.mark.slow  # a loopback API stand-in per case
+
 TOKEN = "test-token-4f9a"
 MARKER = "<!-- secops-gate:comment workflow=ci category=gate -->"
 HOSTILE = "x_<img src=x onerror=alert(1)>@admin.py"

@@ -16,6 +16,8 @@ import pytest
 
 from tests.helpers import load_json, make_repo, run_gate, validate_sarif
 
+pytestmark = pytest.mark.slow  # a real scan per output flag
+
 ENV = {"GATE_TODAY": "2026-06-01", "COLUMNS": "200"}
 SHELL = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"
 

@@ -18,6 +18,8 @@ import pytest
 
 from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
 
+pytestmark = pytest.mark.slow  # a real scan per hostile fixture
+
 HIT = "import subprocess\nsubprocess.call(input(), shell=True)\n"
 NO_INDEX = "http://127.0.0.1:9/simple/"  # nothing listens on the discard port
 

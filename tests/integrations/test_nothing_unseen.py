@@ -7,7 +7,11 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
+
+pytestmark = pytest.mark.slow  # a real scan per coverage case
 
 HIT = "import subprocess\nsubprocess.call(input(), shell=True)\n"
 POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
