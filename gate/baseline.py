@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gate.bounded import TooComplex, loads_json
+from gate.bounded import load_input
 from gate.errors import BaselineError
 from gate.findings import Finding
 
@@ -91,12 +91,7 @@ def dumps(baseline: Baseline) -> str:
 
 def loads(text: str, origin: str) -> Baseline:
     """Parse baseline JSON; BaselineError says what is wrong and where."""
-    try:
-        data = loads_json(text)
-    except TooComplex as exc:
-        raise BaselineError(f"{origin}: cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise BaselineError(f"{origin}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    data = load_input(text, origin, BaselineError)
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise BaselineError(f"{origin}: not a gate baseline (expected \"version\": {VERSION}; "
                             f"create one with 'gate baseline create -o FILE')")

@@ -62,6 +62,17 @@ def loads_json(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise TooComplex(f"nested deeper than {max_depth} levels") from None
 
 
+def load_input(text: str, origin: str, error: type[Exception]) -> Any:
+    """``loads_json`` for input the user gave: anything unreadable raises ``error`` with
+    ``origin`` and the reason (too deep or large, or where the JSON breaks)."""
+    try:
+        return loads_json(text)
+    except TooComplex as exc:
+        raise error(f"{origin}: cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{origin}: not JSON ({exc.msg} at line {exc.lineno})") from None
+
+
 def loads_toml(text: str, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     """``tomli.loads`` after ``check``; TooComplex or tomli.TOMLDecodeError on bad input."""
     check(text, max_depth=max_depth, max_chars=MAX_TOML_BYTES, toml=True)

@@ -17,33 +17,18 @@ import os
 import stat
 import tempfile
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gate import finding_codec as codec
 from gate import git
+from gate.cache_location import default_dir
 from gate.errors import CacheError
 from gate.findings import Finding
 from gate.scanners.interface import ScanResult, SkippedFile
 
 SCHEMA = 2  # 2: findings stored with gate.finding_codec's readable keys
-APP_FOLDER = "secops-gate"
-
-
-def default_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$RUNNER_TEMP/secops-gate`` in CI, else the user's cache folder."""
-    env = os.environ if env is None else env
-    runner = env.get("RUNNER_TEMP", "")
-    if runner and os.path.isabs(runner):
-        return Path(runner) / APP_FOLDER
-    xdg = env.get("XDG_CACHE_HOME", "")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / APP_FOLDER
-    return Path.home() / ".cache" / APP_FOLDER
-
-
 def open_cache(directory: Path | None, root: Path) -> ResultCache:
     """The cache at ``directory`` (default: ``default_dir()``), checked against ``root``.
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 from gate.findings import Finding, normalise_code, secret_fingerprint
-from gate.scanners.interface import ScannerRun
 from gate.scrub import scrub, scrub_error
+
+if TYPE_CHECKING:  # the adapters import this module: the registry must not load first
+    from gate.scanners.interface import ScannerRun
 
 PREVIEW_CHARS = 4
 PREVIEW_MIN_LENGTH = 16

@@ -11,7 +11,6 @@ warning); anything outside the root or escaping it with ``..`` is dropped (with 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import urllib.parse
@@ -21,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gate import repo_files
-from gate.bounded import TooComplex, loads_json
+from gate.bounded import load_input
 from gate.errors import SarifImportError
 from gate.findings import (
     Confidence,
@@ -99,12 +98,7 @@ def parse_many(texts: Sequence[tuple[str, str]], root: Path,
 
 
 def _load(origin: str, text: str) -> dict[str, Any]:
-    try:
-        data = loads_json(text)
-    except TooComplex as exc:
-        raise SarifImportError(f"{origin}: cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SarifImportError(f"{origin}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    data = load_input(text, origin, SarifImportError)
     if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
         raise SarifImportError(f"{origin}: not a SARIF log (no 'runs' list)")
     if data.get("version") != "2.1.0":

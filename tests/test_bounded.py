@@ -20,3 +20,13 @@ def test_toml_strings_and_comments_do_not_count() -> None:
     assert loads_toml(text, max_depth=3)["b"] == [[1], [2]]
     with pytest.raises(TooComplex):
         loads_toml("a = " + "[" * 10 + "]" * 10 + "\n", max_depth=3)
+
+
+def test_input_the_user_gave_says_where_it_breaks() -> None:
+    from gate.bounded import load_input
+    from gate.errors import BaselineError
+
+    with pytest.raises(BaselineError, match=r"b\.json: not JSON \(Expecting value at line 1\)"):
+        load_input("[", "b.json", BaselineError)
+    with pytest.raises(BaselineError, match=r"b\.json: cannot be read: nested deeper"):
+        load_input("[" * 500, "b.json", BaselineError)

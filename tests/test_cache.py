@@ -228,3 +228,11 @@ def test_open_cache_refuses_unsafe_folders(tmp_path: Path) -> None:
     opened = cache.open_cache(tmp_path / "outside" / "cache", repo)
     assert opened.folder == tmp_path / "outside" / "cache" and opened.folder.is_dir()
 
+
+
+def test_the_default_folder_follows_ci_then_xdg_then_home(tmp_path: Path) -> None:
+    from gate.cache_location import APP_FOLDER, default_dir
+
+    assert default_dir({"RUNNER_TEMP": "/r", "XDG_CACHE_HOME": "/x"}) == Path("/r") / APP_FOLDER
+    assert default_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x") / APP_FOLDER
+    assert default_dir({"RUNNER_TEMP": "relative"}) == Path.home() / ".cache" / APP_FOLDER

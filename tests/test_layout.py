@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from tests.helpers import REPO_ROOT
 
 TESTS = REPO_ROOT / "tests"
@@ -46,3 +48,15 @@ def test_every_gate_module_is_imported_by_a_test() -> None:
     modules = gate_modules()
     assert len(modules) > 60
     assert sorted(modules - imported_by_tests(modules)) == []
+
+
+@pytest.mark.slow  # one fresh interpreter per module
+def test_every_gate_module_imports_on_its_own() -> None:
+    """No import cycle hides behind the order the suite happens to import modules in."""
+    import subprocess
+    import sys
+
+    failed = [name for name in sorted(gate_modules() - {"gate.__main__"})
+              if subprocess.run([sys.executable, "-P", "-c", f"import {name}"], cwd=REPO_ROOT,
+                                capture_output=True, timeout=60).returncode != 0]
+    assert failed == []

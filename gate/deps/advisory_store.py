@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from gate.cache import default_dir
+from gate.cache_location import default_dir
 from gate.deps.osv import Advisory, AdvisoryDatabase
 from gate.errors import AdvisoryDataError, UsageError
 from gate.scrub import scrub_error, without_userinfo

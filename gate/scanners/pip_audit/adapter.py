@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gate.cache import default_dir
+from gate.cache_location import default_dir
 from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
 from gate.deps.advisory_store import read_status, store_dir
