@@ -12,7 +12,7 @@ root are scanned at their own path, as the kind their own name says.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import pathspec
 from gate import git
 from gate.errors import DiscoveryError
 from gate.globs import spec
+from gate.path_names import is_utf8, shown
 from gate.process import distrust
 from gate.scanners.interface import SkippedFile
 
@@ -28,7 +29,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 EXCLUDED = "excluded by the policy"
 VIRTUALENV = "inside an untracked virtualenv (it has pyvenv.cfg)"
 TOO_LARGE = "larger than the gate's 10 MB file limit"
-BAD_NAME = "file name is not UTF-8; not scanned"
+BAD_NAME = "file name is not UTF-8; only the secrets scanner reads it"
 LINK_OUT = "symlink whose target is outside the repository, missing or a loop; not followed"
 UNREADABLE = "unreadable"
 SUBMODULE = 'a submodule or nested repository (submodules = "skip")'
@@ -46,6 +47,9 @@ class Targets:
     root: Path
     files: tuple[str, ...]
     skipped: tuple[SkippedFile, ...] = field(default=())
+    # Names that are not UTF-8, as shown (escaped) -> as on disk: listed in ``skipped`` and
+    # still read by the scanners that read any name (the secrets scanner).
+    raw_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def outside(self) -> tuple[str, ...]:
@@ -126,6 +130,7 @@ def discover(root: Path, paths: Sequence[Path], exclude: Sequence[str] = (),
     matcher = exclusion_spec(exclude)
     files: list[str] = []
     skipped: list[SkippedFile] = []
+    raw_names: dict[str, str] = {}
     for rel in every:
         if not any(w in ("", ".") or rel == w or rel.startswith(w.rstrip("/") + "/")
                    for w in wanted):
@@ -133,10 +138,12 @@ def discover(root: Path, paths: Sequence[Path], exclude: Sequence[str] = (),
         reason = _reason(root, rel, matcher, venvs, untracked_set)
         if reason is None:
             files.append(rel)
-        else:
-            skipped.append(SkippedFile(_shown(rel), reason))
-    skipped += [SkippedFile(n, SUBMODULE) for n in nested]
-    return Targets(root, tuple(files), tuple(skipped))
+            continue
+        skipped.append(SkippedFile(shown(rel), reason))
+        if reason == BAD_NAME and _readable_file(root / rel):
+            raw_names[shown(rel)] = rel
+    skipped += [SkippedFile(shown(n), SUBMODULE) for n in nested]
+    return Targets(root, tuple(files), tuple(skipped), raw_names)
 
 
 def _reason(root: Path, rel: str, matcher: pathspec.GitIgnoreSpec, venvs: set[str],
@@ -146,7 +153,7 @@ def _reason(root: Path, rel: str, matcher: pathspec.GitIgnoreSpec, venvs: set[st
         return EXCLUDED
     if rel in untracked and _in_folder(rel, venvs):
         return VIRTUALENV
-    if not _utf8(rel):
+    if not is_utf8(rel):
         return BAD_NAME
     full = root / rel
     if full.is_symlink():
@@ -172,17 +179,15 @@ def _reason(root: Path, rel: str, matcher: pathspec.GitIgnoreSpec, venvs: set[st
     return None
 
 
-def _shown(rel: str) -> str:
-    """A path as reports show it (a name that is not UTF-8 with escapes)."""
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
+def _readable_file(path: Path) -> bool:
+    """A regular file (not a link) within the size limit that may be read."""
+    if path.is_symlink():
         return False
-    return True
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return path.is_file() and info.st_size <= MAX_FILE_BYTES and os.access(path, os.R_OK)
 
 
 def _relative_to(root: Path, path: Path) -> str:

@@ -19,6 +19,7 @@ def to_dict(f: Finding) -> dict[str, Any]:
     """A Finding as plain JSON data (severity and confidence as lower-case words)."""
     loc = f.location
     sup = f.suppression
+    named = {} if loc.uri is None else {"uri": loc.uri}
     return {
         "scanner": f.scanner, "rule_id": f.rule_id, "rule_name": f.rule_name,
         "aliases": list(f.aliases), "message": f.message, "severity": f.severity.word,
@@ -30,6 +31,7 @@ def to_dict(f: Finding) -> dict[str, Any]:
         "suppression": None if sup is None else {"kind": sup.kind, "rules": list(sup.rules),
                                                  "reason": sup.reason},
         "extra": [[key, value] for key, value in f.extra],
+        **named,
     }
 
 
@@ -54,7 +56,8 @@ def from_dict(d: Any) -> Finding:
         message=_str(d["message"]), severity=Severity.from_word(_str(d["severity"])),
         confidence=Confidence.from_word(_str(d["confidence"])),
         location=Location(_str(d["path"]), _int(d["start_line"]), _int(d["start_column"]),
-                          _optional_int(d["end_line"]), _optional_int(d["end_column"])),
+                          _optional_int(d["end_line"]), _optional_int(d["end_column"]),
+                          None if d.get("uri") is None else _str(d["uri"])),
         fingerprint=_str(d["fingerprint"]), cwe=tuple(_int(c) for c in _list(d["cwe"])),
         help_uri=_str(d["help_uri"]), remediation=_str(d["remediation"]),
         tags=_strs(d["tags"]), aliases=_strs(d["aliases"]), secret=d["secret"],

@@ -82,6 +82,9 @@ class Location:
     start_column: int = 1
     end_line: int | None = None
     end_column: int | None = None
+    # The percent-encoded URI of a file whose name is not UTF-8 (``path`` is then the name
+    # as shown, with escapes); None for every other file.
+    uri: str | None = None
 
 
 @dataclass(frozen=True)

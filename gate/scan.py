@@ -46,7 +46,7 @@ def coverage(targets: Targets, work: Mapping[str, Sequence[str]]) -> Coverage:
     every file of the tree that no scanner got, with the reason."""
     content = {f for name, files in work.items() if REGISTRY[name].content_scanner
                for f in files}
-    every = {f for files in work.values() for f in files}
+    every = {f for files in work.values() for f in files} - set(targets.raw_names)
     unplanned = tuple(SkippedFile(f, NO_SCANNER) for f in targets.files if f not in every)
     return Coverage(total=targets.total, content=len(content),
                     secrets_only=len(every - content),
@@ -64,7 +64,10 @@ def plan(policy: Policy, targets: Targets, only: Sequence[str] | None = None
             continue
         spec = exclusion_spec(settings.exclude)
         files = [f for f in targets.files if not spec.match_file(f)]
-        selected = REGISTRY[name].select(files, targets.root)
+        scanner = REGISTRY[name]
+        selected = scanner.select(files, targets.root)
+        if scanner.reads_any_name:
+            selected += [n for n in targets.raw_names if not spec.match_file(n)]
         if selected:
             out[name] = selected
     return out
@@ -88,7 +91,8 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         settings = policy.scanner(name)
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
-                          options=merged, jobs=budget, history_base=history_base)
+                          options=merged, jobs=budget, history_base=history_base,
+                          raw_names=targets.raw_names)
         scanner = REGISTRY[name]
         try:
             result = cached_scan(scanner, ctx, cache,
@@ -127,6 +131,9 @@ def confine(result: ScanResult, root: Path) -> ScanResult:
     base = root.resolve()
     findings: list[Finding] = []
     for finding in result.findings:
+        if finding.location.uri is not None:  # a name the gate showed (not UTF-8), kept as is
+            findings.append(finding)
+            continue
         path = inside(base, finding.location.path)
         if path is None:
             return failed(result.run.scanner, result.run.tool,

@@ -83,7 +83,7 @@ def _per_file(scanner: Scanner, ctx: ScanContext, cache: ResultCache, version: s
               scan: Fresh) -> ScanResult:
     name = scanner.name
     config = config_digest(scanner, ctx, version)
-    contents = {path: digest_file(ctx.root / path) for path in ctx.files}
+    contents = {path: digest_file(ctx.path_of(path)) for path in ctx.files}
     keys = {p: file_key(config, p, c) for p, c in contents.items() if c is not None}
     hits: dict[str, FileEntry] = {}
     for path, key in keys.items():

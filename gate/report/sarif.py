@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import urllib.parse
 from typing import Any
 
 import attr
@@ -14,6 +13,7 @@ import sarif_om as om
 from gate import __version__
 from gate.decision import Decided, Decision, Disposition, sort_key
 from gate.findings import Finding, Severity
+from gate.path_names import uri as path_uri
 from gate.report.markdown import md
 from gate.scanners.interface import ScannerRun
 
@@ -154,7 +154,8 @@ def _result(item: Decided, rule_index: int) -> om.Result:
             region.end_line in (None, region.start_line) and loc.end_column <= region.start_column):
         region.end_column = loc.end_column
     physical = om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=uri_for(loc.path), uri_base_id="%SRCROOT%"),
+        artifact_location=om.ArtifactLocation(uri=loc.uri or uri_for(loc.path),
+                                               uri_base_id="%SRCROOT%"),
         region=region,
     )
     text = f.message or f.rule_name or f.rule_id
@@ -188,8 +189,7 @@ def _result(item: Decided, rule_index: int) -> om.Result:
 
 def uri_for(path: str) -> str:
     """A relative, percent-encoded URI for a repository path; never absolute or escaping."""
-    parts = [p for p in path.split("/") if p not in ("", ".", "..")]
-    return "/".join(urllib.parse.quote(p, safe="@+,;=!$&'()*~-_.") for p in parts) or "."
+    return path_uri(path)
 
 
 def _clip(text: str, limit: int) -> str:

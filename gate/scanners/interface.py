@@ -91,10 +91,16 @@ class ScanContext:
     cache_dir: Path | None = None
     jobs: int = 1  # processes/threads this scanner may use (the share of ``--jobs``)
     history_base: str | None = None  # the commit the change under review starts from
+    # Files whose names are not UTF-8: shown name (as in ``files``) -> name on disk.
+    raw_names: Mapping[str, str] = field(default_factory=dict)
+
+    def path_of(self, rel: str) -> Path:
+        """Where a file of ``files`` is on disk (a shown name mapped back to its raw one)."""
+        return self.root / self.raw_names.get(rel, rel)
 
     def read_text(self, path: str) -> str:
         """The text of a scanned file (undecodable bytes replaced); empty if unreadable."""
-        return read_text(self.root, path) or ""
+        return read_text(self.root, self.raw_names.get(path, path)) or ""
 
 
 @runtime_checkable
@@ -139,6 +145,12 @@ class Scanner(Protocol):
     @property
     def content_scanner(self) -> bool:
         """True when it analyses what files say (code, config); False for the secrets scan."""
+        ...
+
+    @property
+    def reads_any_name(self) -> bool:
+        """True when it also reads files whose names are not UTF-8 (``ScanContext.raw_names``);
+        it reports them at their shown name with ``Location.uri``."""
         ...
 
     @property
@@ -263,6 +275,7 @@ class BaseScanner:
     whole_tree_only: bool = False  # needs the whole tree at once (no shards)
     relaxable_by_path: bool = True  # path classes (tests/, docs/) may relax it
     scans_history: bool = False  # reads git history, not only the work tree
+    reads_any_name: bool = False  # also reads files whose names are not UTF-8
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Nothing by default."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
+from gate.path_names import uri as path_uri
 from gate.redact import preview
 from gate.repo_files import split_lines
 from gate.scanners.common import (
@@ -83,6 +84,7 @@ class SecretsScanner(BaseScanner):
     relaxable_by_path = False  # a credential in tests/ is still a credential
     fingerprints_secrets = True  # kingfisher's own fingerprint, never the value
     content_scanner = False  # it looks for credentials, not at what the file does
+    reads_any_name = True  # a credential in a file with an odd name is still a credential
     options = MappingProxyType({"git_history": choice("none", "pr", "all")})
 
     def cacheable(self, ctx: ScanContext) -> bool:
@@ -137,7 +139,7 @@ class SecretsScanner(BaseScanner):
         mirror = Path(tempfile.mkdtemp(prefix="gate-secrets-", dir=base))
         started = time.monotonic()
         try:
-            places = _mirror(ctx.root, files, mirror)
+            places = _mirror(ctx, files, mirror)
             extra: dict[str, str] = {}
             if ctx.cache_dir is not None:
                 extra["KF_RULE_CACHE_DIR"] = str(ctx.cache_dir / "kingfisher-rules")
@@ -202,7 +204,7 @@ class SecretsScanner(BaseScanner):
         files: list[str] = []
         skipped: list[SkippedFile] = []
         for rel in ctx.files:
-            full = ctx.root / rel
+            full = ctx.path_of(rel)
             try:
                 info = full.stat()
             except OSError:
@@ -253,6 +255,7 @@ class SecretsScanner(BaseScanner):
                         start_column=col_start + 1,
                         end_line=line_no,
                         end_column=col_start + 1 + len(value) if value else None,
+                        uri=path_uri(ctx.raw_names[path]) if path in ctx.raw_names else None,
                     ),
                     fingerprint=make_secret_fingerprint(
                         rule_id, path, str(hit["fingerprint"])
@@ -323,18 +326,20 @@ def dropped_by_name(rel: str) -> bool:
             or "node_modules" in path.parts)
 
 
-def _mirror(root: Path, files: Sequence[str], mirror: Path) -> dict[str, str]:
+def _mirror(ctx: ScanContext, files: Sequence[str], mirror: Path) -> dict[str, str]:
     """Hard-link (or copy) each file under ``mirror``: at its own relative path, or under a
-    neutral name when kingfisher would drop it by name. Returns mirror path -> real path."""
+    neutral name when kingfisher would drop it by name or the name is not UTF-8 (kingfisher
+    reports paths as text). Returns mirror path -> real path (as shown)."""
     places: dict[str, str] = {}
     for number, rel in enumerate(files):
-        inside = f"{NEUTRAL_FOLDER}/{number}.txt" if dropped_by_name(rel) else rel
+        neutral = dropped_by_name(rel) or rel in ctx.raw_names
+        inside = f"{NEUTRAL_FOLDER}/{number}.txt" if neutral else rel
         target = mirror / inside
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(root / rel, target)
+            os.link(ctx.path_of(rel), target)
         except OSError:
-            shutil.copyfile(root / rel, target)
+            shutil.copyfile(ctx.path_of(rel), target)
         places[inside] = rel
     return places
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from tests.helpers import fake_tool, git, make_repo, run_gate, sarif_results, validate_sarif
+from tests.scanners.secret_fixture import build_secret_repo
 
 BANDIT_HIT = "import subprocess\nsubprocess.call('ls ' + input(), shell=True)\n"
 
@@ -117,7 +118,30 @@ def test_odd_path_names(tmp_path: Path, sarif_validator: None) -> None:
                            "%C3%A7a.py"])
     assert "\nline.py" not in result.stdout  # a newline in a name never splits a report line
     assert report["skipped_by_gate"] == [
-        {"path": "bad\\xffname.py", "reason": "file name is not UTF-8; not scanned"}]
+        {"path": "bad\\xffname.py",
+         "reason": "file name is not UTF-8; only the secrets scanner reads it"}]
+    code, tail = validate_sarif(tmp_path / "o.sarif")
+    assert code == 0, tail
+
+
+def test_a_name_that_is_not_utf8_still_goes_to_the_secrets_scanner(
+        tmp_path: Path, sarif_validator: None) -> None:
+    repo = make_repo(tmp_path / "r", files={"app.py": "x = 1\n"}, commit=False)
+    build_secret_repo(tmp_path / "planted")
+    github = (tmp_path / "planted" / ".env").read_text(encoding="utf-8").splitlines()[1]
+    (repo / os.fsdecode(b"conf")).mkdir()
+    (repo / os.fsdecode(b"conf/caf\xe9 prod.env")).write_text(
+        f"# settings\n{github}\n", encoding="utf-8")
+    result, sarif, report = scan(repo, tmp_path)
+    assert result.code == 1, result.output
+    assert ("secrets", "betterleaks.github-pat", "conf/caf%E9%20prod.env", 2) in sarif_results(
+        sarif)
+    [finding] = [f for f in report["findings"] if f["scanner"] == "secrets"]
+    assert finding["path"] == "conf/caf\\xe9 prod.env"
+    assert finding["uri"] == "conf/caf%E9%20prod.env"
+    assert report["skipped_by_gate"] == [
+        {"path": "conf/caf\\xe9 prod.env",
+         "reason": "file name is not UTF-8; only the secrets scanner reads it"}]
     code, tail = validate_sarif(tmp_path / "o.sarif")
     assert code == 0, tail
 
