@@ -204,14 +204,33 @@ def _read_requirements(root: Path, path: str, out: Manifests, seen: set[str]) ->
                 )
             )
             continue
-        if _option(line, _EDITABLE_OPTIONS) is not None:
-            out.unaudited.append(Unaudited(path, number, short, "editable install is not audited"))
+        editable = _option(line, _EDITABLE_OPTIONS)
+        if editable is not None:
+            if not _own_project(root, path, editable):
+                out.unaudited.append(Unaudited(path, number, short,
+                                               "editable install is not audited"))
             continue
         if line.startswith("-"):
             continue  # global options such as --pre, --only-binary, --require-hashes
         requirement = _HASH_RE.sub("", " " + line).strip()
         requirement = re.sub(r"\s--\S+.*$", "", requirement).strip()
         _add_requirement(path, number, requirement, out, library=path.endswith(".in"))
+
+
+def _own_project(root: Path, path: str, target: str) -> bool:
+    """True when ``target`` (``.``, ``./pkg[extra]``) is a project folder inside the
+    repository: its code is scanned and its own manifest audited, so it is no outside
+    dependency (like the project's own entry in ``uv.lock``)."""
+    folder = re.sub(r"\[[^\]]*\]$", "", target.strip())
+    if not folder or _URL_RE.match(folder) or not folder.startswith((".", "/")):
+        return False
+    resolved = ((root / path).parent / folder).resolve()
+    try:
+        resolved.relative_to(root.resolve())
+    except ValueError:
+        return False
+    return resolved.is_dir() and any((resolved / name).is_file()
+                                     for name in ("pyproject.toml", "setup.py", "setup.cfg"))
 
 
 def _follow_include(

@@ -158,3 +158,17 @@ def test_kinds() -> None:
     assert kind_of("test-requirements.txt") == "requirements"
     assert kind_of("constraints.txt") == "requirements"
     assert kind_of("pdm.lock") == "unsupported"
+
+
+def test_editable_install_of_the_repositorys_own_project_is_no_outside_dependency(
+        tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n", encoding="utf-8")
+    (tmp_path / "plugins" / "extra").mkdir(parents=True)
+    (tmp_path / "requirements-dev.txt").write_text(
+        "-e .[socks]\n-e ./plugins/extra\n-e ../elsewhere\n"
+        "-e git+https://example.invalid/x.git#egg=x\n", encoding="utf-8")
+    found = read_manifests(tmp_path, ["requirements-dev.txt"])
+    # "." holds the project; plugins/extra has no project file; the others leave the tree
+    assert [(u.line, u.reason) for u in found.unaudited] == [
+        (2, "editable install is not audited"), (3, "editable install is not audited"),
+        (4, "editable install is not audited")]
