@@ -228,6 +228,19 @@ def blanket_rules(policy: Policy) -> list[str]:
     return out
 
 
+def idle_path_classes(policy: Policy) -> list[str]:
+    """Warnings for ``[paths.NAME] fail_on`` settings that cannot act, found without scanning
+    (``gate policy check``): a class only relaxes, so one stricter than the top level does
+    nothing."""
+    out: list[str] = []
+    for klass in policy.paths:
+        if klass.fail_on_set and looser(policy.fail_on, klass.fail_on) != klass.fail_on:
+            out.append(f"[paths.{klass.name}] fail_on = {level_word(klass.fail_on)} is "
+                       f"stricter than fail_on = {level_word(policy.fail_on)}: a path class "
+                       "only relaxes, so it changes nothing")
+    return out
+
+
 def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[str]] | None:
     """Files scanned per scanner that succeeded (None: every succeeded scanner, any file)."""
     ok = {r.scanner for r in runs if r.ok}
@@ -329,22 +342,28 @@ def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int,
     return decided
 
 
-def _levels(policy: Policy, scanner: str, klass: PathClass | None, effects: list[str]
-            ) -> tuple[Level, str, Level, str]:
+def _levels(policy: Policy, scanner: str, severity: Severity, klass: PathClass | None,
+            effects: list[str]) -> tuple[Level, str, Level, str]:
     """The fail and report levels for a finding of ``scanner`` in ``klass``, each with where
-    it comes from (``""``: the scanner's or top-level setting)."""
+    it comes from (``""``: the scanner's or top-level setting); ``effects`` gains a line for
+    each class setting that changes the outcome for ``severity``."""
     fail_level, fail_by = policy.fail_level(scanner), ""
     report_level, report_by = policy.report_level(scanner), ""
     if klass is None:
         return fail_level, fail_by, report_level, report_by
     where = f" ([paths.{klass.name}])"
     if klass.fail_on_set and looser(fail_level, klass.fail_on) != fail_level:
-        effects.append(f"fail_on = {level_word(klass.fail_on)} by [paths.{klass.name}] "
-                       f"(instead of {level_word(fail_level)})")
-        fail_level, fail_by = looser(fail_level, klass.fail_on), where
+        relaxed = looser(fail_level, klass.fail_on)
+        if reaches(severity, fail_level) and not reaches(severity, relaxed):
+            effects.append(f"fail_on = {level_word(relaxed)} by [paths.{klass.name}] "
+                           f"(instead of {level_word(fail_level)}): kept from failing")
+        fail_level, fail_by = relaxed, where
     if klass.report_set and klass.report != report_level:
-        effects.append(f"report = {level_word(klass.report)} by [paths.{klass.name}] "
-                       f"(instead of {level_word(report_level)})")
+        if not reaches(severity, fail_level) and \
+                reaches(severity, report_level) != reaches(severity, klass.report):
+            shown = "reported" if reaches(severity, klass.report) else "not reported"
+            effects.append(f"report = {level_word(klass.report)} by [paths.{klass.name}] "
+                           f"(instead of {level_word(report_level)}): {shown}")
         report_level, report_by = klass.report, where
     return fail_level, fail_by, report_level, report_by
 
@@ -357,7 +376,7 @@ def _threshold(policy: Policy, finding: Finding, severity: Severity,
                        f"confidence {finding.confidence.word} below the scanner's "
                        f"{settings.confidence.word}")
     fail_level, fail_by, report_level, report_by = _levels(
-        policy, finding.scanner, klass, effects if effects is not None else [])
+        policy, finding.scanner, severity, klass, effects if effects is not None else [])
     if reaches(severity, fail_level):
         return Decided(finding, Disposition.FAIL, severity,
                        f"severity {severity.word} reaches fail_on = "

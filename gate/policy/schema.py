@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gate.policy.errors import PolicyIssue
@@ -157,30 +157,30 @@ def validate(data: Mapping[str, Any], file: str, source: str,
 
 
 def _scanners(out: _Collector, value: Any) -> None:
-    _named_tables(out, "scanners", value, {name: {**SCANNER_COMMON, **scanner.options}
-                                           for name, scanner in REGISTRY.items()})
+    _named_tables(out, "scanners", value, list(REGISTRY),
+                  lambda name: {**SCANNER_COMMON, **REGISTRY[name].options})
 
 
 def _paths(out: _Collector, value: Any) -> None:
-    _named_tables(out, "paths", value, dict.fromkeys(PATH_CLASSES, PATH_CLASS_KEYS))
+    _named_tables(out, "paths", value, list(PATH_CLASSES), lambda name: PATH_CLASS_KEYS)
 
 
-def _named_tables(out: _Collector, key: str, value: Any,
-                  checks: Mapping[str, Mapping[str, Check]]) -> None:
-    """``[KEY.NAME]`` tables: NAME one of ``checks``, each table's keys checked by it."""
-    example = next(iter(checks))
+def _named_tables(out: _Collector, key: str, value: Any, names: list[str],
+                  checks: Callable[[str], Mapping[str, Check]]) -> None:
+    """``[KEY.NAME]`` tables: NAME one of ``names``, each table's keys checked by
+    ``checks(NAME)`` (asked only for the names the file uses)."""
     if not isinstance(value, dict):
-        out.add((key,), f"expected a table like [{key}.{example}]")
+        out.add((key,), f"expected a table like [{key}.{names[0]}]")
         return
     for name, settings in value.items():
-        if name not in checks:
-            out.unknown((key,), name, list(checks))
+        if name not in names:
+            out.unknown((key,), name, names)
             continue
         if not isinstance(settings, dict):
             out.add((key, name), f"expected a table [{key}.{name}] with keys "
-                                 f"{', '.join(sorted(checks[name]))}")
+                                 f"{', '.join(sorted(checks(name)))}")
             continue
-        out.table((key, name), settings, checks[name])
+        out.table((key, name), settings, checks(name))
 
 
 def _array(out: _Collector, key: str, value: Any) -> None:

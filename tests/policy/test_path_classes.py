@@ -72,7 +72,8 @@ def test_default_preset_reports_but_does_not_fail_below_critical() -> None:
     tests_item = next(d for d in decision.items if d.path_class == "tests")
     assert tests_item.reason == ("severity high below fail_on = critical ([paths.tests]); "
                                  "reaches report = medium")
-    assert tests_item.path_effects == ("fail_on = critical by [paths.tests] (instead of high)",)
+    assert tests_item.path_effects == (
+        "fail_on = critical by [paths.tests] (instead of high): kept from failing",)
     assert decision.class_counts() == {
         "tests": {"fail": 0, "warn": 1, "waived": 0, "baseline": 0, "hidden": 0},
         "docs": {"fail": 0, "warn": 1, "waived": 0, "baseline": 0, "hidden": 0},
@@ -162,8 +163,11 @@ def test_report_replaces_the_report_level_in_the_class() -> None:
     assert _one(policy, low).disposition is Disposition.WARN
     assert _one(policy, replace(low, location=replace(low.location, path="x.py"))
                 ).disposition is Disposition.HIDDEN
+    assert _one(policy, low).path_effects == (
+        "report = low by [paths.examples] (instead of medium): reported",)
     medium = finding(path="docs/x.py", severity=Severity.MEDIUM)
     assert _one(policy, medium).disposition is Disposition.HIDDEN
+    assert _one(policy, finding(path="docs/x.py", severity=Severity.HIGH)).path_effects == ()
     assert _one(policy, medium).reason == ("severity medium below report = none "
                                            "([paths.docs])")
 
