@@ -256,3 +256,31 @@ def test_classes_that_adjust_nothing_only_label() -> None:
         "tests", Disposition.FAIL, ())
     assert class_effects(policy, [decided.finding], [], CTX, _decide(
         policy, decided.finding)) == ()
+
+
+def test_policy_check_lists_the_classes_and_warns_about_an_idle_one(tmp_path: Path) -> None:
+    (tmp_path / "p.toml").write_text('version = 1\nfail_on = "critical"\n[paths.docs]\n'
+                                     'fail_on = "medium"\npatterns = []\n', encoding="utf-8")
+    result = run_gate("policy", "check", str(tmp_path / "p.toml"), cwd=tmp_path)
+    assert result.code == 0, result.output
+    assert ("  path class tests: tests/**, **/tests/**, test_*.py, *_test.py, conftest.py; "
+            "[paths.tests] (labels only)") in result.stdout
+    assert '  path class docs: no patterns (off); [paths.docs] fail_on = "medium"' in (
+        result.stdout)
+    assert ("warning: [paths.docs] fail_on = medium is stricter than fail_on = critical: a "
+            "path class only relaxes, so it changes nothing") in result.stdout
+
+
+def test_explain_shows_each_class_with_where_its_values_come_from(tmp_path: Path) -> None:
+    from gate.policy.provenance import origins
+    from gate.report.explain import render_policy
+
+    (tmp_path / "gate.toml").write_text('version = 1\nextends = "default"\n[paths.tests]\n'
+                                        'severity = { high = "medium" }\n', encoding="utf-8")
+    policy = load_text((tmp_path / "gate.toml").read_text(), str(tmp_path / "gate.toml"))
+    text = render_policy(policy, origins(policy.chain), CTX.today)
+    tests_part = text.split("[paths.tests]")[1].split("[paths.docs]")[0]
+    assert '"conftest.py"] # built-in default' in tests_part
+    assert 'fail_on = "critical"' in tests_part and "# preset:default" in tests_part
+    assert 'severity = { high = "medium" }' in tests_part
+    assert str(tmp_path / "gate.toml") in tests_part
