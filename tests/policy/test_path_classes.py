@@ -210,17 +210,22 @@ def test_dependency_findings_have_path_classes() -> None:
     ('version = 1\n[paths]\ntests = "tests/**"\n', 3,
      ["[paths.tests]", "fail_on, patterns, report, severity"]),
 ])
-def test_bad_path_classes_say_file_line_and_what_is_valid(tmp_path: Path, text: str,
-                                                          line: int, words: list[str]) -> None:
+def test_bad_path_classes_say_file_line_and_what_is_valid(text: str, line: int,
+                                                          words: list[str]) -> None:
     with pytest.raises(PolicyError) as info:
         load_text(text, "p.toml")
     message = str(info.value)
     assert message.startswith(f"p.toml:{line}:"), message
     for word in words:
         assert word in message, message
-    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+
+
+def test_policy_check_exits_2_on_a_bad_class(tmp_path: Path) -> None:
+    (tmp_path / "p.toml").write_text('version = 1\n[paths.tests]\nseverity = "-1"\n',
+                                     encoding="utf-8")
     result = run_gate("policy", "check", str(tmp_path / "p.toml"), cwd=tmp_path)
-    assert result.code == 2 and f"p.toml:{line}:" in result.stderr, result.output
+    assert result.code == 2, result.output
+    assert "p.toml:3: [paths.tests.severity] expected a whole number of steps" in result.stderr
     assert "Traceback" not in result.output
 
 
