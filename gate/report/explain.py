@@ -181,6 +181,9 @@ def render_what_if(decision: Decision) -> str:
         out.append(f"  {row.level.word:<9} {count:>8}  {row.verdict.value:<8} "
                    f"{shown or 'no change'}")
     out.append("  (+ would join the failing rules, - would no longer fail)")
+    if any(row.at_least for row in decision.what_if):
+        out.append("  >=: a SARIF file lacks the findings hidden below the report level, so "
+                   "lower levels may fail more")
     if any(count for row in decision.what_if for name, count in row.by_class if name):
         out.append("  failing per path class:")
         for row in decision.what_if:
@@ -197,7 +200,4 @@ def render_what_if(decision: Decision) -> str:
                        f"failing; without {plain(effect.adjustments)}: "
                        f"{effect.failing_without} failing"
                        + (f" ({kept}{more})" if kept else ""))
-    if any(row.at_least for row in decision.what_if):
-        out.append("  >=: a SARIF file lacks the findings hidden below the report level, so "
-                   "lower levels may fail more")
     return "\n".join(out) + "\n"
