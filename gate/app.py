@@ -32,7 +32,7 @@ from gate.policy import evaluate as policy_eval
 from gate.policy.load import load
 from gate.policy.model import Level, Policy
 from gate.policy.provenance import origins
-from gate.policy.what_if import what_if
+from gate.policy.what_if import class_effects, what_if
 from gate.redact import scrub_finding
 from gate.scan import ScanOutcome, plan, run_scanners
 from gate.scanners import REGISTRY
@@ -348,7 +348,8 @@ def judge(request: ScanRequest, policy: Policy, findings: Sequence[Finding],
     if not request.what_if:
         return decision
     rows = what_if(policy, findings, runs, ctx, decision, shown_only=shown_only)
-    return replace(decision, what_if=rows)
+    effects = class_effects(policy, findings, runs, ctx, decision)
+    return replace(decision, what_if=rows, class_effects=effects)
 
 
 def evaluate_files(files: Sequence[Path], request: ScanRequest) -> Decision:

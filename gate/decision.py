@@ -75,6 +75,10 @@ class Decided:
     # and every waiver that names it (active or expired).
     severity_rules: tuple[RuleOverride, ...] = ()
     matching_waivers: tuple[Waiver, ...] = ()
+    # The path class of its file (``tests``, ``docs``, ``examples``; None: no class), and
+    # what that class changed, in words (or why it changed nothing: a secret).
+    path_class: str | None = None
+    path_effects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,20 @@ class WhatIfRow:
     joining: tuple[tuple[str, str], ...] = ()  # (scanner, rule id) that would start failing
     leaving: tuple[tuple[str, str], ...] = ()  # (scanner, rule id) that would stop failing
     at_least: bool = False
+    by_class: tuple[tuple[str | None, int], ...] = ()  # failing issues per path class
+
+
+@dataclass(frozen=True)
+class ClassEffect:
+    """What one path class's adjustments do here: its issues, how many fail, and how many
+    would fail if the class adjusted nothing (the same findings, the same policy code)."""
+
+    name: str
+    adjustments: str  # ``[paths.tests] fail_on = "critical"``
+    issues: int
+    failing: int
+    failing_without: int
+    kept_from_failing: tuple[tuple[str, str], ...] = ()  # (scanner, rule id) it stops failing
 
 
 @dataclass(frozen=True)
@@ -120,6 +138,7 @@ class Decision:
     links: tuple[str, ...] = ()  # symlinks not followed (target outside the root, or a loop)
     today: dt.date | None = None  # the date the policy was applied on (waiver expiry)
     what_if: tuple[WhatIfRow, ...] = ()  # one row per fail_on level, when asked for
+    class_effects: tuple[ClassEffect, ...] = ()  # per adjusting path class, when asked for
     cache_used: bool = False  # the result cache was on (runs say how many files it reused)
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
@@ -133,6 +152,18 @@ class Decision:
         for item in self.items:
             if item.duplicate_of is None:
                 out[item.disposition.value] += 1
+        return out
+
+    def class_counts(self) -> dict[str | None, dict[str, int]]:
+        """Distinct issues per path class (None: no class) and disposition, classes in
+        the policy's order, then the files of no class."""
+        out: dict[str | None, dict[str, int]] = {
+            k.name: {d.value: 0 for d in Disposition} for k in self.policy.paths}
+        out[None] = {d.value: 0 for d in Disposition}
+        for item in self.items:
+            if item.duplicate_of is None:
+                out.setdefault(item.path_class, {d.value: 0 for d in Disposition})[
+                    item.disposition.value] += 1
         return out
 
     @property

@@ -34,7 +34,7 @@ from gate.errors import (
     UsageError,
     internal_error_message,
 )
-from gate.policy.evaluate import blanket_rules
+from gate.policy.evaluate import blanket_rules, idle_path_classes
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
 from gate.report import comment, json_report
@@ -214,7 +214,10 @@ def policy_check(
     typer.echo(f"policy OK: {loaded.source} (fail_on = {level_word(loaded.fail_on)}, "
                f"report = {level_word(loaded.report)}, {len(loaded.waivers)} waiver(s), "
                f"{len(loaded.rules)} rule override(s))")
-    for warning in blanket_rules(loaded):
+    for klass in loaded.paths:
+        patterns = ", ".join(klass.patterns) or "no patterns (off)"
+        typer.echo(f"  path class {klass.name}: {patterns}; {klass.describe()}")
+    for warning in [*blanket_rules(loaded), *idle_path_classes(loaded)]:
         typer.echo(f"  warning: {warning}")
 
 

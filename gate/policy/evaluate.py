@@ -24,15 +24,19 @@ from gate.findings import Finding, Severity
 from gate.globs import path_matches
 from gate.policy.model import (
     InlineMode,
+    Level,
     OnProblem,
     OnSkipped,
+    PathClass,
     Policy,
     RuleOverride,
     Waiver,
     level_word,
+    looser,
     reaches,
 )
 from gate.policy.waiver_scope import judged
+from gate.scanners import REGISTRY
 from gate.scanners.interface import ScannerRun, SkippedFile
 
 
@@ -224,6 +228,19 @@ def blanket_rules(policy: Policy) -> list[str]:
     return out
 
 
+def idle_path_classes(policy: Policy) -> list[str]:
+    """Warnings for ``[paths.NAME] fail_on`` settings that cannot act, found without scanning
+    (``gate policy check``): a class only relaxes, so one stricter than the top level does
+    nothing."""
+    out: list[str] = []
+    for klass in policy.paths:
+        if klass.fail_on_set and looser(policy.fail_on, klass.fail_on) != klass.fail_on:
+            out.append(f"[paths.{klass.name}] fail_on = {level_word(klass.fail_on)} is "
+                       f"stricter than fail_on = {level_word(policy.fail_on)}: a path class "
+                       "only relaxes, so it changes nothing")
+    return out
+
+
 def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[str]] | None:
     """Files scanned per scanner that succeeded (None: every succeeded scanner, any file)."""
     ok = {r.scanner for r in runs if r.ok}
@@ -257,19 +274,43 @@ def _waiver_states(policy: Policy, runs: Sequence[ScannerRun], ctx: Context,
     return out
 
 
+def relaxable(finding: Finding) -> bool:
+    """False for the findings no path class may change (credentials: ``Scanner.
+    relaxable_by_path``); findings of tools the gate does not run (imported SARIF) may be."""
+    scanner = REGISTRY.get(finding.scanner)
+    return scanner is None or scanner.relaxable_by_path
+
+
 def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
             expired_hits: dict[int, Waiver], in_baseline: bool = False) -> Decided:
-    """The disposition, with the rules that set its severity and every waiver naming it."""
-    decided = _disposition(policy, finding, ctx, used, expired_hits, in_baseline)
+    """The disposition, with the rules that set its severity, every waiver naming it, and its
+    path class with what the class changed."""
+    klass = policy.path_class(finding.location.path)
+    effects: list[str] = []
+    applied = None
+    if klass is not None and klass.adjusts:
+        if relaxable(finding):
+            applied = klass
+        else:
+            effects.append(f"not relaxed by {klass.describe()}: {finding.scanner} findings "
+                           "(credentials) are never relaxed by path")
+    decided = _disposition(policy, finding, ctx, used, expired_hits, in_baseline, applied,
+                           effects)
     setting = tuple(r for r in policy.rules if r.severity is not None and not r.ignore
                     and rule_matches(r, finding))
     naming = tuple(w for w in policy.waivers if waiver_matches(w, finding))
-    return replace(decided, severity_rules=setting, matching_waivers=naming)
+    return replace(decided, severity_rules=setting, matching_waivers=naming,
+                   path_class=klass.name if klass else None, path_effects=tuple(effects))
 
 
 def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
-                 expired_hits: dict[int, Waiver], in_baseline: bool) -> Decided:
+                 expired_hits: dict[int, Waiver], in_baseline: bool,
+                 klass: PathClass | None, effects: list[str]) -> Decided:
     severity = finding.severity
+    if klass is not None and klass.adjust(severity) != severity:
+        effects.append(f"severity {severity.word} -> {klass.adjust(severity).word} by "
+                       f"{klass.describe()}")
+        severity = klass.adjust(severity)
     for rule in policy.rules:
         if rule_matches(rule, finding):
             if rule.ignore:
@@ -292,7 +333,7 @@ def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int,
     if in_baseline:
         return Decided(finding, Disposition.BASELINE, severity,
                        "in the baseline (new_only): not a new finding")
-    decided = _threshold(policy, finding, severity)
+    decided = _threshold(policy, finding, severity, klass, effects)
     expired = [w for w in policy.waivers
                if w.index in expired_hits and waiver_matches(w, finding)]
     if expired and decided.disposition is not Disposition.HIDDEN:
@@ -301,22 +342,53 @@ def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int,
     return decided
 
 
-def _threshold(policy: Policy, finding: Finding, severity: Severity) -> Decided:
+def _levels(policy: Policy, scanner: str, severity: Severity, klass: PathClass | None,
+            effects: list[str]) -> tuple[Level, str, Level, str]:
+    """The fail and report levels for a finding of ``scanner`` in ``klass``, each with where
+    it comes from (``""``: the scanner's or top-level setting); ``effects`` gains a line for
+    each class setting that changes the outcome for ``severity``."""
+    fail_level, fail_by = policy.fail_level(scanner), ""
+    report_level, report_by = policy.report_level(scanner), ""
+    if klass is None:
+        return fail_level, fail_by, report_level, report_by
+    where = f" ([paths.{klass.name}])"
+    if klass.fail_on_set and looser(fail_level, klass.fail_on) != fail_level:
+        relaxed = looser(fail_level, klass.fail_on)
+        if reaches(severity, fail_level) and not reaches(severity, relaxed):
+            effects.append(f"fail_on = {level_word(relaxed)} by [paths.{klass.name}] "
+                           f"(instead of {level_word(fail_level)}): kept from failing")
+        fail_level, fail_by = relaxed, where
+    if klass.report_set and klass.report != report_level:
+        if not reaches(severity, fail_level) and \
+                reaches(severity, report_level) != reaches(severity, klass.report):
+            shown = "reported" if reaches(severity, klass.report) else "not reported"
+            effects.append(f"report = {level_word(klass.report)} by [paths.{klass.name}] "
+                           f"(instead of {level_word(report_level)}): {shown}")
+        report_level, report_by = klass.report, where
+    return fail_level, fail_by, report_level, report_by
+
+
+def _threshold(policy: Policy, finding: Finding, severity: Severity,
+               klass: PathClass | None = None, effects: list[str] | None = None) -> Decided:
     settings = policy.scanner(finding.scanner)
     if finding.confidence < settings.confidence:
         return Decided(finding, Disposition.HIDDEN, severity,
                        f"confidence {finding.confidence.word} below the scanner's "
                        f"{settings.confidence.word}")
-    fail_level = policy.fail_level(finding.scanner)
+    fail_level, fail_by, report_level, report_by = _levels(
+        policy, finding.scanner, severity, klass, effects if effects is not None else [])
     if reaches(severity, fail_level):
         return Decided(finding, Disposition.FAIL, severity,
-                       f"severity {severity.word} reaches fail_on = {level_word(fail_level)}")
-    report_level = policy.report_level(finding.scanner)
+                       f"severity {severity.word} reaches fail_on = "
+                       f"{level_word(fail_level)}{fail_by}")
+    below = f"below fail_on = {level_word(fail_level)}{fail_by}; " if fail_by else ""
     if reaches(severity, report_level):
         return Decided(finding, Disposition.WARN, severity,
-                       f"severity {severity.word} reaches report = {level_word(report_level)}")
+                       f"severity {severity.word} {below}reaches report = "
+                       f"{level_word(report_level)}{report_by}")
     return Decided(finding, Disposition.HIDDEN, severity,
-                   f"severity {severity.word} below report = {level_word(report_level)}")
+                   f"severity {severity.word} {below}below report = "
+                   f"{level_word(report_level)}{report_by}")
 
 
 _RANK = {Disposition.FAIL: 0, Disposition.WARN: 1, Disposition.WAIVED: 2,

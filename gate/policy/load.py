@@ -15,9 +15,11 @@ from gate.bounded import TooComplex, loads_toml
 from gate.findings import Confidence, Severity
 from gate.policy.errors import PolicyError, PolicyIssue
 from gate.policy.model import (
+    PATH_CLASSES,
     InlineMode,
     OnProblem,
     OnSkipped,
+    PathClass,
     Policy,
     RuleOverride,
     ScannerPolicy,
@@ -215,6 +217,8 @@ def build(raw: Mapping[str, Any], source: str, chain: tuple[str, ...] = ()) -> P
         scanners=scanners,
         rules=rules,
         waivers=waivers,
+        paths=tuple(_path_class(name, raw.get("paths", {}).get(name, {}))
+                    for name in PATH_CLASSES),
         chain=chain,
         raw=dict(raw),
     )
@@ -233,6 +237,20 @@ def _scanner(settings: Mapping[str, Any]) -> ScannerPolicy:
         exclude=tuple(settings.get("exclude", ())),
         options=options,
     )
+
+
+def _path_class(name: str, settings: Mapping[str, Any]) -> PathClass:
+    """A class from its ``[paths.NAME]`` table; patterns default to the built-in ones."""
+    severity = settings.get("severity", 0)
+    mapping = ({Severity.from_word(k): Severity.from_word(v) for k, v in severity.items()}
+               if isinstance(severity, dict) else {})
+    return PathClass(
+        name=name, patterns=tuple(settings.get("patterns", PATH_CLASSES[name])),
+        fail_on=parse_level(settings["fail_on"]) if "fail_on" in settings else None,
+        fail_on_set="fail_on" in settings,
+        report=parse_level(settings["report"]) if "report" in settings else None,
+        report_set="report" in settings,
+        shift=severity if isinstance(severity, int) else 0, mapping=mapping)
 
 
 def _as_date(value: Any) -> dt.date:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.findings import Confidence, Severity
+from gate.globs import path_matches
 from gate.validators import FailOrWarn
 
 # A threshold: a severity, or None for "none" (nothing reaches it).
@@ -30,6 +31,13 @@ def level_word(level: Level) -> str:
 def reaches(severity: Severity, level: Level) -> bool:
     """True when ``severity`` is at or above ``level``."""
     return level is not None and severity >= level
+
+
+def looser(first: Level, second: Level) -> Level:
+    """The level that fails less of the two (``none`` fails nothing)."""
+    if first is None or second is None:
+        return None
+    return max(first, second)
 
 
 class InlineMode(enum.StrEnum):
@@ -80,6 +88,61 @@ class RuleOverride:
     index: int = 0
 
 
+# The path classes and their built-in patterns (gitignore-style; a pattern without a slash,
+# such as ``test_*.py``, matches at any depth). The first class that matches a path is its
+# class, in this order.
+PATH_CLASSES: Mapping[str, tuple[str, ...]] = {
+    "tests": ("tests/**", "**/tests/**", "test_*.py", "*_test.py", "conftest.py"),
+    "docs": ("docs/**", "docs_src/**"),
+    "examples": ("examples/**", "benchmarks/**"),
+}
+
+
+@dataclass(frozen=True)
+class PathClass:
+    """A ``[paths.NAME]`` class: which files belong to it, and how it adjusts the findings in
+    them. ``fail_on`` only relaxes (a class never fails what the rest of the policy passes);
+    ``report`` replaces the report level; ``severity`` shifts by steps or maps words."""
+
+    name: str
+    patterns: tuple[str, ...] = ()
+    fail_on: Level = None
+    fail_on_set: bool = False
+    report: Level = None
+    report_set: bool = False
+    shift: int = 0
+    mapping: Mapping[Severity, Severity] = field(default_factory=dict)
+
+    @property
+    def adjusts(self) -> bool:
+        """True when the class changes anything (else it only labels findings)."""
+        return self.fail_on_set or self.report_set or bool(self.shift) or bool(self.mapping)
+
+    def adjust(self, severity: Severity) -> Severity:
+        """``severity`` after the class's ``severity`` setting (clamped to info..critical)."""
+        if severity in self.mapping:
+            return self.mapping[severity]
+        return Severity(min(max(int(severity) + self.shift, 0), len(Severity) - 1))
+
+    def describe(self) -> str:
+        """``[paths.tests] fail_on = "critical", severity = -1``: what it adjusts."""
+        parts = []
+        if self.fail_on_set:
+            parts.append(f'fail_on = "{level_word(self.fail_on)}"')
+        if self.report_set:
+            parts.append(f'report = "{level_word(self.report)}"')
+        if self.shift:
+            parts.append(f"severity = {self.shift:+d}")
+        if self.mapping:
+            pairs = ", ".join(f'{k.word} = "{v.word}"' for k, v in
+                              sorted(self.mapping.items(), reverse=True))
+            parts.append(f"severity = {{ {pairs} }}")
+        return f"[paths.{self.name}] " + (", ".join(parts) if parts else "(labels only)")
+
+
+DEFAULT_PATHS = tuple(PathClass(name, patterns) for name, patterns in PATH_CLASSES.items())
+
+
 @dataclass(frozen=True)
 class Waiver:
     """A ``[[waivers]]`` entry: accept a finding until ``expires`` (inclusive, UTC)."""
@@ -120,12 +183,27 @@ class Policy:
     scanners: Mapping[str, ScannerPolicy] = field(default_factory=dict)
     rules: tuple[RuleOverride, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    paths: tuple[PathClass, ...] = DEFAULT_PATHS
     chain: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def scanner(self, name: str) -> ScannerPolicy:
         """Settings for scanner ``name`` (defaults when the policy does not mention it)."""
         return self.scanners.get(name, ScannerPolicy())
+
+    def path_class(self, path: str) -> PathClass | None:
+        """The first class whose patterns match ``path``, or None."""
+        for klass in self.paths:
+            if klass.patterns and path_matches(klass.patterns, path):
+                return klass
+        return None
+
+    def without_path_class(self, name: str) -> Policy:
+        """A copy where class ``name`` keeps its files but adjusts nothing (the what-if)."""
+        from dataclasses import replace
+
+        return replace(self, paths=tuple(PathClass(k.name, k.patterns) if k.name == name else k
+                                         for k in self.paths))
 
     def fail_level(self, scanner: str) -> Level:
         """The fail threshold that applies to ``scanner``."""

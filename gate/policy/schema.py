@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gate.policy.errors import PolicyIssue
 from gate.policy.locate import locate
-from gate.policy.model import LEVEL_WORDS
+from gate.policy.model import LEVEL_WORDS, PATH_CLASSES
 from gate.scanners import REGISTRY
 from gate.validators import (
     BOOL,
@@ -48,7 +48,7 @@ TOP: dict[str, Check] = {
     "default_severity": choice(*SEVERITY_WORDS),
     "submodules": choice("scan", "skip"),
 }
-TABLES = ("scanners",)
+TABLES = ("scanners", "paths")
 ARRAYS = ("rules", "waivers")
 
 SCANNER_COMMON: dict[str, Check] = {
@@ -70,6 +70,30 @@ RULE_KEYS: dict[str, Check] = {
     "severity": choice(*SEVERITY_WORDS),
     "ignore": BOOL,
     "reason": STRING,
+}
+MAX_SHIFT = len(SEVERITY_WORDS) - 1
+
+
+def severity_adjustment(value: Any) -> str | None:
+    """``severity`` of a path class: whole steps (``-1``) or a table of severity words."""
+    if isinstance(value, int) and not isinstance(value, bool) and -MAX_SHIFT <= value <= MAX_SHIFT:
+        return None
+    if isinstance(value, dict) and value and all(
+            k in SEVERITY_WORDS and v in SEVERITY_WORDS for k, v in value.items()):
+        return None
+    hint = " (write the number without quotes)" if isinstance(value, str) and \
+        value.lstrip("+-").isdigit() else ""
+    return (f"expected a whole number of steps from -{MAX_SHIFT} to {MAX_SHIFT}, like "
+            f"severity = -1{hint}, or a table from severity to severity, like "
+            f'severity = {{ high = "medium", medium = "low" }} (severities: '
+            f"{', '.join(SEVERITY_WORDS)}); got {value!r}")
+
+
+PATH_CLASS_KEYS: dict[str, Check] = {
+    "patterns": string_list,
+    "fail_on": LEVEL,
+    "report": LEVEL,
+    "severity": severity_adjustment,
 }
 WAIVER_KEYS: dict[str, Check] = {
     "rule": non_empty_string,
@@ -123,6 +147,8 @@ def validate(data: Mapping[str, Any], file: str, source: str,
                 out.add((key,), problem)
         elif key == "scanners":
             _scanners(out, value)
+        elif key == "paths":
+            _paths(out, value)
         elif key in ARRAYS:
             _array(out, key, value)
         else:
@@ -131,18 +157,30 @@ def validate(data: Mapping[str, Any], file: str, source: str,
 
 
 def _scanners(out: _Collector, value: Any) -> None:
+    _named_tables(out, "scanners", value, list(REGISTRY),
+                  lambda name: {**SCANNER_COMMON, **REGISTRY[name].options})
+
+
+def _paths(out: _Collector, value: Any) -> None:
+    _named_tables(out, "paths", value, list(PATH_CLASSES), lambda name: PATH_CLASS_KEYS)
+
+
+def _named_tables(out: _Collector, key: str, value: Any, names: list[str],
+                  checks: Callable[[str], Mapping[str, Check]]) -> None:
+    """``[KEY.NAME]`` tables: NAME one of ``names``, each table's keys checked by
+    ``checks(NAME)`` (asked only for the names the file uses)."""
     if not isinstance(value, dict):
-        out.add(("scanners",), "expected a table like [scanners.bandit]")
+        out.add((key,), f"expected a table like [{key}.{names[0]}]")
         return
     for name, settings in value.items():
-        if name not in REGISTRY:
-            out.unknown(("scanners",), name, list(REGISTRY))
+        if name not in names:
+            out.unknown((key,), name, names)
             continue
         if not isinstance(settings, dict):
-            out.add(("scanners", name), f"expected a table [scanners.{name}]")
+            out.add((key, name), f"expected a table [{key}.{name}] with keys "
+                                 f"{', '.join(sorted(checks(name)))}")
             continue
-        checks = {**SCANNER_COMMON, **REGISTRY[name].options}
-        out.table(("scanners", name), settings, checks)
+        out.table((key, name), settings, checks(name))
 
 
 def _array(out: _Collector, key: str, value: Any) -> None:

@@ -1,4 +1,5 @@
-"""The what-if for thresholds: the same findings evaluated again under each ``fail_on`` level.
+"""The what-if for thresholds: the same findings evaluated again under each ``fail_on`` level,
+and for each path class without its adjustments.
 
 Each row is ``evaluate`` itself run on ``policy.with_fail_on(level)`` (what ``--fail-on
 LEVEL`` does), so its count is exactly what ``gate scan --fail-on LEVEL`` would fail on.
@@ -6,9 +7,10 @@ LEVEL`` does), so its count is exactly what ``gate scan --fail-on LEVEL`` would 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
-from gate.decision import Decision, Disposition, WhatIfRow
+from gate.decision import ClassEffect, Decision, Disposition, WhatIfRow
 from gate.findings import Finding, Severity
 from gate.policy.evaluate import Context, evaluate
 from gate.policy.model import Policy
@@ -21,6 +23,37 @@ def failing_rules(decision: Decision) -> frozenset[tuple[str, str]]:
     """(scanner, rule id) of every issue that fails the gate."""
     return frozenset((d.finding.scanner, d.finding.rule_id) for d in decision.items
                      if d.disposition is Disposition.FAIL and d.duplicate_of is None)
+
+
+def failing_by_class(decision: Decision) -> tuple[tuple[str | None, int], ...]:
+    """Failing issues per path class (None: no class), in the order of ``class_counts``."""
+    counts = decision.class_counts()
+    return tuple((name, c[Disposition.FAIL.value]) for name, c in counts.items())
+
+
+def class_effects(policy: Policy, findings: Sequence[Finding], runs: Sequence[ScannerRun],
+                  ctx: Context, current: Decision) -> tuple[ClassEffect, ...]:
+    """For each path class that adjusts anything: what fails in it now, and what would fail
+    if it adjusted nothing (``evaluate`` again with that class's adjustments removed)."""
+    out: list[ClassEffect] = []
+    for klass in policy.paths:
+        if not klass.adjusts:
+            continue
+        mine = [d for d in current.items if d.path_class == klass.name and d.duplicate_of is None]
+        without = evaluate(policy.without_path_class(klass.name), findings, runs, ctx)
+        theirs = [d for d in without.items
+                  if d.path_class == klass.name and d.duplicate_of is None]
+        now = Counter(d.disposition for d in mine)
+        then = Counter(d.disposition for d in theirs)
+        kept = {(d.finding.scanner, d.finding.rule_id) for d in theirs
+                if d.disposition is Disposition.FAIL} - {
+            (d.finding.scanner, d.finding.rule_id) for d in mine
+            if d.disposition is Disposition.FAIL}
+        out.append(ClassEffect(name=klass.name, adjustments=klass.describe(), issues=len(mine),
+                               failing=now[Disposition.FAIL],
+                               failing_without=then[Disposition.FAIL],
+                               kept_from_failing=tuple(sorted(kept))))
+    return tuple(out)
 
 
 def what_if(policy: Policy, findings: Sequence[Finding], runs: Sequence[ScannerRun],
@@ -41,7 +74,8 @@ def what_if(policy: Policy, findings: Sequence[Finding], runs: Sequence[ScannerR
                               verdict=decision.verdict, exit_code=decision.exit_code,
                               joining=tuple(sorted(rules - now)),
                               leaving=tuple(sorted(now - rules)),
-                              at_least=int(level) < floor))
+                              at_least=int(level) < floor,
+                              by_class=failing_by_class(decision)))
     return tuple(rows)
 
 

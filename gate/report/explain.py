@@ -8,9 +8,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from gate.decision import Decided, Decision, Disposition, WaiverStatus
+from gate.decision import Decided, Decision, Disposition, WaiverStatus, sort_key
 from gate.policy.model import Policy, level_word
 from gate.report.escape import plain
+from gate.report.groups import class_label
 
 BUILT_IN = "built-in default"
 DEFAULTS: dict[str, Any] = {
@@ -28,6 +29,8 @@ def _toml(value: Any) -> str:
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
     return json.dumps(str(value), ensure_ascii=False)
 
 
@@ -52,6 +55,14 @@ def render_policy(policy: Policy, origins: Mapping[str, str], today: dt.date) ->
         out.append(f"\n[scanners.{name}]")
         for key, value in settings.items():
             out.append(_line(key, value, origins.get(f"scanners.{name}.{key}", policy.source)))
+    for klass in policy.paths:
+        settings = raw.get("paths", {}).get(klass.name, {})
+        out.append(f"\n[paths.{klass.name}]")
+        if "patterns" not in settings:
+            out.append(_line("patterns", list(klass.patterns), BUILT_IN))
+        for key, value in settings.items():
+            out.append(_line(key, value, origins.get(f"paths.{klass.name}.{key}",
+                                                     policy.source)))
     for rule in policy.rules:
         out.append(f"\n[[rules]]  # #{rule.index + 1}, "
                    f"{origins.get(f'rules[{rule.index}]', policy.source)}")
@@ -95,6 +106,10 @@ def _explain_item(item: Decided, decision: Decision, origins: Mapping[str, str],
             out.append(f"      severity set to {rule.severity.word} by [[rules]] "
                        f"#{rule.index + 1} (id = {rule.id!r}, "
                        f"{origins.get(f'rules[{rule.index}]', policy.source)})")
+    if item.path_class:
+        for effect in item.path_effects or ("nothing adjusted",):
+            out.append(f"      path class {item.path_class}: {plain(effect, 200)}"
+                       + _class_origin(item.path_class, effect, origins, policy))
     for waiver in item.matching_waivers:
         days = (waiver.expires - today).days
         if days < 0:
@@ -106,6 +121,15 @@ def _explain_item(item: Decided, decision: Decision, origins: Mapping[str, str],
             out.append(f"      {waiver.label} applies until {waiver.expires.isoformat()} "
                        f"({days} day(s) left{soon}): {plain(waiver.reason, 200)}")
     return out
+
+
+def _class_origin(name: str, effect: str, origins: Mapping[str, str], policy: Policy) -> str:
+    """`` (set in FILE)`` for the ``[paths.NAME]`` key an effect names, else ``""``."""
+    for key in ("fail_on", "report", "severity"):
+        if effect.startswith(f"{key} ") or f"[paths.{name}] {key} =" in effect:
+            where = origins.get(f"paths.{name}.{key}", policy.source)
+            return f" ({where})"
+    return ""
 
 
 def render_decision(decision: Decision, origins: Mapping[str, str], today: dt.date,
@@ -124,6 +148,12 @@ def render_decision(decision: Decision, origins: Mapping[str, str], today: dt.da
             out.append(f"{title} ({len(items)}):")
             for item in items:
                 out.extend(_explain_item(item, decision, origins, today))
+    relaxed = [d for d in decision.items if d.duplicate_of is None and d.path_effects
+               and d.disposition in (Disposition.WARN, Disposition.HIDDEN)]
+    if relaxed:
+        out.append(f"ADJUSTED BY A PATH CLASS ({len(relaxed)}):")
+        for item in sorted(relaxed, key=sort_key):
+            out.extend(_explain_item(item, decision, origins, today))
     expiring = [s for s in decision.waivers if s.expiring]
     if expiring:
         out.append(f"WAIVERS EXPIRING WITHIN {decision.policy.warn_before_days} DAY(S):")
@@ -154,4 +184,20 @@ def render_what_if(decision: Decision) -> str:
     if any(row.at_least for row in decision.what_if):
         out.append("  >=: a SARIF file lacks the findings hidden below the report level, so "
                    "lower levels may fail more")
+    if any(count for row in decision.what_if for name, count in row.by_class if name):
+        out.append("  failing per path class:")
+        for row in decision.what_if:
+            out.append(f"  {row.level.word:<9} " + ", ".join(
+                f"{class_label(name)} {count}" for name, count in row.by_class))
+    if decision.class_effects:
+        out.append("WHAT IF A PATH CLASS ADJUSTED NOTHING (at the current thresholds):")
+        for effect in decision.class_effects:
+            kept = " ".join(f"{plain(s)}/{plain(r, 80)}" for s, r in
+                            effect.kept_from_failing[:12])
+            more = (f" and {len(effect.kept_from_failing) - 12} more"
+                    if len(effect.kept_from_failing) > 12 else "")
+            out.append(f"  {effect.name:<9} {effect.issues} issue(s), {effect.failing} "
+                       f"failing; without {plain(effect.adjustments)}: "
+                       f"{effect.failing_without} failing"
+                       + (f" ({kept}{more})" if kept else ""))
     return "\n".join(out) + "\n"

@@ -1,5 +1,6 @@
-"""Dependency findings grouped by package for the human reports: one line per vulnerable pin
-(``django 1.8.3 (requirements.txt:1): 15 advisories (…); upgrade to X fixes all``).
+"""Findings grouped for the human reports: dependency findings by package, one line per
+vulnerable pin (``django 1.8.3 (requirements.txt:1): 15 advisories (…); upgrade to X fixes
+all``), and issues counted per path class (``tests: 3 (1 fail, 2 warn)``).
 
 Pure: it reads the fields the dependency findings carry (``package``, ``version``,
 ``fixes_all``, ``severity_source``) and the dispositions already decided.
@@ -11,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gate.decision import Decided
+from gate.decision import Decided, Decision
 from gate.deps.findings import DEFAULTED
 from gate.findings import Severity
 
@@ -94,3 +95,21 @@ def defaulted(items: Sequence[Decided]) -> str:
     parts = [f"{n} advisor{'y' if n == 1 else 'ies'} without a severity counted as {s.word}"
              for s, n in sorted(counts.items(), reverse=True)]
     return "; ".join(parts)
+
+
+def class_label(name: str | None) -> str:
+    """A path class as the reports name it (``no class`` for files of none)."""
+    return name or "no class"
+
+
+def by_class(decision: Decision) -> list[str]:
+    """``tests: 3 (1 fail, 2 warn)`` per path class, then ``no class: …``; empty when no
+    issue is in any class (nothing to tell apart)."""
+    counts = decision.class_counts()
+    if not any(sum(c.values()) for name, c in counts.items() if name is not None):
+        return []
+    out = []
+    for name, per in counts.items():
+        parts = ", ".join(f"{n} {d}" for d, n in per.items() if n)
+        out.append(f"{class_label(name)}: {sum(per.values())}" + (f" ({parts})" if parts else ""))
+    return out

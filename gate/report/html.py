@@ -19,6 +19,7 @@ from gate.decision import Decided, Decision, Disposition, Verdict, WaiverStatus,
 from gate.findings import Severity
 from gate.policy.model import level_word
 from gate.report import explain, svg, waiver_hint
+from gate.report.groups import class_label
 from gate.report.html_assets import CSP, SCRIPT, STYLE, script_json
 
 MAX_ROWS = 2000
@@ -72,7 +73,8 @@ def render(decision: Decision, origins: Mapping[str, str] | None = None,
     issues = _issues(decision)
     sections = [
         _verdict(decision, source), _what_if(decision), _coverage(decision),
-        _chart(decision, issues), _top_rules(issues), _defaulted(issues),
+        _chart(decision, issues), _path_classes(decision), _top_rules(issues),
+        _defaulted(issues),
         _findings(decision, issues), _waivers(decision), _baseline(decision, issues),
         _policy(decision, origins), _runs(decision),
     ]
@@ -81,10 +83,12 @@ def render(decision: Decision, origins: Mapping[str, str] | None = None,
             "dispositions": [d.value for d in DISPOSITIONS],
             "severities": [s.word for s in SEVERITIES],
             "scanners": sorted({s for d in issues for s in (d.finding.scanner,
-                                                             *d.also_found_by)})}
+                                                             *d.also_found_by)}),
+            "path_classes": [k.name for k in decision.policy.paths] + ["none"]}
     nav = "".join(f'<a href="#{ident}">{label}</a>' for ident, label in (
         ("what-if", "what-if"), ("coverage", "coverage"), ("chart", "chart"),
-        ("top-rules", "top rules"), ("findings", "findings"), ("waivers", "waivers"),
+        ("path-classes", "path classes"), ("top-rules", "top rules"), ("findings", "findings"),
+        ("waivers", "waivers"),
         ("baseline", "baseline"), ("policy", "policy"), ("runs", "scanners")))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -142,7 +146,8 @@ def _what_if(decision: Decision) -> str:
         current = uniform and policy.fail_on == row.level
         label = row.level.word + (" (current)" if current else "")
         count = f"≥ {row.failing}" if row.at_least else str(row.failing)
-        rows.append(_row([_td(label), _td(count, n=True), _td(
+        per_class = ", ".join(f"{class_label(name)} {n}" for name, n in row.by_class)
+        rows.append(_row([_td(label), _td(count, n=True), _td(per_class), _td(
             f"{row.verdict.value} (exit {row.exit_code})"), _td(_rules(row.joining), raw=True),
             _td(_rules(row.leaving), raw=True)],
             data_fail_on=row.level.word, data_failing=row.failing, data_exit_code=row.exit_code,
@@ -154,9 +159,29 @@ def _what_if(decision: Decision) -> str:
     return (head + '<p class="note">Each row is the same findings judged by the same policy '
             "code with every fail threshold set to that level: what <code>gate scan --fail-on "
             "LEVEL</code> would fail on.</p>"
-            + _table(["fail_on", "failing issues", "verdict", "rules that would join",
-                      "rules that would no longer fail"], rows, "what-if-table", (1,))
-            + note + "</section>")
+            + _table(["fail_on", "failing issues", "failing per path class", "verdict",
+                      "rules that would join", "rules that would no longer fail"], rows,
+                     "what-if-table", (1,))
+            + note + _class_effects(decision) + "</section>")
+
+
+def _class_effects(decision: Decision) -> str:
+    """The what-if per path class: what would fail if the class adjusted nothing."""
+    if not decision.class_effects:
+        return ""
+    rows = [_row([_td(c.name), _td(c.adjustments), _td(c.issues, n=True),
+                  _td(c.failing, n=True), _td(c.failing_without, n=True),
+                  _td(_rules(c.kept_from_failing), raw=True)],
+                 data_path_class=c.name, data_failing=c.failing,
+                 data_failing_without=c.failing_without)
+            for c in decision.class_effects]
+    return ("<h3>What if a path class adjusted nothing</h3>"
+            '<p class="note">The same findings at the current thresholds, with that one '
+            "class's <code>fail_on</code>, <code>report</code> and <code>severity</code> "
+            "removed (its files still belong to it).</p>"
+            + _table(["path class", "adjustments", "issues", "failing",
+                      "failing without its adjustments", "rules it keeps from failing"],
+                     rows, "class-effects-table", (2, 3, 4)))
 
 
 def _coverage(decision: Decision) -> str:
@@ -215,6 +240,28 @@ def _chart(decision: Decision, issues: Sequence[Decided]) -> str:
             + "</details></section>")
 
 
+def _path_classes(decision: Decision) -> str:
+    """Issues per path class and disposition, with each class's patterns and adjustments."""
+    counts = decision.class_counts()
+    patterns = {k.name: (", ".join(k.patterns) or "(none: off)", k.describe())
+                for k in decision.policy.paths}
+    rows = []
+    for name, per in counts.items():
+        listed, adjusts = patterns.get(name or "", ("files of no class", ""))
+        rows.append(_row([_td(class_label(name)), _td(f'<span class="mono">{e(listed)}</span>',
+                                                      raw=True), _td(adjusts)]
+                         + [_td(per[d.value], n=True, data_disposition=d.value)
+                            for d in DISPOSITIONS] + [_td(sum(per.values()), n=True)],
+                         data_path_class=name or "none"))
+    return ('<section id="path-classes"><h2>Findings by path class</h2>'
+            '<p class="note">The policy\'s <code>[paths]</code> classes; credentials found by '
+            "the secrets scanner are counted in their class but never relaxed by it.</p>"
+            + _table(["path class", "patterns", "adjustments",
+                      *(d.value for d in DISPOSITIONS), "total"], rows,
+                     "path-classes-table", (3, 4, 5, 6, 7, 8))
+            + "</section>")
+
+
 def _top_rules(issues: Sequence[Decided]) -> str:
     by_rule: dict[tuple[str, str], list[Decided]] = {}
     for item in issues:
@@ -269,6 +316,8 @@ def _finding_row(item: Decided, hint: list[str] | None) -> str:
     if f.help_uri and f.help_uri not in f.remediation:
         detail.append(f'<div class="note mono">{e(f.help_uri)}</div>')
     detail.append(f'<div class="note">{e(item.reason)}</div>')
+    detail += [f'<div class="note">path class {e(item.path_class)}: {e(effect)}</div>'
+               for effect in item.path_effects]
     if hint:
         detail.append("<details><summary>to waive</summary><pre>"
                       + e("\n".join(hint)) + "</pre></details>")
@@ -280,8 +329,10 @@ def _finding_row(item: Decided, hint: list[str] | None) -> str:
         _td(" + ".join(scanners)),
         _td(f"<code>{e(f.rule_id)}</code><div class=\"note\">{e(f.rule_name)}</div>", raw=True),
         _td(f'<span class="mono">{e(loc.path)}:{loc.start_line}</span>', raw=True),
+        _td(class_label(item.path_class)),
         _td("".join(detail), raw=True)],
         data_disposition=item.disposition.value, data_severity=item.severity.word,
+        data_path_class=item.path_class or "none",
         data_scanners=" ".join(scanners), data_baseline=item.baseline_state or "")
 
 
@@ -293,8 +344,8 @@ def _findings(decision: Decision, issues: Sequence[Decided]) -> str:
     more = (f'<p class="note">{len(ordered) - MAX_ROWS} more issue(s) not shown: see the '
             "JSON report (--json).</p>" if len(ordered) > MAX_ROWS else "")
     return ('<section id="findings"><h2>Findings</h2><div id="filters"></div>'
-            + _table(["severity", "disposition", "scanner", "rule", "location", "details"],
-                     rows, "findings-table")
+            + _table(["severity", "disposition", "scanner", "rule", "location", "path class",
+                      "details"], rows, "findings-table")
             + more + "</section>")
 
 

@@ -101,7 +101,8 @@ SCRIPT = """(function () {
   var selects = {
     disposition: control("disposition", "disposition", data.dispositions),
     severity: control("severity", "severity", data.severities),
-    scanner: control("scanner", "scanner", data.scanners)
+    scanner: control("scanner", "scanner", data.scanners),
+    "class": control("class", "path class", data.path_classes || [])
   };
   var search = document.createElement("input");
   search.type = "search";
@@ -121,6 +122,8 @@ SCRIPT = """(function () {
     if (wanted && (row.getAttribute("data-scanners") || "").split(" ").indexOf(wanted) < 0) {
       return false;
     }
+    wanted = selects["class"].value;
+    if (wanted && row.getAttribute("data-path-class") !== wanted) { return false; }
     var text = search.value.toLowerCase();
     return !text || row.textContent.toLowerCase().indexOf(text) >= 0;
   }

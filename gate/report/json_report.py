@@ -35,6 +35,11 @@ def to_dict(decision: Decision) -> dict[str, Any]:
         "policy": {"source": policy.source, "chain": list(policy.chain),
                    "fail_on": level_word(policy.fail_on), "report": level_word(policy.report)},
         "counts": decision.counts(),
+        "path_classes": [
+            {"name": k.name, "patterns": list(k.patterns), "adjustments": k.describe(),
+             "counts": decision.class_counts()[k.name]} for k in policy.paths],
+        "no_path_class": decision.class_counts()[None],
+        "class_effects": [asdict(e) for e in decision.class_effects],
         "runs": [
             {"scanner": r.scanner, "tool": r.tool, "version": r.version,
              "arguments": list(r.arguments), "exit_code": r.exit_code, "ok": r.ok,
@@ -84,5 +89,6 @@ def _item(item: Decided) -> dict[str, Any]:
         "waiver": item.waiver.label if item.waiver else None,
         "baseline_state": item.baseline_state,
         "also_found_by": list(item.also_found_by), "duplicate_of": item.duplicate_of,
+        "path_class": item.path_class, "path_effects": list(item.path_effects),
         **_dependency(dict(f.extra)),
     }

@@ -12,7 +12,7 @@ from collections import Counter
 
 from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
 from gate.policy.model import level_word
-from gate.report.groups import PackageGroup, count, defaulted, entries
+from gate.report.groups import PackageGroup, by_class, count, defaulted, entries
 
 MAX_BYTES = 1024 * 1024
 BUDGET_BYTES = 900 * 1024  # leave room for other steps' summaries in the same job
@@ -81,6 +81,9 @@ def _head(decision: Decision) -> list[str]:
     lines += [f"{md(r.scanner, 40)}: {md(r.data, 300)}." for r in decision.runs if r.data]
     lines.append("")
     lines += _counts(decision)
+    classes = by_class(decision)
+    if classes:
+        lines += ["", "By path class: " + "; ".join(md(c, 200) for c in classes) + "."]
     unscored = defaulted(decision.items)
     if unscored:
         lines += ["", f"_{md(unscored, 300)}_"]
@@ -141,6 +144,7 @@ def _findings(failing: list[Decided], shown: int) -> list[str]:
         item = entry
         f = item.finding
         also = f" (also {md(', '.join(item.also_found_by), 80)})" if item.also_found_by else ""
+        also += f" (path class {md(item.path_class, 40)})" if item.path_class else ""
         lines.append(f"| {item.severity.word} | {md(f.location.path, 200)}&#58;"
                      f"{f.location.start_line} | {md(f.scanner, 40)}/{md(f.rule_id, 80)} | "
                      f"{md(f.message, 240)}{also} |")

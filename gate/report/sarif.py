@@ -164,6 +164,8 @@ def _result(item: Decided, rule_index: int) -> om.Result:
     props: dict[str, Any] = {"gate/disposition": item.disposition.value,
                              "gate/severity": item.severity.word,
                              "gate/tool-severity": f.severity.word}
+    if item.path_class:
+        props["gate/path-class"] = item.path_class
     extra = dict(f.extra)
     if "package" in extra:  # a vulnerable pin: what to upgrade, and to what
         props.update({"gate/package": extra["package"], "gate/version": extra.get("version", ""),

@@ -9,7 +9,7 @@ from gate.findings import Severity
 from gate.policy.model import level_word
 from gate.report import waiver_hint
 from gate.report.escape import plain
-from gate.report.groups import PackageGroup, count, defaulted, entries
+from gate.report.groups import PackageGroup, by_class, count, defaulted, entries
 
 SHOW_AT_MOST = 50
 _SGR = {"red": "1;31", "green": "1;32", "yellow": "33", "cyan": "36", "dim": "2"}
@@ -79,6 +79,9 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
             lines.append(f"  {'':<10} {plain(run.data, 300)}")
     counts = decision.counts()
     lines.append("findings: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    classes = by_class(decision)
+    if classes:
+        lines.append("  by path class: " + "; ".join(classes))
     unscored = defaulted(decision.items)
     if unscored:
         lines.append(f"  {unscored}")
@@ -113,6 +116,7 @@ def _group_line(entry: PackageGroup, paint: Callable[[str, str], str]) -> str:
 def _finding_line(item: Decided, paint: Callable[[str, str], str]) -> str:
     f = item.finding
     also = f" [also {', '.join(item.also_found_by)}]" if item.also_found_by else ""
+    also += f" [{item.path_class}]" if item.path_class else ""
     severity = paint(f"{item.severity.word:<8}", _SEVERITY_COLOUR[item.severity])
     return (f"  {severity} {plain(f.location.path)}:{f.location.start_line} "
             f"{f.scanner}/{plain(f.rule_id, 80)}: {plain(f.message, 200)}{also}")

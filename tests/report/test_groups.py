@@ -60,3 +60,61 @@ def test_grouped_in_every_report(tmp_path: Path) -> None:
     annotations = [line for line in github.stdout.splitlines() if line.startswith("::error")]
     assert len(annotations) == 2  # one per vulnerable pin
     assert any("upgrade to 2.2.3 fixes all" in a for a in annotations)
+
+
+def _classed_decision():  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from gate.policy.evaluate import Context, evaluate
+    from gate.policy.load import load_preset
+    from gate.policy.what_if import class_effects, what_if
+    from gate.scanners.interface import ScannerRun
+    from tests.helpers import finding
+
+    policy = load_preset("default")
+    items = [finding(path="tests/test_<b>.py", line=4), finding(path="app.py", line=4),
+             finding("PYSEC-1", "examples/requirements.txt", scanner="pip-audit", cwe=())]
+    runs = [ScannerRun(scanner=s, tool=s, version="1", arguments=(), exit_code=0, error=None,
+                       files=1) for s in ("bandit", "pip-audit")]
+    ctx = Context(today=dt.date(2026, 6, 1), files_scanned=3)
+    decision = evaluate(policy, items, runs, ctx)
+    from dataclasses import replace
+    return replace(decision, what_if=what_if(policy, items, runs, ctx, decision),
+                   class_effects=class_effects(policy, items, runs, ctx, decision))
+
+
+def test_every_report_shows_the_path_class() -> None:
+    import json
+
+    from gate.report import explain, html, json_report, markdown, sarif, text
+    from gate.report.groups import by_class
+
+    decision = _classed_decision()
+    assert by_class(decision) == ["tests: 1 (1 warn)", "docs: 0", "examples: 1 (1 warn)",
+                                  "no class: 1 (1 fail)"]
+    console = text.render(decision)
+    assert ("  by path class: tests: 1 (1 warn); docs: 0; examples: 1 (1 warn); "
+            "no class: 1 (1 fail)") in console
+    assert "tests/test_<b>.py:4 bandit/B602: B602 here [tests]" in console
+    assert "By path class: tests&#58; 1 \\(1 warn\\)" in markdown.render(decision)
+    report = json.loads(json_report.render(decision))
+    assert [(f["path"], f["path_class"]) for f in report["findings"]] == [
+        ("tests/test_<b>.py", "tests"), ("app.py", None),
+        ("examples/requirements.txt", "examples")]
+    assert report["path_classes"][0]["counts"]["warn"] == 1
+    assert report["no_path_class"]["fail"] == 1
+    assert [(e["name"], e["failing"], e["failing_without"]) for e in report["class_effects"]
+            ] == [("tests", 0, 1), ("docs", 0, 0), ("examples", 0, 1)]
+    results = [r for run in json.loads(sarif.render(decision))["runs"] for r in run["results"]]
+    assert sorted((r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                   r["properties"].get("gate/path-class", "")) for r in results) == [
+        ("app.py", ""), ("examples/requirements.txt", "examples"),
+        ("tests/test_%3Cb%3E.py", "tests")]
+    page = html.render(decision)
+    assert '<tr data-path-class="tests">' in page and 'id="path-classes-table"' in page
+    assert "tests/test_&lt;b&gt;.py" in page and "test_<b>" not in page
+    assert 'data-path-class="examples" data-failing="0" data-failing-without="1"' in page
+    assert "failing per path class" in page
+    what_if = explain.render_what_if(decision)
+    assert ('  examples  1 issue(s), 0 failing; without [paths.examples] fail_on = '
+            '"critical": 1 failing (pip-audit/PYSEC-1)') in what_if

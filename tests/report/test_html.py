@@ -221,8 +221,8 @@ def test_the_csp_comes_first_and_allows_exactly_the_inline_script() -> None:
     for forbidden in ("<link", "<img", "<iframe", "url(", "@import", " src="):
         assert forbidden not in page
     assert set(re.findall(r'href="([^"]*)"', page)) <= {
-        f"#{s}" for s in ("what-if", "coverage", "chart", "top-rules", "findings", "waivers",
-                          "baseline", "policy", "runs")}
+        f"#{s}" for s in ("what-if", "coverage", "chart", "path-classes", "top-rules",
+                          "findings", "waivers", "baseline", "policy", "runs")}
 
 
 def test_scanned_text_is_escaped_in_markup_and_in_script_data() -> None:
