@@ -92,7 +92,9 @@ class RuleOverride:
 # such as ``test_*.py``, matches at any depth). The first class that matches a path is its
 # class, in this order.
 PATH_CLASSES: Mapping[str, tuple[str, ...]] = {
-    "tests": ("tests/**", "**/tests/**", "test_*.py", "*_test.py", "conftest.py"),
+    "tests": ("tests/**", "**/tests/**", "test_*.py", "*_test.py", "conftest.py",
+              # requirements installed only to run the tests
+              "requirements/test*.txt", "test-requirements*.txt", "requirements-test*.txt"),
     "docs": ("docs/**", "docs_src/**"),
     "examples": ("examples/**", "benchmarks/**"),
 }

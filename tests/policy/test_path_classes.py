@@ -53,6 +53,11 @@ def _one(policy: Policy, item: Finding):  # type: ignore[no-untyped-def]
     ("django/test/client.py", None),  # shipped test utilities are product code
     ("pkg/docs/index.py", None),  # docs/ and examples/ count at the root only
     ("latest_tests.py", None),
+    ("requirements/tests-dev.txt", "tests"),  # requirements installed only for the tests
+    ("test-requirements.txt", "tests"),
+    ("requirements-test.txt", "tests"),
+    ("requirements/base.txt", None),
+    ("requirements-dev.txt", None),
 ])
 def test_built_in_patterns(path: str, klass: str | None) -> None:
     found = DEFAULT.path_class(path)
