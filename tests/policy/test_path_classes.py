@@ -273,7 +273,8 @@ def test_policy_check_lists_the_classes_and_warns_about_an_idle_one(tmp_path: Pa
                                      'fail_on = "medium"\npatterns = []\n', encoding="utf-8")
     result = run_gate("policy", "check", str(tmp_path / "p.toml"), cwd=tmp_path)
     assert result.code == 0, result.output
-    assert ("  path class tests: tests/**, **/tests/**, test_*.py, *_test.py, conftest.py; "
+    assert ("  path class tests: tests/**, **/tests/**, test_*.py, *_test.py, conftest.py, "
+            "requirements/test*.txt, test-requirements*.txt, requirements-test*.txt; "
             "[paths.tests] (labels only)") in result.stdout
     assert '  path class docs: no patterns (off); [paths.docs] fail_on = "medium"' in (
         result.stdout)
@@ -290,7 +291,7 @@ def test_explain_shows_each_class_with_where_its_values_come_from(tmp_path: Path
     policy = load_text((tmp_path / "gate.toml").read_text(), str(tmp_path / "gate.toml"))
     text = render_policy(policy, origins(policy.chain), CTX.today)
     tests_part = text.split("[paths.tests]")[1].split("[paths.docs]")[0]
-    assert '"conftest.py"] # built-in default' in tests_part
+    assert '"requirements-test*.txt"] # built-in default' in tests_part
     assert 'fail_on = "critical"' in tests_part and "# preset:default" in tests_part
     assert 'severity = { high = "medium" }' in tests_part
     assert str(tmp_path / "gate.toml") in tests_part
