@@ -166,6 +166,11 @@ class Scanner(Protocol):
         """True when it reads git history, not only the work tree."""
         ...
 
+    @property
+    def in_process(self) -> bool:
+        """True when ``scan`` runs in the gate's own process (no tool to start), so the
+        runner calls it beside the subprocess scanners instead of giving it a worker."""
+        ...
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """The subset of ``files`` (relative posix paths) this scanner understands."""
@@ -263,6 +268,7 @@ class BaseScanner:
     whole_tree_only: bool = False  # needs the whole tree at once (no shards)
     relaxable_by_path: bool = True  # path classes (tests/, docs/) may relax it
     scans_history: bool = False  # reads git history, not only the work tree
+    in_process: bool = False  # scan() runs in the gate's process, not as a subprocess
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Nothing by default."""
