@@ -4,7 +4,9 @@ Runs inside the gate's process (no tool to start). Two rules, one finding per li
 
 - ``gate/bidi-control`` (high): an embedding, override or isolate (U+202A–U+202E,
   U+2066–U+2069) anywhere on a line: it reorders how the line is displayed (Trojan Source,
-  CVE-2021-42574), in a string literal as much as in code or a comment.
+  CVE-2021-42574), in a string literal as much as in code or a comment. One exception is
+  medium: inside a quoted string of a gettext catalog (``*.po``, ``*.pot``), where
+  embeddings are how translators write mixed-direction text and no code is reviewed.
 - ``gate/bidi-mark`` (low): a mark (U+200E, U+200F, U+061C) outside a string literal.
   Marks inside literals are how right-to-left text is written (Django's locale formats);
   outside them they can still shift how neighbouring code is shown. In Python files the
@@ -41,6 +43,7 @@ BINARY_PROBE = 8 * 1024
 _ANY = re.compile(f"[{CONTROLS}{MARKS}]")
 _QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 _PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+_CATALOG_SUFFIXES = (".po", ".pot")
 REFERENCE = "https://trojansource.codes/"
 _REMEDIATION = (
     "Remove the character, or write it as an escape (\\u202e) where the text needs it; "
@@ -82,37 +85,39 @@ class TextScanner(BaseScanner):
         for path in ctx.files:
             text = ctx.read_text(path)
             if _ANY.search(text):
-                findings += check_text(path, text, ctx.root)
+                findings += check_text(path, text)
         return ScanResult(tuple(findings), self.record(
             ctx, version=self.tool_version(), arguments=(), exit_code=0,
             duration=time.monotonic() - started))
 
 
-def check_text(path: str, text: str, root: Path | None = None) -> list[Finding]:
+def check_text(path: str, text: str) -> list[Finding]:
     """The findings for ``text`` (the content of ``path``): one per line and rule."""
-    python = path.lower().endswith(_PYTHON_SUFFIXES)
-    literal = _python_literals(text) if python else None
+    lower = path.lower()
+    literal = _python_literals(text) if lower.endswith(_PYTHON_SUFFIXES) else None
+    catalog = lower.endswith(_CATALOG_SUFFIXES)
     starts = _line_starts(text)
-    seen: dict[tuple[str, int], list[str]] = {}
-    columns: dict[tuple[str, int], int] = {}
+    chars: dict[tuple[str, int], list[str]] = {}
+    where: dict[tuple[str, int], tuple[int, Severity]] = {}
     for match in _ANY.finditer(text):
         offset = match.start()
         line = bisect_right(starts, offset)
-        column = offset - starts[line - 1] + 1
-        char = match.group()
-        if char in CONTROLS:
+        inside = _inside_literal(offset, literal, text, starts[line - 1])
+        if match.group() in CONTROLS:
             rule = CONTROL_RULE
-        elif _inside_literal(offset, literal, text, starts[line - 1]):
+            severity = Severity.MEDIUM if catalog and inside else Severity.HIGH
+        elif inside:
             continue
         else:
-            rule = MARK_RULE
+            rule, severity = MARK_RULE, Severity.LOW
         key = (rule, line)
-        names = seen.setdefault(key, [])
-        if char not in names:
-            names.append(char)
-        columns.setdefault(key, column)
-    return [_finding(path, text, rule, line, columns[(rule, line)], chars)
-            for (rule, line), chars in sorted(seen.items(), key=lambda kv: kv[0][1])]
+        listed = chars.setdefault(key, [])
+        if match.group() not in listed:
+            listed.append(match.group())
+        column, worst = where.get(key, (offset - starts[line - 1] + 1, severity))
+        where[key] = (column, max(worst, severity))
+    return [_finding(path, text, rule, line, *where[(rule, line)], chars[(rule, line)])
+            for rule, line in sorted(chars, key=lambda key: (key[1], key[0]))]
 
 
 def describe(char: str) -> str:
@@ -120,17 +125,17 @@ def describe(char: str) -> str:
     return f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
 
 
-def _finding(path: str, text: str, rule: str, line: int, column: int,
+def _finding(path: str, text: str, rule: str, line: int, column: int, severity: Severity,
              chars: Sequence[str]) -> Finding:
     listed = ", ".join(describe(c) for c in chars)
     if rule == CONTROL_RULE:
         message = (f"A bidirectional control character ({listed}) changes how this line is "
                    "displayed: the code a reviewer reads is not the code that runs.")
-        name, severity = "bidirectional control character in text", Severity.HIGH
+        name = "bidirectional control character in text"
     else:
         message = (f"A bidirectional mark ({listed}) outside a string literal can change "
                    "how the code around it is displayed.")
-        name, severity = "bidirectional mark outside a string literal", Severity.LOW
+        name = "bidirectional mark outside a string literal"
     content = read_lines(text, line, line)
     return Finding(
         scanner=TextScanner.name, rule_id=rule, rule_name=name, message=message,

@@ -70,6 +70,15 @@ def test_other_text_files_count_quoted_text_as_a_literal() -> None:
     assert found("data.txt", text) == [(MARK_RULE, 3, 7), (CONTROL_RULE, 4, 9)]
 
 
+def test_controls_in_translated_strings_of_a_catalog_are_medium() -> None:
+    catalog = (f'msgid "%(text)s..."\nmsgstr "%(text)s{RLO}x"\n'  # Django's he catalog
+               f"# {RLO} translator comment\n")
+    assert [(f.rule_id, f.location.start_line, f.severity)
+            for f in check_text("he/django.po", catalog)] == [
+        (CONTROL_RULE, 2, Severity.MEDIUM), (CONTROL_RULE, 3, Severity.HIGH)]
+    assert [f.severity for f in check_text("notes.txt", catalog)] == [Severity.HIGH] * 2
+
+
 def test_python_that_does_not_tokenize_falls_back_to_quotes() -> None:
     text = f'def broken(:\n    s = "{RLM}"\n    t = {RLM}1\n'
     assert found("bad.py", text + '"""unterminated\n') == [(MARK_RULE, 3, 9)]
