@@ -115,25 +115,26 @@ def test_scan_reports_paths_lines_and_runs_in_process(tmp_path: Path) -> None:
     assert scanner.owns_rule("gate/bidi-*") and not scanner.owns_rule("B613")
 
 
-def test_the_gate_fails_on_a_control_and_writes_valid_sarif(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", files={
+def _repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", files={
         "app.py": TROJAN, "locale/formats.py": f'DATE_FORMAT = "j{RLM} F"\n',
         "README.md": f"Read {RLM}me\n"})
+
+
+def test_the_gate_fails_on_a_control_and_writes_valid_sarif(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
     sarif, report = tmp_path / "out.sarif", tmp_path / "out.json"
-    cache = tmp_path / "cache"
-    args = ("scan", ".", "--scanners", "bandit,bidi", "--sarif", str(sarif),
-            "--json", str(report), "--cache-dir", str(cache))
+    args = ("scan", ".", "--scanners", "bidi", "--sarif", str(sarif), "--json", str(report),
+            "--cache-dir", str(tmp_path / "cache"))
     first = run_gate(*args, cwd=repo)
     assert first.code == 1, first.output
-    assert RLO not in first.output
+    assert RLO not in first.output and LRI not in first.output
     data = load_json(report)
     failing = [(f["scanner"], f["rule_id"], f["path"], f["start_line"]) for f in data["findings"]
                if f["disposition"] == "fail"]
     assert failing == [("bidi", CONTROL_RULE, "app.py", 2)]
     marks = [(f["rule_id"], f["path"]) for f in data["findings"] if f["rule_id"] == MARK_RULE]
     assert marks in ([], [(MARK_RULE, "README.md")])  # low: below the default report level
-    b613 = [f for f in data["findings"] if f["rule_id"] == "B613"]
-    assert b613 and all(f["severity"] == "low" for f in b613)
     code, last = validate_sarif(sarif)
     assert code == 0, last
     drivers = {run["tool"]["driver"]["name"]: run["tool"]["driver"]
@@ -144,3 +145,17 @@ def test_the_gate_fails_on_a_control_and_writes_valid_sarif(tmp_path: Path) -> N
     assert again.code == 1
     runs = {r["scanner"]: r for r in load_json(report)["runs"]}
     assert runs["bidi"]["reused"] == 3
+
+
+@pytest.mark.slow
+def test_the_default_preset_lowers_b613_beside_the_check(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    report = tmp_path / "out.json"
+    result = run_gate("scan", ".", "--scanners", "bandit,bidi", "--json", str(report),
+                      "--no-cache", cwd=repo)
+    assert result.code == 1, result.output
+    found = {(f["rule_id"], f["path"], f["severity"], f["disposition"])
+             for f in load_json(report)["findings"] if f["rule_id"] in ("B613", CONTROL_RULE)}
+    assert found == {("B613", "app.py", "low", "hidden"),
+                     ("B613", "locale/formats.py", "low", "hidden"),
+                     (CONTROL_RULE, "app.py", "high", "fail")}
