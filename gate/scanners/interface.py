@@ -2,7 +2,9 @@
 
 An adapter knows which files it wants, runs its tool on that explicit list through
 ``gate.process`` (with the run skeleton of ``gate.scanners.common``), parses the tool's JSON
-and returns Findings plus a ScannerRun record. It never decides pass/fail.
+and returns Findings plus a ScannerRun record. It never decides pass/fail. A check the gate
+does itself (``in_process``, e.g. ``gate.scanners.text``) reads the files instead and
+returns the same records.
 
 Everything the rest of the gate needs to know about a scanner is asked of it here: its
 policy options, which rule ids it owns (waiver scopes), which findings are credentials

@@ -31,8 +31,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import gate
+from gate import repo_files
 from gate.findings import Confidence, Finding, Location, Severity, fingerprint, read_lines
-from gate.scanners.interface import BaseScanner, ScanContext, ScanResult
+from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile
 
 CONTROL_RULE = "gate/bidi-control"
 MARK_RULE = "gate/bidi-mark"
@@ -79,16 +80,19 @@ class TextScanner(BaseScanner):
         return [f for f in files if ".git" not in PurePosixPath(f).parts and _is_text(root / f)]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
-        """Check each file's text; nothing to start, nothing that can fail but a read."""
+        """Check each file's text; a file that cannot be read any more is listed as skipped."""
         started = time.monotonic()
         findings: list[Finding] = []
+        skipped: list[SkippedFile] = []
         for path in ctx.files:
-            text = ctx.read_text(path)
-            if _ANY.search(text):
+            text = repo_files.read_text(ctx.root, path)
+            if text is None:
+                skipped.append(SkippedFile(path, "unreadable"))
+            elif _ANY.search(text):
                 findings += check_text(path, text)
         return ScanResult(tuple(findings), self.record(
             ctx, version=self.tool_version(), arguments=(), exit_code=0,
-            duration=time.monotonic() - started))
+            duration=time.monotonic() - started, skipped=skipped))
 
 
 def check_text(path: str, text: str) -> list[Finding]:

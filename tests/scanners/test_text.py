@@ -121,6 +121,14 @@ def _repo(tmp_path: Path) -> Path:
         "README.md": f"Read {RLM}me\n"})
 
 
+def test_a_file_gone_before_the_scan_is_listed_as_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(f"x {RLO}\n", encoding="utf-8")
+    ctx = ScanContext(root=tmp_path, files=("a.txt", "gone.txt"), timeout=60)
+    result = TextScanner().scan(ctx)
+    assert [(f.rule_id, f.location.path) for f in result.findings] == [(CONTROL_RULE, "a.txt")]
+    assert [(s.path, s.reason) for s in result.run.skipped] == [("gone.txt", "unreadable")]
+
+
 def test_the_gate_fails_on_a_control_and_writes_valid_sarif(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     sarif, report = tmp_path / "out.sarif", tmp_path / "out.json"
