@@ -108,9 +108,14 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
             on_done(result.run)
         return result
 
-    workers = max(1, min(len(work) or 1, budget))
+    # Subprocess scanners share the pool; in-process ones run here meanwhile, without a slot.
+    pooled = [name for name in work if not REGISTRY[name].in_process]
+    workers = max(1, min(len(pooled) or 1, budget))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(one, list(work)))
+        started = pool.map(one, pooled)
+        done = {name: one(name) for name in work if REGISTRY[name].in_process}
+        done.update(zip(pooled, started, strict=True))
+    results = [done[name] for name in work]
     findings = redact_all(targets.root, [f for r in results for f in r.findings])
     runs = [r.run for r in results]
     return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files),

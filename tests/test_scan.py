@@ -66,7 +66,7 @@ def test_semgrep_rule_ids_are_exactly_the_yaml_ids(vulnerable_scan) -> None:
 def test_sarif_contract(vulnerable_scan) -> None:
     _, sarif, _, _ = vulnerable_scan
     names = [r["tool"]["driver"]["name"] for r in sarif["runs"]]
-    assert sorted(names) == ["bandit", "secrets", "semgrep"]
+    assert sorted(names) == ["bandit", "bidi", "secrets", "semgrep"]
     assert {r["automationDetails"]["id"] for r in sarif["runs"]} == {f"gate/{n}/" for n in names}
     for run in sarif["runs"]:
         inv = run["invocations"][0]

@@ -13,6 +13,7 @@ from gate.scanners.interface import Scanner
 from gate.scanners.pip_audit import PipAuditScanner
 from gate.scanners.secrets import SecretsScanner
 from gate.scanners.semgrep import SemgrepScanner
+from gate.scanners.text import TextScanner
 from gate.scanners.zizmor import ZizmorScanner
 
 REGISTRY: dict[str, Scanner] = {
@@ -21,6 +22,7 @@ REGISTRY: dict[str, Scanner] = {
     "pip-audit": PipAuditScanner(),
     "zizmor": ZizmorScanner(),
     "secrets": SecretsScanner(),
+    "bidi": TextScanner(),
 }
 
 

@@ -2,7 +2,9 @@
 
 An adapter knows which files it wants, runs its tool on that explicit list through
 ``gate.process`` (with the run skeleton of ``gate.scanners.common``), parses the tool's JSON
-and returns Findings plus a ScannerRun record. It never decides pass/fail.
+and returns Findings plus a ScannerRun record. It never decides pass/fail. A check the gate
+does itself (``in_process``, e.g. ``gate.scanners.text``) reads the files instead and
+returns the same records.
 
 Everything the rest of the gate needs to know about a scanner is asked of it here: its
 policy options, which rule ids it owns (waiver scopes), which findings are credentials
@@ -178,6 +180,11 @@ class Scanner(Protocol):
         """True when it reads git history, not only the work tree."""
         ...
 
+    @property
+    def in_process(self) -> bool:
+        """True when ``scan`` runs in the gate's own process (no tool to start), so the
+        runner calls it beside the subprocess scanners instead of giving it a worker."""
+        ...
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """The subset of ``files`` (relative posix paths) this scanner understands."""
@@ -276,6 +283,7 @@ class BaseScanner:
     relaxable_by_path: bool = True  # path classes (tests/, docs/) may relax it
     scans_history: bool = False  # reads git history, not only the work tree
     reads_any_name: bool = False  # also reads files whose names are not UTF-8
+    in_process: bool = False  # scan() runs in the gate's process, not as a subprocess
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Nothing by default."""

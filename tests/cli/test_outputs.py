@@ -72,7 +72,7 @@ def test_help_shows_the_choices(tmp_path: Path) -> None:
     out = run_gate("scan", "-h", cwd=tmp_path, env=ENV).stdout
     assert "[critical|high|medium|low|info|none]" in out
     assert "[text|markdown|github]" in out
-    assert "[bandit|semgrep|pip-audit|zizmor|secrets]" in out
+    assert "[bandit|semgrep|pip-audit|zizmor|secrets|bidi]" in out
     assert "[critical|high|medium|low|info|none]" in run_gate("evaluate", "-h", cwd=tmp_path,
                                                               env=ENV).stdout
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import ADVISORY_DB, REPO_ROOT, in_ci, require_shared, run_gate
 
-# All five scanners over the whole project (~13 s).
+# All six scanners over the whole project (~13 s).
 pytestmark = pytest.mark.slow
 
 
@@ -18,7 +18,7 @@ def test_gate_passes_on_its_own_repository() -> None:
         args += ["--advisory-db", str(require_shared(ADVISORY_DB, "the PyPA advisory database"))]
     else:
         # Without offline advisory data the audit needs the OSV service (no network in tests).
-        args += ["--scanners", "bandit,semgrep,zizmor,secrets"]
+        args += ["--scanners", "bandit,semgrep,zizmor,secrets,bidi"]
     result = run_gate(*args, cwd=REPO_ROOT)
     assert result.code == 0, result.output
     assert "gate.toml" in result.stdout

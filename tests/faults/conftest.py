@@ -1,4 +1,4 @@
-"""A repository that triggers all five scanners, and the policy that keeps pip-audit offline."""
+"""A repository that triggers every scanner, and the policy that keeps pip-audit offline."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ EXPECTED = {
     "zizmor": ("zizmor", "dangerous-triggers", WORKFLOW, 3),
     "pip-audit": ("pip-audit", "PYSEC-9999-1", "requirements.txt", 1),
     "secrets": ("secrets", "betterleaks.github-pat", "config.env", 2),
+    "bidi": ("bidi", "gate/bidi-control", "notes.txt", 1),
 }
 
 APP = '''"""Runs a report."""
@@ -69,7 +70,7 @@ def build_all_scanners(tmp: Path) -> AllScanners:
         "app.py": APP,
         "requirements.txt": "requests==2.19.0\n",
         "config.env": f"DEBUG=1\nGH_PAT={token}\n",
-        "notes.txt": "Nothing to see here.\n",
+        "notes.txt": "Nothing to see \u202ehere.\n",  # a RIGHT-TO-LEFT OVERRIDE
     }, commit=False)
     (repo / ".github" / "workflows").mkdir(parents=True)
     shutil.copy(FIXTURES / "config" / "zizmor-repo" / WORKFLOW, repo / WORKFLOW)

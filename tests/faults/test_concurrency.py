@@ -43,6 +43,10 @@ def test_two_concurrent_scans_agree(all_scanners: AllScanners, tmp_path: Path) -
         data = json.loads(path.read_text())
         for run in data["runs"]:
             run.pop("duration_seconds")
+            # A scanner that finishes in milliseconds (the in-process bidi check) may reuse
+            # the entries the other scan has just stored: the counters differ, nothing else.
+            if run.pop("reused"):
+                run["notes"] = [n for n in run["notes"] if not n.startswith("cache: ")]
         return data
 
     assert stable(tmp_path / "1.json") == stable(tmp_path / "2.json")

@@ -42,7 +42,7 @@ def test_misbehaving_semgrep_fails_closed(repo: Path, tmp_path: Path, body: str,
     assert result.code == 3, result.output
     first_lines = "\n".join(result.stdout.splitlines()[:3])
     assert "semgrep" in first_lines and reason in first_lines
-    assert _run_names(sarif) == ["bandit", "secrets"]
+    assert _run_names(sarif) == ["bandit", "bidi", "secrets"]
     assert ("bandit", "B301", "app.py", 14) in sarif_results(sarif)
     semgrep = next(r for r in report["runs"] if r["scanner"] == "semgrep")
     assert semgrep["ok"] is False and reason in semgrep["error"]
@@ -61,7 +61,7 @@ def test_timeout_fails_closed(repo: Path, tmp_path: Path) -> None:
     result, sarif, _ = _scan(repo, tmp_path, policy=policy)
     assert result.code == 3, result.output
     assert "semgrep" in result.stdout and "timed out" in result.stdout
-    assert _run_names(sarif) == ["bandit", "secrets"]
+    assert _run_names(sarif) == ["bandit", "bidi", "secrets"]
 
 
 def test_missing_scanner_fails_closed(repo: Path, tmp_path: Path) -> None:
