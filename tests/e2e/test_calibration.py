@@ -1,5 +1,5 @@
 """No true positive lost: the default policy fails on every known-bad line of the vulnerable
-fixture applications and passes every safe twin (all five scanners, real tools)."""
+fixture applications and passes every safe twin (every scanner, real tools)."""
 
 from __future__ import annotations
 
