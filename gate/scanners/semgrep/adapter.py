@@ -35,6 +35,7 @@ from gate.scanners.interface import (
     SkippedFile,
 )
 from gate.scanners.semgrep import rulepacks, targets
+from gate.scanners.semgrep.engine import ENGINE_ARGS, Engine, engine_for, normalise
 
 _NATIVE_SEVERITY = {
     "CRITICAL": Severity.CRITICAL, "HIGH": Severity.HIGH, "ERROR": Severity.HIGH,
@@ -42,7 +43,9 @@ _NATIVE_SEVERITY = {
     "LOW": Severity.LOW, "INFO": Severity.LOW, "INVENTORY": Severity.INFO,
 }
 _Parsed = tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]
-MAX_TARGET_BYTES = 10 * 1024 * 1024  # as the gate's own file limit: nothing dropped silently
+# No limit of semgrep's own: the gate's discovery refuses files over its 10 MB limit (and says
+# so), and the two command lines treat the limit differently for named files (engine.py).
+MAX_TARGET_BYTES = 0
 _NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
 
@@ -56,6 +59,14 @@ class SemgrepScanner(BaseScanner):
     ok_codes = (0, 1)
     suppression_kinds = ("nosemgrep",)
     cache_per_file = True  # the packs hold intra-file rules only
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """The command line that runs: the OCaml CLI only for versions proven equivalent."""
+        return self._engine or engine_for(self.tool_version())
 
     @property
     def rule_ids(self) -> frozenset[str]:  # type: ignore[override]
@@ -119,13 +130,23 @@ class SemgrepScanner(BaseScanner):
 
     def arguments(self, run: targets.SemgrepRun, timeout: float) -> list[str]:
         """Normalised arguments of one semgrep invocation: pack names, not install paths."""
-        args = ["scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-                "--verbose", f"--max-target-bytes={MAX_TARGET_BYTES}",
+        args = ["scan", *ENGINE_ARGS[self.engine], "--metrics=off", "--disable-version-check",
+                "--json", "--disable-nosem", "--verbose",
+                f"--max-target-bytes={MAX_TARGET_BYTES}",
                 f"--timeout={max(1, int(timeout // 4))}", *run.extra_args]
         return args + [f"--config=policies/rules/{pack}" for pack in run.packs]
 
+    def command_line(self, plan: targets.SemgrepRun, timeout: float,
+                     jobs: int | None = None) -> list[str]:
+        """The arguments of one semgrep run on ``plan``: the packs' install paths, the
+        targets after ``--`` (``--jobs`` only when given: it depends on the machine)."""
+        args = [a for a in self.arguments(plan, timeout) if not a.startswith("--config=")]
+        args += [f"--jobs={jobs}"] if jobs is not None else []
+        args += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
+        return [*args, "--", *plan.paths]
+
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
-        """Semgrep by hand with the gate's packs and flags on ``files`` (for benchmarks).
+        """Semgrep by hand with the gate's packs, flags and engine on ``files`` (benchmarks).
 
         Dockerfiles semgrep does not know by name need a second run; they are left out.
         """
@@ -133,10 +154,7 @@ class SemgrepScanner(BaseScanner):
             (f, kind) for f in files if (kind := _kind(f, root)) is not None)
         if not plans:
             return []
-        plan = plans[0]
-        args = [a for a in self.arguments(plan, 600.0) if not a.startswith("--config=")]
-        args += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
-        return [tool_path("semgrep"), *args, "--", *plan.paths]
+        return [tool_path("semgrep"), *self.command_line(plans[0], 600.0)]
 
     def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
         return targets.plan_semgrep_runs(
@@ -151,11 +169,9 @@ class SemgrepScanner(BaseScanner):
         for plan in self._plans(ctx):
             args = self.arguments(plan, ctx.timeout)
             shown += (["&&"] if shown else []) + args
-            real = [a for a in args if not a.startswith("--config=")]
-            real.append(f"--jobs={max(1, ctx.jobs)}")  # machine-dependent: not in ``shown``
-            real += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
+            real = self.command_line(plan, ctx.timeout, max(1, ctx.jobs))
             started = time.monotonic()
-            result = invoke(self, [*real, "--", *plan.paths], ctx,
+            result = invoke(self, real, ctx,
                             timeout=max(1.0, ctx.timeout - duration))
             duration += time.monotonic() - started
             if isinstance(result, ToolFailure):
@@ -165,8 +181,9 @@ class SemgrepScanner(BaseScanner):
             known = frozenset().union(*(rulepacks.rule_ids(p.removesuffix(".yml"))
                                         for p in plan.packs))
 
-            def parse(data: dict[str, Any], known: frozenset[str] = known,
+            def parse(raw: dict[str, Any], known: frozenset[str] = known,
                       given: tuple[str, ...] = plan.paths) -> _Parsed:
+                data = normalise(raw)
                 got = [self._finding(ctx, item, known) for item in require_list(data, "results")]
                 run_skipped, fatal = _errors(optional_list(data, "errors"))
                 if isinstance(data.get("paths"), dict):  # --verbose: what it read, to confirm
@@ -191,7 +208,7 @@ class SemgrepScanner(BaseScanner):
             skipped += run_skipped
         return ScanResult(tuple(findings), self.record(
             ctx, version=version, arguments=shown, exit_code=exit_code, duration=duration,
-            skipped=skipped))
+            skipped=skipped, notes=[f"engine: {self.engine}"]))
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any], known: frozenset[str]) -> Finding:
         rule = rulepacks.strip_rule_prefix(str(item["check_id"]), known)
