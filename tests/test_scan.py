@@ -152,3 +152,23 @@ def test_unparsable_python_file_is_reported(tmp_path: Path) -> None:
     bandit = next(r for r in report["runs"] if r["scanner"] == "bandit")
     assert [s["path"] for s in bandit["skipped"]] == ["broken.py"]
     assert "broken.py" in result.stdout
+
+
+def test_binary_files_go_to_the_secrets_scanner_alone(tmp_path: Path) -> None:
+    """The commit hook passes every staged file (``types: [file]``): binaries too."""
+    from gate.discovery import discover
+    from gate.policy.load import load
+    from gate.scan import plan
+
+    root = make_repo(tmp_path / "repo", {"app.py": "x = 1\n"})
+    binary = bytes(range(256)) * 4
+    for name in ("logo.png", "keys.bin", "deploy/values.yml", "Dockerfile.bin"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(binary)
+    policy = load(root, None)
+    work = plan(policy, discover(root, [root], policy.exclude), None)
+    binaries = {"logo.png", "keys.bin", "deploy/values.yml", "Dockerfile.bin"}
+    assert binaries <= set(work["secrets"])
+    for name, files in work.items():
+        if name != "secrets":
+            assert not binaries & set(files), (name, files)

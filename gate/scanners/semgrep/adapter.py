@@ -243,13 +243,18 @@ class SemgrepScanner(BaseScanner):
 
 
 def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
+    """What ``path`` is to the packs; binary YAML and Dockerfile-named files are nothing
+    (``Dockerfile.tar`` is no Dockerfile: it goes to the secrets scanner alone)."""
     head = ""
     if path.lower().endswith((".yml", ".yaml")):
         text = repo_files.head(root, path, targets.HEAD_CHARS)
-        if text is None:
+        if text is None or "\0" in text[:8192]:
             return None
         head = text
-    return targets.semgrep_kind(path, head)
+    kind = targets.semgrep_kind(path, head)
+    if kind == "dockerfile" and repo_files.looks_binary(root, path):
+        return None
+    return kind
 
 
 def _kind_tags(path: str, root: Path) -> tuple[str, ...]:
