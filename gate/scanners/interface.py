@@ -91,6 +91,7 @@ class ScanContext:
     cache_dir: Path | None = None
     jobs: int = 1  # processes/threads this scanner may use (the share of ``--jobs``)
     history_base: str | None = None  # the commit the change under review starts from
+    hook: bool = False  # the commit hook: a network service it cannot reach is a warning
 
     def read_text(self, path: str) -> str:
         """The text of a scanned file (undecodable bytes replaced); empty if unreadable."""

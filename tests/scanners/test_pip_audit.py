@@ -315,3 +315,19 @@ def test_cache_key_follows_included_files(tmp_path: Path, osv_db: Path) -> None:
     before = _key(tmp_path, osv_db, files)
     (tmp_path / "deps" / "common.txt").write_text("requests==2.19.0\n", encoding="utf-8")
     assert _key(tmp_path, osv_db, files) != before
+
+
+def test_in_the_hook_no_network_and_no_local_data_is_a_warning(app: Path, tmp_path: Path
+                                                               ) -> None:
+    """pre-commit.ci has no network: neither the index nor the advisory service answers."""
+    scanner = PipAuditScanner()
+    options = {"osv_url": "http://127.0.0.1:9/v1/query", "index_url": "http://127.0.0.1:9/simple/",
+               "advisory_store": str(tmp_path / "no-store")}
+    ctx = ScanContext(app, ("requirements.txt",), 120.0, options, hook=True)
+    result = scanner.scan(ctx)
+    assert result.run.ok, result.run.error
+    assert [s.path for s in result.run.skipped] == ["requirements.txt"]
+    assert "NOT audited in this commit hook" in result.run.warnings[0]
+    assert "package index unreachable" in result.run.warnings[0]
+    ci = scanner.scan(ScanContext(app, ("requirements.txt",), 120.0, options))
+    assert not ci.run.ok and "package index unreachable" in (ci.run.error or "")
