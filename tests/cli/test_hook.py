@@ -4,33 +4,18 @@ fail-closed with exit 3."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, make_repo, run_gate
-
-FIXTURE_INDEX = (Path(__file__).resolve().parent.parent / "fixtures" / "deps" / "index")
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+from tests.helpers import closed_port, offline_hook_repo, run_gate
 
 
 @pytest.fixture
 def staged(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A repository with a requirements.txt staged, an index the gate can read, and an OSV
     URL at a closed loopback port; an empty cache folder (no local advisory data)."""
-    index = FIXTURE_INDEX.resolve().as_uri() + "/"
-    repo = make_repo(tmp_path / "repo", {
-        "gate.toml": f'version = 1\n\n[scanners.pip-audit]\nindex_url = "{index}"\n'})
-    (repo / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
-    git(repo, "add", "requirements.txt")
+    repo = offline_hook_repo(tmp_path / "repo")
     env = {"GATE_OSV_URL": f"http://127.0.0.1:{closed_port()}/v1/query",
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "GATE_CACHE_DIR": "",
            "RUNNER_TEMP": ""}
