@@ -8,6 +8,7 @@ lists, in the same run. Floor = max(slowest raw tool wall, raw CPU seconds / cor
     python bench/run_bench.py             # 5 runs per case, django/ and the whole tree
     python bench/run_bench.py --quick     # one run, django/ only: a smoke run
     python bench/run_bench.py --targets hook --runs 7   # only the one-file commit hook case
+    python bench/run_bench.py --targets engines  # semgrep's two CLIs on django/, compared
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ sys.path.insert(0, str(REPO))
 
 from gate.discovery import discover, find_root  # noqa: E402
 from gate.policy.load import load  # noqa: E402
-from gate.process import scanner_env  # noqa: E402
+from gate.process import scanner_env, tool_path  # noqa: E402
 from gate.scan import plan  # noqa: E402
 from gate.scanners import REGISTRY  # noqa: E402
+from gate.scanners.semgrep import rulepacks  # noqa: E402
 from gate.scanners.semgrep.adapter import SemgrepScanner  # noqa: E402
-from gate.scanners.semgrep.engine import Engine  # noqa: E402
+from gate.scanners.semgrep.engine import Engine, comparable  # noqa: E402
 
 DJANGO = "django==5.1.4"
 ONE_FILE = "django/db/models/query.py"
@@ -239,6 +241,30 @@ def semgrep_findings(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> lis
                   for r in json.loads(done.stdout)["results"])
 
 
+def engines(tree: Path) -> str:
+    """Semgrep's Python and OCaml CLIs with the gate's command line on the files the gate
+    gives semgrep in ``django/``: wall time and whether their normalised outputs are equal."""
+    target = tree / "django"
+    root = find_root([target])
+    files = gate_work(target, ["semgrep"]).get("semgrep", [])
+    known = rulepacks.all_rule_ids()
+    lines = []
+    for number, run in enumerate(SemgrepScanner().plans(files, root), start=1):
+        outputs = []
+        for engine in Engine:
+            argv = [tool_path("semgrep"), *SemgrepScanner(engine).command_line(run, 600.0)]
+            started = time.monotonic()
+            done = subprocess.run(argv, cwd=root, env=scanner_env(),  # nosec B603 - argv
+                                  capture_output=True, check=False)
+            wall = time.monotonic() - started
+            outputs.append(comparable(json.loads(done.stdout),
+                                      lambda i: rulepacks.strip_rule_prefix(i, known)))
+            counts = ", ".join(f"{len(v)} {k}" for k, v in outputs[-1].items())
+            lines.append(f"run {number}, {engine}: {wall:.1f}s; {counts}")
+        lines.append(f"run {number}: outputs {'EQUAL' if outputs[0] == outputs[1] else 'DIFFER'}")
+    return "\n".join(lines)
+
+
 def one_file(tree: Path, scanners: Sequence[str], runs: int, work_dir: Path,
              env: dict[str, str], raw_env: dict[str, str]) -> Row:
     """The pre-commit path: one edited file, ``gate scan --hook`` with a warm cache folder,
@@ -335,7 +361,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 run, django/ only (smoke)")
     parser.add_argument("--targets", default="django/,tree",
                         help="comma list of: django/ (the package), tree (whole sdist), "
-                             "hook (the one-file case alone; it always runs)")
+                             "hook (the one-file case alone; it always runs); or engines "
+                             "alone (semgrep's two CLIs on django/, compared)")
     default_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     parser.add_argument("--cache", type=Path, default=default_cache / "secops-gate-bench",
                         help="where Django is downloaded and unpacked")
@@ -344,6 +371,9 @@ def main() -> int:
     targets = ["django/"] if args.quick else [t.strip() for t in args.targets.split(",")]
     tree = prepare(args.cache)
     cores = os.cpu_count() or 1
+    if targets == ["engines"]:
+        print(engines(tree))
+        return 0
     with tempfile.TemporaryDirectory(prefix="gate-bench-") as work:
         rows = run_cases(tree, targets, runs, Path(work))
     print(f"machine: {machine()}")

@@ -121,30 +121,11 @@ def _run(which: Engine, plan: SemgrepRun, cwd: Path, timeout: float = 120.0,
     return data
 
 
-def _same_form(data: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    """What the gate reads of semgrep's JSON, with rule ids as in the YAML and lists sorted."""
-    def rule(check_id: object) -> str:
-        return rulepacks.strip_rule_prefix(str(check_id), known)
-
-    data = engine.normalise(data)
-    results = sorted(json.dumps({**r, "check_id": rule(r["check_id"])}, sort_keys=True)
-                      for r in data["results"])
-    errors = []
-    for error in data["errors"]:
-        shown = {**error}
-        if "rule_id" in shown:
-            long_id, shown["rule_id"] = shown["rule_id"], rule(shown["rule_id"])
-            shown["message"] = str(shown.get("message", "")).replace(long_id, shown["rule_id"])
-        errors.append(json.dumps(shown, sort_keys=True))
-    paths = data["paths"]
-    return {"results": results, "errors": sorted(errors),
-            "scanned": sorted(paths["scanned"]),
-            "skipped": sorted(json.dumps(s, sort_keys=True) for s in paths["skipped"])}
-
-
 def _both(plan: SemgrepRun, cwd: Path, **kwargs: Any) -> tuple[dict[str, Any], ...]:
     known = rulepacks.all_rule_ids() | {"test-slow-backtracking"}
-    return tuple(_same_form(_run(which, plan, cwd, **kwargs), known) for which in Engine)
+    return tuple(engine.comparable(_run(which, plan, cwd, **kwargs),
+                                   lambda i: rulepacks.strip_rule_prefix(i, known))
+                 for which in Engine)
 
 
 def _kind_word(kind: object) -> str:

@@ -150,15 +150,18 @@ class SemgrepScanner(BaseScanner):
 
         Dockerfiles semgrep does not know by name need a second run; they are left out.
         """
-        plans = targets.plan_semgrep_runs(
-            (f, kind) for f in files if (kind := _kind(f, root)) is not None)
+        plans = self.plans(files, root)
         if not plans:
             return []
         return [tool_path("semgrep"), *self.command_line(plans[0], 600.0)]
 
-    def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
+    def plans(self, files: Sequence[str], root: Path) -> list[targets.SemgrepRun]:
+        """The semgrep runs that cover ``files`` (at most two: see ``targets``)."""
         return targets.plan_semgrep_runs(
-            (f, kind) for f in ctx.files if (kind := _kind(f, ctx.root)) is not None)
+            (f, kind) for f in files if (kind := _kind(f, root)) is not None)
+
+    def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
+        return self.plans(ctx.files, ctx.root)
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run semgrep from the root; ``.semgrepignore`` does not apply to explicit targets."""

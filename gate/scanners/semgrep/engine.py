@@ -25,7 +25,8 @@ Differences of the OCaml command line that :func:`normalise` removes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, Final
 
@@ -69,3 +70,26 @@ def _skip(item: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in item.items() if k not in ("details", "rule_id")}
     out["reason"] = _SKIP_REASONS.get(reason, reason)
     return out
+
+
+def comparable(data: dict[str, Any], rule_id: Callable[[str], str]) -> dict[str, list[str]]:
+    """Semgrep's JSON as two engines' runs are compared (equivalence tests, benchmarks):
+    normalised (:func:`normalise`), rule ids through ``rule_id`` (in errors' messages too),
+    each list of results, errors, scanned and skipped paths sorted, entries as JSON text."""
+    data = normalise(data)
+    results = [{**r, "check_id": rule_id(str(r["check_id"]))} for r in data["results"]]
+    errors = []
+    for error in data["errors"]:
+        shown = dict(error)
+        if "rule_id" in shown:
+            long_id, shown["rule_id"] = str(shown["rule_id"]), rule_id(str(shown["rule_id"]))
+            shown["message"] = str(shown.get("message", "")).replace(long_id, shown["rule_id"])
+        errors.append(shown)
+    paths = data["paths"]
+    return {"results": _canonical(results), "errors": _canonical(errors),
+            "scanned": sorted(str(p) for p in paths["scanned"]),
+            "skipped": _canonical(paths["skipped"])}
+
+
+def _canonical(items: list[Any]) -> list[str]:
+    return sorted(json.dumps(item, sort_keys=True) for item in items)
