@@ -331,3 +331,34 @@ def test_in_the_hook_no_network_and_no_local_data_is_a_warning(app: Path, tmp_pa
     assert "package index unreachable" in result.run.warnings[0]
     ci = scanner.scan(ScanContext(app, ("requirements.txt",), 120.0, options))
     assert not ci.run.ok and "package index unreachable" in (ci.run.error or "")
+
+
+def test_in_the_hook_a_service_that_answers_but_fails_stays_an_error(app: Path, index_url: str,
+                                                                     tmp_path: Path) -> None:
+    """Only a service that does not answer at all is a warning in the hook."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Broken(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _fail(self) -> None:
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _fail
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        options = {"osv_url": f"http://127.0.0.1:{server.server_address[1]}/v1/query",
+                   "index_url": index_url, "advisory_store": str(tmp_path / "no-store")}
+        result = PipAuditScanner().scan(
+            ScanContext(app, ("requirements.txt",), 120.0, options, hook=True))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not result.run.ok and "pip-audit" in (result.run.error or "")
+    assert result.run.warnings == ()
