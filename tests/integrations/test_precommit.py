@@ -115,3 +115,26 @@ def test_staged_requirements_without_any_advisory_service_warn_and_pass(
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "NOT audited in this commit hook" in output, output
+
+
+def test_a_staged_binary_reaches_the_secrets_scanner(
+        hook_env: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """``types: [file]``: pre-commit passes binaries too, and a token inside one is found."""
+    import random
+    import string
+    import zlib
+
+    from tests.scanners.secret_fixture import _base62
+
+    hook_repo, env = hook_env
+    rnd = random.Random(7)
+    body = "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(30))
+    token = "gh" + "p_" + body + _base62(zlib.crc32(body.encode()))  # assembled, never stored
+    work = make_repo(tmp_path / "work", {"README.md": "demo\n"})
+    (work / "blob.bin").write_bytes(bytes(range(256)) + b"\0\0token=" + token.encode() + b"\0")
+    git(work, "add", "blob.bin")
+    done = _try_repo(hook_repo, work, env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "blob.bin" in output and "betterleaks.github-pat" in output, output
+    assert token not in output
