@@ -291,9 +291,9 @@ def one_file(tree: Path, scanners: Sequence[str], runs: int, work_dir: Path,
         gate_found = sorted((f["rule_id"], f["location"]["start_line"])
                             for f in data["findings"] if f["scanner"] == "semgrep")
         same = all(semgrep_findings(argv, root, raw_env) == gate_found for argv in refs.values())
-        engine = next((n for r in data["runs"] if r["scanner"] == "semgrep"
-                       for n in r["notes"] if n.startswith("engine: ")), "engine: ?")
-        row.note = (f"{engine}; semgrep findings {len(gate_found)}, "
+        semgrep_args = next(r["arguments"] for r in data["runs"] if r["scanner"] == "semgrep")
+        engine = Engine.OCAML if "--experimental" in semgrep_args else Engine.PYTHON
+        row.note = (f"engine: {engine}; semgrep findings {len(gate_found)}, "
                     f"{'the same' if same else 'NOT the same'} as both raw semgrep runs")
     finally:
         path.write_bytes(original)

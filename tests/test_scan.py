@@ -172,3 +172,13 @@ def test_binary_files_go_to_the_secrets_scanner_alone(tmp_path: Path) -> None:
     for name, files in work.items():
         if name != "secrets":
             assert not binaries & set(files), (name, files)
+
+
+def test_the_sarif_invocation_and_the_json_run_name_the_semgrep_engine(vulnerable_scan) -> None:
+    """Its arguments are the command line, ``scan --experimental`` for the OCaml CLI: on every
+    run record, from the cache or not."""
+    _, sarif, report, _ = vulnerable_scan
+    run = next(r for r in sarif["runs"] if r["tool"]["driver"]["name"] == "semgrep")
+    assert run["invocations"][0]["arguments"][:2] == ["scan", "--experimental"]
+    semgrep = next(r for r in report["runs"] if r["scanner"] == "semgrep")
+    assert semgrep["arguments"][:2] == ["scan", "--experimental"]

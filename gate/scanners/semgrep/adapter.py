@@ -211,7 +211,7 @@ class SemgrepScanner(BaseScanner):
             skipped += run_skipped
         return ScanResult(tuple(findings), self.record(
             ctx, version=version, arguments=shown, exit_code=exit_code, duration=duration,
-            skipped=skipped, notes=[f"engine: {self.engine}"]))
+            skipped=skipped))
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any], known: frozenset[str]) -> Finding:
         rule = rulepacks.strip_rule_prefix(str(item["check_id"]), known)

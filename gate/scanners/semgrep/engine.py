@@ -32,7 +32,8 @@ from typing import Any, Final
 
 
 class Engine(StrEnum):
-    """A semgrep command line; the value is what the run record names."""
+    """A semgrep command line. The run record's arguments name it: they begin ``scan
+    --experimental`` for the OCaml CLI (SARIF ``invocations``, JSON ``runs``)."""
 
     PYTHON = "semgrep scan (Python CLI)"
     OCAML = "semgrep scan --experimental (OCaml CLI)"
