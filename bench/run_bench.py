@@ -7,11 +7,14 @@ lists, in the same run. Floor = max(slowest raw tool wall, raw CPU seconds / cor
 
     python bench/run_bench.py             # 5 runs per case, django/ and the whole tree
     python bench/run_bench.py --quick     # one run, django/ only: a smoke run
+    python bench/run_bench.py --targets hook --runs 7   # only the one-file commit hook case
+    python bench/run_bench.py --targets engines  # semgrep's two CLIs on django/, compared
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -31,9 +34,12 @@ sys.path.insert(0, str(REPO))
 
 from gate.discovery import discover, find_root  # noqa: E402
 from gate.policy.load import load  # noqa: E402
-from gate.process import scanner_env  # noqa: E402
+from gate.process import scanner_env, tool_path  # noqa: E402
 from gate.scan import plan  # noqa: E402
 from gate.scanners import REGISTRY  # noqa: E402
+from gate.scanners.semgrep import rulepacks  # noqa: E402
+from gate.scanners.semgrep.adapter import SemgrepScanner  # noqa: E402
+from gate.scanners.semgrep.engine import Engine, comparable  # noqa: E402
 
 DJANGO = "django==5.1.4"
 ONE_FILE = "django/db/models/query.py"
@@ -58,6 +64,7 @@ class Row:
     gate: list[Sample] = field(default_factory=list)
     raw: dict[str, list[Sample]] = field(default_factory=dict)
     note: str = ""
+    refs: dict[str, list[Sample]] = field(default_factory=dict)  # compared, not in the floor
 
 
 def _children() -> dict[int, list[int]]:
@@ -187,6 +194,8 @@ def run_cases(tree: Path, targets: Sequence[str], runs: int, work_dir: Path) -> 
     env, raw_env = _env(), scanner_env()
     rows: list[Row] = []
     for label in targets:
+        if label == "hook":
+            continue
         target = tree / "django" if label == "django/" else tree
         root = find_root([target])
         work = gate_work(target, scanners)
@@ -210,21 +219,82 @@ def run_cases(tree: Path, targets: Sequence[str], runs: int, work_dir: Path) -> 
     return rows
 
 
+def hook_argv(path: Path, cache_dir: Path, json_out: Path | None = None) -> list[str]:
+    """``gate scan --hook FILE``: what pre-commit runs for one staged file."""
+    argv = [sys.executable, "-P", "-m", "gate", "scan", "--hook", str(path),
+            "--cache-dir", str(cache_dir)]
+    return argv + (["--json", str(json_out)] if json_out else [])
+
+
+def semgrep_references(root: Path, files: Sequence[str]) -> dict[str, list[str]]:
+    """Raw ``semgrep scan`` and ``semgrep scan --experimental`` with the shipped packs."""
+    return {label: SemgrepScanner(engine).raw_argv(root, files)
+            for label, engine in (("raw semgrep scan", Engine.PYTHON),
+                                  ("raw semgrep scan --experimental", Engine.OCAML))}
+
+
+def semgrep_findings(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> list[tuple[str, int]]:
+    """(rule id, line) of every result of a raw semgrep run, rule ids as in the YAML."""
+    done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True,  # nosec B603
+                          check=False)
+    return sorted((str(r["check_id"]).rsplit(".", 1)[-1], int(r["start"]["line"]))
+                  for r in json.loads(done.stdout)["results"])
+
+
+def engines(tree: Path) -> str:
+    """Semgrep's Python and OCaml CLIs with the gate's command line on the files the gate
+    gives semgrep in ``django/``: wall time and whether their normalised outputs are equal."""
+    target = tree / "django"
+    root = find_root([target])
+    files = gate_work(target, ["semgrep"]).get("semgrep", [])
+    known = rulepacks.all_rule_ids()
+    lines = []
+    for number, run in enumerate(SemgrepScanner().plans(files, root), start=1):
+        outputs = []
+        for engine in Engine:
+            argv = [tool_path("semgrep"), *SemgrepScanner(engine).command_line(run, 600.0)]
+            started = time.monotonic()
+            done = subprocess.run(argv, cwd=root, env=scanner_env(),  # nosec B603 - argv
+                                  capture_output=True, check=False)
+            wall = time.monotonic() - started
+            outputs.append(comparable(json.loads(done.stdout),
+                                      lambda i: rulepacks.strip_rule_prefix(i, known)))
+            counts = ", ".join(f"{len(v)} {k}" for k, v in outputs[-1].items())
+            lines.append(f"run {number}, {engine}: {wall:.1f}s; {counts}")
+        lines.append(f"run {number}: outputs {'EQUAL' if outputs[0] == outputs[1] else 'DIFFER'}")
+    return "\n".join(lines)
+
+
 def one_file(tree: Path, scanners: Sequence[str], runs: int, work_dir: Path,
              env: dict[str, str], raw_env: dict[str, str]) -> Row:
-    """The pre-commit path: one edited file, warm cache, gate vs the slowest raw tool."""
+    """The pre-commit path: one edited file, ``gate scan --hook`` with a warm cache folder,
+    against each raw tool on it and against raw semgrep with either command line."""
     path = tree / ONE_FILE
     original = path.read_bytes()
-    row = Row(f"one file ({ONE_FILE})")
+    row = Row(f"one file ({ONE_FILE}), gate scan --hook")
     cache_dir = work_dir / "gate-cache"
+    root = find_root([path])
     work = gate_work(path, scanners)
-    raw = raw_commands(find_root([path]), work)
+    raw = raw_commands(root, work)
+    refs = semgrep_references(root, work.get("semgrep", []))
+    report = work_dir / "hook.json"
     try:
+        gate_sample(hook_argv(path, cache_dir), tree, env)  # warm the cache folder up
         for n in range(runs):
             path.write_bytes(original + f"\n# bench edit {n} {time.time()}\n".encode())
-            row.gate.append(gate_sample(gate_argv(path, scanners, cache_dir), tree, env))
+            row.gate.append(gate_sample(hook_argv(path, cache_dir, report), tree, env))
             for name, argv in raw.items():
-                row.raw.setdefault(name, []).append(measure(argv, find_root([path]), raw_env))
+                row.raw.setdefault(name, []).append(measure(argv, root, raw_env))
+            for name, argv in refs.items():
+                row.refs.setdefault(name, []).append(measure(argv, root, raw_env))
+        data = json.loads(report.read_text(encoding="utf-8"))
+        gate_found = sorted((f["rule_id"], f["location"]["start_line"])
+                            for f in data["findings"] if f["scanner"] == "semgrep")
+        same = all(semgrep_findings(argv, root, raw_env) == gate_found for argv in refs.values())
+        semgrep_args = next(r["arguments"] for r in data["runs"] if r["scanner"] == "semgrep")
+        engine = Engine.OCAML if "--experimental" in semgrep_args else Engine.PYTHON
+        row.note = (f"engine: {engine}; semgrep findings {len(gate_found)}, "
+                    f"{'the same' if same else 'NOT the same'} as both raw semgrep runs")
     finally:
         path.write_bytes(original)
     return row
@@ -255,7 +325,10 @@ def table(rows: Sequence[Row], cores: int) -> str:
                                  for k, v in row.raw.items())
             note = f"{per_tool}; {row.note}" if row.note else per_tool
             if row.case.startswith("one file"):
-                note = f"gate/slowest raw {gate / slowest:.2f}; " + note
+                versus = "".join(f"gate/{k} {gate / _med([x.wall for x in v]):.2f} "
+                                 f"({_med([x.wall for x in v]):.2f}s); "
+                                 for k, v in row.refs.items())
+                note = f"{versus}gate/slowest raw {gate / slowest:.2f}; " + note
             cells = [row.case, f"{gate:.2f}", f"{seq:.2f}", f"{floor:.2f}",
                      f"{gate / floor:.2f}", f"{gate / seq:.2f}", f"{tree_rss:.0f}",
                      f"{raw_rss:.0f}", f"{own:.0f}", note]
@@ -287,7 +360,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per case (median; >= 5)")
     parser.add_argument("--quick", action="store_true", help="1 run, django/ only (smoke)")
     parser.add_argument("--targets", default="django/,tree",
-                        help="comma list of: django/ (the package), tree (whole sdist)")
+                        help="comma list of: django/ (the package), tree (whole sdist), "
+                             "hook (the one-file case alone; it always runs); or engines "
+                             "alone (semgrep's two CLIs on django/, compared)")
     default_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     parser.add_argument("--cache", type=Path, default=default_cache / "secops-gate-bench",
                         help="where Django is downloaded and unpacked")
@@ -296,6 +371,9 @@ def main() -> int:
     targets = ["django/"] if args.quick else [t.strip() for t in args.targets.split(",")]
     tree = prepare(args.cache)
     cores = os.cpu_count() or 1
+    if targets == ["engines"]:
+        print(engines(tree))
+        return 0
     with tempfile.TemporaryDirectory(prefix="gate-bench-") as work:
         rows = run_cases(tree, targets, runs, Path(work))
     print(f"machine: {machine()}")

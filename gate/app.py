@@ -116,7 +116,8 @@ def run_scan(request: ScanRequest, on_done: Callable[[ScannerRun], None] | None 
     if request.shard is not None:
         work = shards.restrict(work, targets.root, request.shard)
     outcome = run_scanners(policy, targets, work, request.options, request.jobs, on_done,
-                           cache, history_base(root, request))
+                           cache, history_base(root, request),
+                           hook=request.only_files is not None)
     if cache is not None and request.prune_cache and not partial:
         cache.prune()
     return Scanned(request, root, from_ref, policy, targets, partial, work, outcome,

@@ -27,6 +27,16 @@ def head(root: Path, path: str, chars: int) -> str | None:
         return None
 
 
+def looks_binary(root: Path, path: str, probe: int = 8192) -> bool:
+    """True when the first ``probe`` bytes of ``root / path`` hold a NUL byte (git's test);
+    False when it cannot be read (its reader reports that)."""
+    try:
+        with open(root / path, "rb") as handle:
+            return b"\0" in handle.read(probe)
+    except OSError:
+        return False
+
+
 PYTHON_LINES = "python"  # Python's tokenizer: \n, \r\n and a lone \r end a line
 NEWLINE_LINES = "newline"  # most tools: \n ends a line (\r\n counts once)
 _PYTHON_BREAK = re.compile(r"\r\n|\r|\n")

@@ -78,11 +78,12 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
                  jobs: int | None = None,
                  on_done: Callable[[ScannerRun], None] | None = None,
                  cache: ResultCache | None = None,
-                 history_base: str | None = None) -> ScanOutcome:
+                 history_base: str | None = None, hook: bool = False) -> ScanOutcome:
     """Run each scanner in ``work`` on its files, concurrently, and gather the results.
 
     ``jobs`` (default: the CPU count) bounds the scanners run at once and is each scanner's
-    own budget (bandit shards, semgrep ``--jobs``); ``cache`` reuses unchanged files' results.
+    own budget (bandit shards, semgrep ``--jobs``); ``cache`` reuses unchanged files' results;
+    ``hook`` tells the scanners they run in the commit hook.
     """
     options = options or {}
     budget = max(1, jobs or os.cpu_count() or 2)
@@ -91,7 +92,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         settings = policy.scanner(name)
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
-                          options=merged, jobs=budget, history_base=history_base,
+                          options=merged, jobs=budget, history_base=history_base, hook=hook,
                           raw_names=targets.raw_names)
         scanner = REGISTRY[name]
         try:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -137,3 +138,22 @@ def finding(rule: str = "B602", path: str = "app.py", line: int = 10, scanner: s
                    location=Location(path, line, 1, line),
                    fingerprint=fingerprint(rule, path, content), cwe=cwe,
                    suppression=suppression)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def offline_hook_repo(path: Path) -> Path:
+    """A repository with ``requirements.txt`` staged and a policy whose package index is the
+    ``file://`` fixture index (the advisory service is the test's to point elsewhere)."""
+    index = (FIXTURES / "deps" / "index").resolve().as_uri() + "/"
+    repo = make_repo(path, {
+        "gate.toml": f'version = 1\n\n[scanners.pip-audit]\nindex_url = "{index}"\n'})
+    (repo / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    git(repo, "add", "requirements.txt")
+    return repo

@@ -24,3 +24,12 @@ def test_missing_or_unreadable_is_none(tmp_path: Path) -> None:
 def test_head_reads_only_the_start(tmp_path: Path) -> None:
     (tmp_path / "big.yaml").write_text("apiVersion: v1\n" + "x: 1\n" * 10_000, encoding="utf-8")
     assert head(tmp_path, "big.yaml", 14) == "apiVersion: v1"
+
+
+def test_looks_binary(tmp_path: Path) -> None:
+    from gate.repo_files import looks_binary
+
+    (tmp_path / "a.txt").write_text("FROM alpine\n", encoding="utf-8")
+    (tmp_path / "b.bin").write_bytes(b"FROM\0alpine")
+    assert not looks_binary(tmp_path, "a.txt")
+    assert looks_binary(tmp_path, "b.bin") and not looks_binary(tmp_path, "missing")

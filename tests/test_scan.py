@@ -152,3 +152,33 @@ def test_unparsable_python_file_is_reported(tmp_path: Path) -> None:
     bandit = next(r for r in report["runs"] if r["scanner"] == "bandit")
     assert [s["path"] for s in bandit["skipped"]] == ["broken.py"]
     assert "broken.py" in result.stdout
+
+
+def test_binary_files_go_to_the_secrets_scanner_alone(tmp_path: Path) -> None:
+    """The commit hook passes every staged file (``types: [file]``): binaries too."""
+    from gate.discovery import discover
+    from gate.policy.load import load
+    from gate.scan import plan
+
+    root = make_repo(tmp_path / "repo", {"app.py": "x = 1\n"})
+    binary = bytes(range(256)) * 4
+    for name in ("logo.png", "keys.bin", "deploy/values.yml", "Dockerfile.bin"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(binary)
+    policy = load(root, None)
+    work = plan(policy, discover(root, [root], policy.exclude), None)
+    binaries = {"logo.png", "keys.bin", "deploy/values.yml", "Dockerfile.bin"}
+    assert binaries <= set(work["secrets"])
+    for name, files in work.items():
+        if name != "secrets":
+            assert not binaries & set(files), (name, files)
+
+
+def test_the_sarif_invocation_and_the_json_run_name_the_semgrep_engine(vulnerable_scan) -> None:
+    """Its arguments are the command line, ``scan --experimental`` for the OCaml CLI: on every
+    run record, from the cache or not."""
+    _, sarif, report, _ = vulnerable_scan
+    run = next(r for r in sarif["runs"] if r["tool"]["driver"]["name"] == "semgrep")
+    assert run["invocations"][0]["arguments"][:2] == ["scan", "--experimental"]
+    semgrep = next(r for r in report["runs"] if r["scanner"] == "semgrep")
+    assert semgrep["arguments"][:2] == ["scan", "--experimental"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.deps.osv import Advisory
+from gate.scrub import scrub_error
 
 DEFAULT_BASE = "https://api.osv.dev/v1"
 MAX_AGE_SECONDS = 24 * 3600
@@ -84,3 +85,18 @@ def _record(data: bytes) -> dict[str, Any]:
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         raise ValueError("not an OSV record")
     return record
+
+
+def unreachable(query_url: str | None, timeout: float) -> str | None:
+    """Why the OSV service behind ``query_url`` cannot be reached, or None when it answers
+    (any HTTP status counts as an answer)."""
+    url = f"{base_url(query_url)}/query"
+    if not url.startswith(("http://", "https://")):
+        return f"unsupported advisory service URL scheme: {url.split(':', 1)[0]}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):  # noqa: S310  # nosec B310 - http(s) only
+            return None
+    except urllib.error.HTTPError:
+        return None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return scrub_error(str(getattr(exc, "reason", exc)))

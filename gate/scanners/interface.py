@@ -93,6 +93,7 @@ class ScanContext:
     cache_dir: Path | None = None
     jobs: int = 1  # processes/threads this scanner may use (the share of ``--jobs``)
     history_base: str | None = None  # the commit the change under review starts from
+    hook: bool = False  # the commit hook: a network service it cannot reach is a warning
     # Files whose names are not UTF-8: shown name (as in ``files``) -> name on disk.
     raw_names: Mapping[str, str] = field(default_factory=dict)
 

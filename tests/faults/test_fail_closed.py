@@ -57,8 +57,11 @@ def test_raw_output_is_never_echoed(repo: Path, tmp_path: Path) -> None:
 
 
 def test_timeout_fails_closed(repo: Path, tmp_path: Path) -> None:
+    # A hang stands in for semgrep: the real one (its OCaml CLI) finishes these fixtures
+    # within the one second every semgrep run is given at least.
+    command = fake_tool(tmp_path / "hang.py", "time.sleep(60)")
     policy = "version = 1\n[scanners.semgrep]\ntimeout = 0.05\n"
-    result, sarif, _ = _scan(repo, tmp_path, policy=policy)
+    result, sarif, _ = _scan(repo, tmp_path, {"GATE_SEMGREP_COMMAND": command}, policy=policy)
     assert result.code == 3, result.output
     assert "semgrep" in result.stdout and "timed out" in result.stdout
     assert _run_names(sarif) == ["bandit", "bidi", "secrets"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, git, make_repo
+from tests.helpers import REPO_ROOT, closed_port, git, make_repo, offline_hook_repo
 
 # pre-commit installs the hook's environment from a snapshot of this repository (~30 s).
 pytestmark = pytest.mark.slow
@@ -102,3 +102,39 @@ def test_staged_shell_injection_fails_the_hook_and_fixing_it_passes(
     passed = _try_repo(hook_repo, work, env)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_staged_requirements_without_any_advisory_service_warn_and_pass(
+        hook_env: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """pre-commit.ci has no network: the commit goes through, the output says why."""
+    hook_repo, env = hook_env
+    work = offline_hook_repo(tmp_path / "work")
+    offline = {**env, "GATE_OSV_URL": f"http://127.0.0.1:{closed_port()}/v1/query",
+               "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = _try_repo(hook_repo, work, offline)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "NOT audited in this commit hook" in output, output
+
+
+def test_a_staged_binary_reaches_the_secrets_scanner(
+        hook_env: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """``types: [file]``: pre-commit passes binaries too, and a token inside one is found."""
+    import random
+    import string
+    import zlib
+
+    from tests.scanners.secret_fixture import _base62
+
+    hook_repo, env = hook_env
+    rnd = random.Random(7)
+    body = "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(30))
+    token = "gh" + "p_" + body + _base62(zlib.crc32(body.encode()))  # assembled, never stored
+    work = make_repo(tmp_path / "work", {"README.md": "demo\n"})
+    (work / "blob.bin").write_bytes(bytes(range(256)) + b"\0\0token=" + token.encode() + b"\0")
+    git(work, "add", "blob.bin")
+    done = _try_repo(hook_repo, work, env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "blob.bin" in output and "betterleaks.github-pat" in output, output
+    assert token not in output

@@ -82,7 +82,9 @@ def test_pre_commit_hook_definition() -> None:
     hook = next(h for h in hooks if h["id"] == "gate")
     assert hook["entry"] == "gate scan --hook"
     assert hook["require_serial"] is True and hook["pass_filenames"] is True
-    assert hook["types_or"]
+    assert hook["types"] == ["file"] and "types_or" not in hook  # binaries carry secrets too
+    assert hook["stages"] == ["pre-commit", "pre-push", "manual"]
+    assert hook["minimum_pre_commit_version"] == "3.2.0"  # the first to know those stages
 
 
 def test_action_constraints_pin_the_scanners_at_the_pyproject_versions() -> None:

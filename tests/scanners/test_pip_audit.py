@@ -315,3 +315,50 @@ def test_cache_key_follows_included_files(tmp_path: Path, osv_db: Path) -> None:
     before = _key(tmp_path, osv_db, files)
     (tmp_path / "deps" / "common.txt").write_text("requests==2.19.0\n", encoding="utf-8")
     assert _key(tmp_path, osv_db, files) != before
+
+
+def test_in_the_hook_no_network_and_no_local_data_is_a_warning(app: Path, tmp_path: Path
+                                                               ) -> None:
+    """pre-commit.ci has no network: neither the index nor the advisory service answers."""
+    scanner = PipAuditScanner()
+    options = {"osv_url": "http://127.0.0.1:9/v1/query", "index_url": "http://127.0.0.1:9/simple/",
+               "advisory_store": str(tmp_path / "no-store")}
+    ctx = ScanContext(app, ("requirements.txt",), 120.0, options, hook=True)
+    result = scanner.scan(ctx)
+    assert result.run.ok, result.run.error
+    assert [s.path for s in result.run.skipped] == ["requirements.txt"]
+    assert "NOT audited in this commit hook" in result.run.warnings[0]
+    assert "package index unreachable" in result.run.warnings[0]
+    ci = scanner.scan(ScanContext(app, ("requirements.txt",), 120.0, options))
+    assert not ci.run.ok and "package index unreachable" in (ci.run.error or "")
+
+
+def test_in_the_hook_a_service_that_answers_but_fails_stays_an_error(app: Path, index_url: str,
+                                                                     tmp_path: Path) -> None:
+    """Only a service that does not answer at all is a warning in the hook."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Broken(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _fail(self) -> None:
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _fail
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        options = {"osv_url": f"http://127.0.0.1:{server.server_address[1]}/v1/query",
+                   "index_url": index_url, "advisory_store": str(tmp_path / "no-store")}
+        result = PipAuditScanner().scan(
+            ScanContext(app, ("requirements.txt",), 120.0, options, hook=True))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not result.run.ok and "pip-audit" in (result.run.error or "")
+    assert result.run.warnings == ()

@@ -102,8 +102,8 @@ def test_run_record_names_packs_not_install_paths(result: ScanResult) -> None:
     run = result.run
     assert (run.version, run.exit_code, run.files) == ("1.185.0", 0, 2)
     assert run.arguments == (
-        "scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-        "--verbose", "--max-target-bytes=10485760", "--timeout=30",
+        "scan", "--experimental", "--metrics=off", "--disable-version-check", "--json",
+        "--disable-nosem", "--verbose", "--max-target-bytes=0", "--timeout=30",
         "--config=policies/rules/python.yml",
         "--config=policies/rules/settings.yml", "--config=policies/rules/dockerfile.yml")
     assert run.skipped == ()

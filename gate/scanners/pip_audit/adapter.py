@@ -26,7 +26,7 @@ from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
 from gate.deps.advisory_store import read_status, store_dir
 from gate.deps.existence import judge, requirement_groups
-from gate.deps.live_records import LiveRecords
+from gate.deps.live_records import LiveRecords, unreachable
 from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
 from gate.deps.matcher import fixes_all, fixes_all_reported, match, merge_reported, related
 from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
@@ -35,7 +35,7 @@ from gate.errors import AdvisoryDataError
 from gate.findings import Finding
 from gate.process import ProcessResult, first_stderr_line
 from gate.scanners.common import ToolFailure, invoke, parse_output, require_list
-from gate.scanners.interface import BaseScanner, Component, ScanContext, ScanResult
+from gate.scanners.interface import BaseScanner, Component, ScanContext, ScanResult, SkippedFile
 from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Resolve
 from gate.validators import FailOrWarn
 
@@ -105,7 +105,11 @@ class PipAuditScanner(BaseScanner):
                             else store_dir())
         live_data = f"advisory data: the live OSV service ({options.osv_url or 'osv.dev'})"
         if local is None:
-            return _with_data(_Audit(self, ctx, options, started, None).run(), live_data)
+            audit = _Audit(self, ctx, options, started, None)
+            result = audit.run()
+            if ctx.hook and audit.unreachable:
+                return _not_audited(self, ctx, audit, audit.unreachable)
+            return _with_data(result, live_data)
         today = dt.datetime.now(dt.UTC).date()
         described = local.describe(today)
         age = local.age_days(today)
@@ -122,6 +126,22 @@ class PipAuditScanner(BaseScanner):
                                version=live.run.version, duration=time.monotonic() - started)
         return _with_data(_Audit(self, ctx, options, started, local.path).run(), described,
                           f'{why}: used it (stale_advisories = "warn"){error}')
+
+
+def _not_audited(scanner: PipAuditScanner, ctx: ScanContext, audit: _Audit, why: str
+                 ) -> ScanResult:
+    """The commit hook's answer when no advisory service answers and no local data exists:
+    the manifests are listed as not audited and a warning says so, not a scanner error (the
+    CI gate, without ``--hook``, stays fail-closed)."""
+    reason = "not audited: advisory service unreachable and no local advisory data"
+    warning = (f"{why}; no local advisory data either, so the dependencies were NOT audited "
+               "in this commit hook ('gate advisories update' keeps a local copy for offline "
+               "use; the CI gate audits them)")
+    record = scanner.record(ctx, version=audit.version, arguments=(), exit_code=None,
+                            skipped=[SkippedFile(path, reason) for path in ctx.files],
+                            notes=audit.notes, duration=time.monotonic() - audit.started)
+    run = replace(record, data="advisory data: none reachable", warnings=(warning,))
+    return ScanResult(tuple(audit.findings), run)
 
 
 def _with_data(result: ScanResult, data: str, warning: str = "") -> ScanResult:
@@ -147,6 +167,7 @@ class _Audit:
         self.components: dict[Component, None] = {}
         self.complete = False
         self.version = scanner.tool_version()
+        self.unreachable = ""  # why the index or the live advisory service did not answer
 
     def fail(
         self, error: str, arguments: Sequence[str] = (), code: int | None = None
@@ -170,7 +191,8 @@ class _Audit:
                           timeout=min(10.0, max(self.ctx.timeout, 1.0)),
                           offline=self.database is not None,
                           unaudited_severity=self.options.unaudited_severity)
-        if existence.error:
+        if existence.error:  # the index did not answer
+            self.unreachable = existence.error
             return self.fail(existence.error)
         self.findings += existence.findings
         self.notes += existence.notes
@@ -278,10 +300,12 @@ class _Audit:
             if server is not None and server.errors:
                 return self.fail(server.errors[0], arguments, _code(result))
             if isinstance(result, ToolFailure):
+                self._probe(server, osv_url)
                 return self.fail(f"pip-audit {result.reason}", arguments, result.exit_code)
             code = result.returncode
             parsed = parse_output(result, lambda data: require_list(data, "dependencies"))
             if isinstance(parsed, ToolFailure):
+                self._probe(server, osv_url)
                 line = first_stderr_line(result.stderr)
                 detail = f"; its last error line: {line}" if line else ""
                 return self.fail(f"pip-audit {parsed.reason}{detail} (is the advisory service "
@@ -291,6 +315,12 @@ class _Audit:
         if error:
             return self.fail(error, arguments, code)
         return self._result(arguments, code)
+
+    def _probe(self, server: LoopbackOsv | None, osv_url: str | None) -> None:
+        """After a failed pip-audit run on the live service: is the service reachable?"""
+        if server is None:
+            why = unreachable(osv_url, min(5.0, max(self.ctx.timeout, 1.0)))
+            self.unreachable = f"advisory service unreachable ({why})" if why else ""
 
     def _collect(
         self, reports: list[dict[str, Any]], audited: list[Declared], manifests: Manifests

@@ -35,6 +35,7 @@ from gate.scanners.interface import (
     SkippedFile,
 )
 from gate.scanners.semgrep import rulepacks, targets
+from gate.scanners.semgrep.engine import ENGINE_ARGS, Engine, engine_for, normalise
 
 _NATIVE_SEVERITY = {
     "CRITICAL": Severity.CRITICAL, "HIGH": Severity.HIGH, "ERROR": Severity.HIGH,
@@ -42,7 +43,9 @@ _NATIVE_SEVERITY = {
     "LOW": Severity.LOW, "INFO": Severity.LOW, "INVENTORY": Severity.INFO,
 }
 _Parsed = tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]
-MAX_TARGET_BYTES = 10 * 1024 * 1024  # as the gate's own file limit: nothing dropped silently
+# No limit of semgrep's own: the gate's discovery refuses files over its 10 MB limit (and says
+# so), and the two command lines treat the limit differently for named files (engine.py).
+MAX_TARGET_BYTES = 0
 _NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
 
@@ -56,6 +59,14 @@ class SemgrepScanner(BaseScanner):
     ok_codes = (0, 1)
     suppression_kinds = ("nosemgrep",)
     cache_per_file = True  # the packs hold intra-file rules only
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """The command line that runs: the OCaml CLI only for versions proven equivalent."""
+        return self._engine or engine_for(self.tool_version())
 
     @property
     def rule_ids(self) -> frozenset[str]:  # type: ignore[override]
@@ -119,28 +130,38 @@ class SemgrepScanner(BaseScanner):
 
     def arguments(self, run: targets.SemgrepRun, timeout: float) -> list[str]:
         """Normalised arguments of one semgrep invocation: pack names, not install paths."""
-        args = ["scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-                "--verbose", f"--max-target-bytes={MAX_TARGET_BYTES}",
+        args = ["scan", *ENGINE_ARGS[self.engine], "--metrics=off", "--disable-version-check",
+                "--json", "--disable-nosem", "--verbose",
+                f"--max-target-bytes={MAX_TARGET_BYTES}",
                 f"--timeout={max(1, int(timeout // 4))}", *run.extra_args]
         return args + [f"--config=policies/rules/{pack}" for pack in run.packs]
 
+    def command_line(self, plan: targets.SemgrepRun, timeout: float,
+                     jobs: int | None = None) -> list[str]:
+        """The arguments of one semgrep run on ``plan``: the packs' install paths, the
+        targets after ``--`` (``--jobs`` only when given: it depends on the machine)."""
+        args = [a for a in self.arguments(plan, timeout) if not a.startswith("--config=")]
+        args += [f"--jobs={jobs}"] if jobs is not None else []
+        args += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
+        return [*args, "--", *plan.paths]
+
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
-        """Semgrep by hand with the gate's packs and flags on ``files`` (for benchmarks).
+        """Semgrep by hand with the gate's packs, flags and engine on ``files`` (benchmarks).
 
         Dockerfiles semgrep does not know by name need a second run; they are left out.
         """
-        plans = targets.plan_semgrep_runs(
-            (f, kind) for f in files if (kind := _kind(f, root)) is not None)
+        plans = self.plans(files, root)
         if not plans:
             return []
-        plan = plans[0]
-        args = [a for a in self.arguments(plan, 600.0) if not a.startswith("--config=")]
-        args += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
-        return [tool_path("semgrep"), *args, "--", *plan.paths]
+        return [tool_path("semgrep"), *self.command_line(plans[0], 600.0)]
+
+    def plans(self, files: Sequence[str], root: Path) -> list[targets.SemgrepRun]:
+        """The semgrep runs that cover ``files`` (at most two: see ``targets``)."""
+        return targets.plan_semgrep_runs(
+            (f, kind) for f in files if (kind := _kind(f, root)) is not None)
 
     def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
-        return targets.plan_semgrep_runs(
-            (f, kind) for f in ctx.files if (kind := _kind(f, ctx.root)) is not None)
+        return self.plans(ctx.files, ctx.root)
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run semgrep from the root; ``.semgrepignore`` does not apply to explicit targets."""
@@ -151,11 +172,9 @@ class SemgrepScanner(BaseScanner):
         for plan in self._plans(ctx):
             args = self.arguments(plan, ctx.timeout)
             shown += (["&&"] if shown else []) + args
-            real = [a for a in args if not a.startswith("--config=")]
-            real.append(f"--jobs={max(1, ctx.jobs)}")  # machine-dependent: not in ``shown``
-            real += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
+            real = self.command_line(plan, ctx.timeout, max(1, ctx.jobs))
             started = time.monotonic()
-            result = invoke(self, [*real, "--", *plan.paths], ctx,
+            result = invoke(self, real, ctx,
                             timeout=max(1.0, ctx.timeout - duration))
             duration += time.monotonic() - started
             if isinstance(result, ToolFailure):
@@ -165,8 +184,9 @@ class SemgrepScanner(BaseScanner):
             known = frozenset().union(*(rulepacks.rule_ids(p.removesuffix(".yml"))
                                         for p in plan.packs))
 
-            def parse(data: dict[str, Any], known: frozenset[str] = known,
+            def parse(raw: dict[str, Any], known: frozenset[str] = known,
                       given: tuple[str, ...] = plan.paths) -> _Parsed:
+                data = normalise(raw)
                 got = [self._finding(ctx, item, known) for item in require_list(data, "results")]
                 run_skipped, fatal = _errors(optional_list(data, "errors"))
                 if isinstance(data.get("paths"), dict):  # --verbose: what it read, to confirm
@@ -226,13 +246,18 @@ class SemgrepScanner(BaseScanner):
 
 
 def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
+    """What ``path`` is to the packs; binary YAML and Dockerfile-named files are nothing
+    (``Dockerfile.tar`` is no Dockerfile: it goes to the secrets scanner alone)."""
     head = ""
     if path.lower().endswith((".yml", ".yaml")):
         text = repo_files.head(root, path, targets.HEAD_CHARS)
-        if text is None:
+        if text is None or "\0" in text[:8192]:
             return None
         head = text
-    return targets.semgrep_kind(path, head)
+    kind = targets.semgrep_kind(path, head)
+    if kind == "dockerfile" and repo_files.looks_binary(root, path):
+        return None
+    return kind
 
 
 def _kind_tags(path: str, root: Path) -> tuple[str, ...]:
