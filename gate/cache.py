@@ -1,10 +1,11 @@
 """The result cache's store and the checks on its folder.
 
-Entries (per file, or per whole run) are JSON files under ``<folder>/v<SCHEMA>/``; what goes
-into a key is decided by ``gate.scan_cache``.
+Entries live under ``<folder>/v<SCHEMA>/``: per-file entries in one pack per scanner run
+(``gate.cache_packs``), whole-run entries one JSON file each; what goes into a key is
+decided by ``gate.scan_cache``.
 
 Entries are written atomically (temp file + ``os.replace``) and checked on read (schema,
-scanner, key, checksum, strict types); a damaged entry is deleted and the file rescanned.
+scanner, key, checksum, strict types); a damaged entry is dropped and the file rescanned.
 The cache must live outside the scanned tree and outside anything git tracks: a change under
 review must not be able to ship entries that mark its own code clean.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from typing import Any
 from gate import finding_codec as codec
 from gate import git
 from gate.cache_location import default_dir
+from gate.cache_packs import PACKS, PackStore, read_regular, unlink
 from gate.errors import CacheError
 from gate.findings import Finding
 from gate.scanners.interface import ScanResult, SkippedFile
@@ -95,13 +96,15 @@ class FileEntry:
 
 
 class ResultCache:
-    """Entries under ``<folder>/v<SCHEMA>/<scanner>/<xx>/<key>.json``."""
+    """Per-file entries in packs under ``<folder>/v<SCHEMA>/<scanner>/packs/``; whole-run
+    entries under ``<folder>/v<SCHEMA>/<scanner>/<xx>/<key>.json``."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.store = folder / f"v{SCHEMA}"
         self._used: set[Path] = set()  # entries read or written by this process (``prune``)
         self._lock = threading.Lock()
+        self._packs = PackStore(self.store, SCHEMA, _checksum, _safe)
 
     def _use(self, path: Path) -> None:
         with self._lock:
@@ -111,12 +114,14 @@ class ResultCache:
         """Delete every entry this process neither read nor wrote; the number deleted.
 
         Run after a full scan, it keeps the cache to the current tree (what CI saves)."""
-        removed = 0
+        removed = self._packs.prune(self._no_links)
         for path in sorted(self.store.rglob("*.json")) if self.store.is_dir() else []:
+            if path.parent.name == PACKS:
+                continue
             with self._lock:
                 keep = path in self._used
             if not keep:
-                _unlink(path)
+                unlink(path)
                 removed += 1
         return removed
 
@@ -140,7 +145,7 @@ class ResultCache:
         else is dropped, so the file is scanned again.
         """
         path = self._path(scanner, key)
-        raw = _read_regular(path) if self._no_links(path) else None
+        raw = read_regular(path) if self._no_links(path) else None
         if raw is None:
             if path.is_symlink() or (path.exists() and not path.is_file()):
                 self.discard(scanner, key)
@@ -175,18 +180,18 @@ class ResultCache:
                 os.replace(temp, path)
                 self._use(path)
             except BaseException:
-                _unlink(Path(temp))
+                unlink(Path(temp))
                 raise
         except OSError:
             return
 
     def discard(self, scanner: str, key: str) -> None:
         """Delete an entry (damaged or unwanted)."""
-        _unlink(self._path(scanner, key))
+        unlink(self._path(scanner, key))
 
     def get_file(self, scanner: str, key: str, path: str) -> FileEntry | None:
         """A per-file entry, or None when missing or damaged."""
-        payload = self.read(scanner, key)
+        payload = self._packs.get(scanner, key)
         if payload is None:
             return None
         try:
@@ -195,14 +200,18 @@ class ResultCache:
             return FileEntry(path, codec.findings_from(payload["findings"]),
                              codec.skipped_from(payload["skipped"]))
         except (KeyError, TypeError, ValueError):
-            self.discard(scanner, key)
+            self._packs.drop(scanner, key)
             return None
 
     def put_file(self, scanner: str, key: str, entry: FileEntry) -> None:
-        """Store a per-file entry."""
-        self.write(scanner, key, {"path": entry.path,
-                                  "findings": [codec.to_dict(f) for f in entry.findings],
-                                  "skipped": codec.skipped_to(entry.skipped)})
+        """Queue a per-file entry; ``flush`` writes the run's entries as one pack."""
+        self._packs.put(scanner, key, {"path": entry.path,
+                                       "findings": [codec.to_dict(f) for f in entry.findings],
+                                       "skipped": codec.skipped_to(entry.skipped)})
+
+    def flush(self, scanner: str) -> None:
+        """Write the per-file entries queued for ``scanner`` (one pack)."""
+        self._packs.flush(scanner, self._no_links)
 
     def get_result(self, scanner: str, key: str) -> ScanResult | None:
         """A whole-run entry (for scanners with their own ``cache_key``), or None."""
@@ -222,27 +231,10 @@ class ResultCache:
                                   "run": codec.run_to_dict(result.run)})
 
 
-def _read_regular(path: Path) -> bytes | None:
-    """The bytes of ``path`` if it is a regular file (never through a symlink), else None."""
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    with os.fdopen(handle, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-            return None
-        return stream.read()
-
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "_"
 
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
 
 
 def _checksum(scanner: str, key: str, payload: dict[str, Any]) -> str:

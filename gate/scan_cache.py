@@ -138,3 +138,4 @@ def _store(cache: ResultCache, name: str, misses: Sequence[str], keys: Mapping[s
         if digest_file(root / path) != contents[path]:  # edited while the tool ran
             continue
         cache.put_file(name, key, FileEntry(path, tuple(findings.get(path, [])), tuple(skips)))
+    cache.flush(name)

@@ -157,3 +157,17 @@ def offline_hook_repo(path: Path) -> Path:
     (repo / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
     git(repo, "add", "requirements.txt")
     return repo
+
+
+def cache_packs(folder: Path, scanner: str = "*") -> list[Path]:
+    """The result cache's pack files (per-file entries) under ``folder``, oldest first."""
+    return sorted((p for p in folder.rglob("*.json") if p.parent.name == "packs"
+                   and not p.name.startswith(".tmp-")
+                   and (scanner == "*" or p.parent.parent.name == scanner)),
+                  key=lambda p: p.name)
+
+
+def cache_entries(folder: Path, scanner: str = "*") -> set[tuple[str, str]]:
+    """Every per-file entry in the result cache under ``folder``: (scanner folder, key)."""
+    return {(p.parent.parent.name, item["key"]) for p in cache_packs(folder, scanner)
+            for item in json.loads(p.read_text(encoding="utf-8"))["entries"]}

@@ -16,7 +16,15 @@ from gate.errors import CacheError
 from gate.findings import Confidence, Finding, Location, Severity
 from gate.scanners.interface import ScannerRun, ScanResult, SkippedFile
 from tests.findings_repo import make_findings_repo
-from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
+from tests.helpers import (
+    cache_entries,
+    cache_packs,
+    git,
+    load_json,
+    make_repo,
+    run_gate,
+    sarif_results,
+)
 
 SCAN = ("scan", ".", "--scanners", "bandit,semgrep")
 
@@ -59,8 +67,9 @@ def test_warm_scan_gives_byte_identical_sarif_without_running_tools(repo: Path,
     assert "pkg/broken.py" in skipped["bandit"]
     assert skipped == {r["scanner"]: [s["path"] for s in r["skipped"]]
                        for r in cold_json["runs"]}
-    # one entry per (scanner, file)
-    assert len(list((store / f"v{cache.SCHEMA}" / "bandit").rglob("*.json"))) == 9
+    # one entry per (scanner, file), in one pack per scanner run
+    assert len(cache_entries(store, "bandit")) == 9
+    assert len(cache_packs(store, "bandit")) == 1
 
 
 @pytest.mark.slow  # three full scans; tests/test_scan_cache.py checks the reuse in process
@@ -81,19 +90,21 @@ def test_changed_file_is_rescanned_and_others_reused(repo: Path, tmp_path: Path)
 def test_damaged_entries_are_discarded_and_rescanned(repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
     _, cold, _ = _scan(repo, tmp_path / "cold", "--cache-dir", str(store))
-    entries = _entries(store)
-    truncated, garbled, emptied = entries[0], entries[1], entries[2]
-    truncated.write_bytes(truncated.read_bytes()[:40])
-    # valid JSON whose payload claims "no findings" but whose checksum no longer matches
-    text = garbled.read_text(encoding="utf-8")
-    garbled.write_text(text.replace('"findings":[{', '"findings":[],"x":[{', 1), encoding="utf-8")
-    emptied.write_bytes(b"")
+    [bandit] = cache_packs(store, "bandit")
+    [semgrep] = cache_packs(store, "semgrep")
+    # valid JSON whose entry claims "no findings" but whose checksum no longer matches:
+    # that entry alone is dropped
+    text = bandit.read_text(encoding="utf-8")
+    assert '"findings":[{' in text
+    bandit.write_text(text.replace('"findings":[{', '"findings":[],"x":[{', 1), encoding="utf-8")
+    semgrep.write_bytes(semgrep.read_bytes()[:40])  # a truncated pack is dropped whole
     _, warm, report = _scan(repo, tmp_path / "warm", "--cache-dir", str(store))
     assert warm == cold
-    reused = sum(int(n.split()[1]) for notes in _notes(report).values() for n in notes)
-    assert reused == len(entries) - 3
-    for entry in (truncated, garbled, emptied):
-        assert cache.ResultCache(store).read(entry.parent.parent.name, entry.stem) is not None
+    notes = _notes(report)
+    assert notes["bandit"] == ["cache: 8 of 9 file(s) reused"]
+    assert notes["semgrep"] == []
+    assert not semgrep.exists()
+    assert len(cache_entries(store, "semgrep")) == len(cache_entries(store, "bandit")) == 9
 
 
 def test_cache_folder_inside_the_scanned_tree_is_refused(repo: Path, tmp_path: Path) -> None:
@@ -167,27 +178,48 @@ FINDING = Finding("bandit", "B602", "subprocess_popen_with_shell_equals_true", "
 KEY = "ab" + "0" * 62
 
 
-def _entry(store: cache.ResultCache) -> Path:
-    [path] = [p for p in store.store.rglob("*.json")]
-    return path
-
-
 def test_entries_round_trip_and_damage_is_discarded(tmp_path: Path) -> None:
     store = cache.ResultCache(tmp_path / "cache")
     entry = cache.FileEntry("pkg/a.py", (FINDING,), (SkippedFile("pkg/a.py", "x"),))
     store.put_file("bandit", KEY, entry)
-    assert store.get_file("bandit", KEY, "pkg/a.py") == entry
-    assert _entry(store) == store.store / "bandit" / "ab" / f"{KEY}.json"
-    assert store.get_file("bandit", KEY, "pkg/other.py") is None  # keyed for another path
-    assert not list(store.store.rglob("*.json"))                 # ...and so discarded
-    for damage in (lambda b: b[:40], lambda b: b"", lambda b: b.replace(b"B602", b"B101"),
-                   lambda b: b.replace(b'"schema":2', b'"schema":1')):
-        store.put_file("bandit", KEY, entry)
-        path = _entry(store)
-        path.write_bytes(damage(path.read_bytes()))
-        assert store.get_file("bandit", KEY, "pkg/a.py") is None
-        assert not path.exists()
+    store.flush("bandit")
+    [pack] = cache_packs(tmp_path / "cache")
+    assert pack.parent == store.store / "bandit" / "packs"
+    again = cache.ResultCache(tmp_path / "cache")  # a later run reads the pack
+    assert again.get_file("bandit", KEY, "pkg/a.py") == entry
+    assert again.get_file("bandit", KEY, "pkg/other.py") is None  # keyed for another path
+    assert again.get_file("bandit", KEY, "pkg/a.py") is None       # ...and so dropped
+    good = pack.read_bytes()
+    for damage, pack_dropped in ((lambda b: b[:40], True), (lambda b: b"", True),
+                                 (lambda b: b.replace(b"B602", b"B101"), False),
+                                 (lambda b: b.replace(b'"schema":2', b'"schema":1'), True)):
+        pack.write_bytes(damage(good))
+        assert cache.ResultCache(tmp_path / "cache").get_file("bandit", KEY, "pkg/a.py") is None
+        assert pack.exists() is not pack_dropped
     assert store.read("bandit", "missing") is None
+
+
+def test_packs_are_merged_once_a_scanner_has_eight(tmp_path: Path) -> None:
+    for number in range(10):
+        run = cache.ResultCache(tmp_path / "cache")
+        run.get_file("bandit", KEY, "pkg/a.py")  # a run reads the packs first
+        run.put_file("bandit", f"{number:02d}" + "0" * 62, cache.FileEntry("pkg/a.py", (), ()))
+        run.flush("bandit")
+    assert len(cache_packs(tmp_path / "cache")) == 2  # the ninth run merged all; the tenth
+    assert len(cache_entries(tmp_path / "cache")) == 10
+
+
+def test_prune_keeps_one_pack_of_the_entries_this_run_used(tmp_path: Path) -> None:
+    first = cache.ResultCache(tmp_path / "cache")
+    for number in range(3):
+        first.put_file("bandit", f"{number:02d}" + "0" * 62, cache.FileEntry("a.py", (), ()))
+    first.flush("bandit")
+    first.put_file("semgrep", KEY, cache.FileEntry("a.py", (), ()))
+    first.flush("semgrep")
+    second = cache.ResultCache(tmp_path / "cache")
+    assert second.get_file("bandit", "01" + "0" * 62, "a.py") is not None
+    assert second.prune() == 3  # two bandit entries unused, semgrep's pack never read
+    assert cache_entries(tmp_path / "cache") == {("bandit", "01" + "0" * 62)}
 
 
 def test_whole_run_entries(tmp_path: Path) -> None:
@@ -201,6 +233,11 @@ def test_whole_run_entries(tmp_path: Path) -> None:
     assert store.get_result("pip-audit", KEY) is None and not _entry_exists(store)
 
 
+def _entry(store: cache.ResultCache) -> Path:
+    [path] = [p for p in store.store.rglob("*.json")]
+    return path
+
+
 def _entry_exists(store: cache.ResultCache) -> bool:
     return any(store.store.rglob("*.json"))
 
@@ -209,7 +246,9 @@ def test_an_unwritable_store_only_costs_a_rescan(tmp_path: Path) -> None:
     (tmp_path / "cache").write_text("a file where the folder should be", encoding="utf-8")
     store = cache.ResultCache(tmp_path / "cache")
     store.put_file("bandit", KEY, cache.FileEntry("pkg/a.py", (), ()))
-    assert store.get_file("bandit", KEY, "pkg/a.py") is None
+    store.flush("bandit")  # nothing written, nothing raised
+    later = cache.ResultCache(tmp_path / "cache")
+    assert later.get_file("bandit", KEY, "pkg/a.py") is None
 
 
 def test_open_cache_refuses_unsafe_folders(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import load_json, make_repo, run_gate
+from tests.helpers import cache_entries, load_json, make_repo, run_gate
 
 SCAN = ("scan", "--scanners", "bandit,secrets", "--format", "markdown")
 
 
-def _entries(cache: Path) -> set[str]:
-    return {p.name for p in cache.rglob("*.json")}
+def _entries(cache: Path) -> set[tuple[str, str]]:
+    return cache_entries(cache)
 
 
 def test_gate_cache_dir_is_the_cache_and_prune_keeps_the_current_tree(tmp_path: Path) -> None:
