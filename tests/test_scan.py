@@ -182,3 +182,13 @@ def test_the_sarif_invocation_and_the_json_run_name_the_semgrep_engine(vulnerabl
     assert run["invocations"][0]["arguments"][:2] == ["scan", "--experimental"]
     semgrep = next(r for r in report["runs"] if r["scanner"] == "semgrep")
     assert semgrep["arguments"][:2] == ["scan", "--experimental"]
+
+
+def test_scanners_running_at_once_share_the_cores() -> None:
+    from gate.scan import core_shares
+
+    assert core_shares(["bandit", "semgrep", "secrets"], 2, 2) == {
+        "bandit": 1, "semgrep": 1, "secrets": 1}
+    assert core_shares(["bandit", "semgrep", "secrets"], 4, 3) == {
+        "bandit": 2, "semgrep": 1, "secrets": 1}
+    assert core_shares(["semgrep"], 8, 1) == {"semgrep": 8}
