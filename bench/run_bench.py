@@ -205,12 +205,17 @@ def run_cases(tree: Path, targets: Sequence[str], runs: int, work_dir: Path) -> 
         if missing:
             cold.note = f"no raw command for {', '.join(missing)}"
         cache_dir = work_dir / "gate-cache"
-        for _ in range(runs):
+        for number in range(runs):
+            # a fresh cache folder and XDG_CACHE_HOME for every cold run, raw tools included
             shutil.rmtree(cache_dir, ignore_errors=True)
-            cold.gate.append(gate_sample(gate_argv(target, scanners, cache_dir), root, env))
-            warm.gate.append(gate_sample(gate_argv(target, scanners, cache_dir), root, env))
+            xdg = {"XDG_CACHE_HOME": str(work_dir / f"xdg-{label.strip('/')}-{number}")}
+            cold.gate.append(gate_sample(gate_argv(target, scanners, cache_dir), root,
+                                         {**env, **xdg}))
+            warm.gate.append(gate_sample(gate_argv(target, scanners, cache_dir), root,
+                                         {**env, **xdg}))
             for name, argv in raw.items():
-                cold.raw.setdefault(name, []).append(measure(argv, root, raw_env))
+                raw_xdg = {"XDG_CACHE_HOME": xdg["XDG_CACHE_HOME"] + f"-{name}"}
+                cold.raw.setdefault(name, []).append(measure(argv, root, {**raw_env, **raw_xdg}))
         warm.raw = {"(cold gate)": cold.gate}
         files = sum(len(v) for v in work.values())
         cold.note = (cold.note + "; " if cold.note else "") + f"{files} scanner-file pairs"
@@ -324,6 +329,9 @@ def table(rows: Sequence[Row], cores: int) -> str:
                                  f"{_med([s.tree_rss for s in v]) / 1024:.0f}MB"
                                  for k, v in row.raw.items())
             note = f"{per_tool}; {row.note}" if row.note else per_tool
+            if row.case.startswith("cold") and "bandit" in row.raw:
+                bandit = _med([s.wall for s in row.raw["bandit"]])
+                note = f"gate/raw bandit {gate / bandit:.2f}; " + note
             if row.case.startswith("one file"):
                 versus = "".join(f"gate/{k} {gate / _med([x.wall for x in v]):.2f} "
                                  f"({_med([x.wall for x in v]):.2f}s); "

@@ -81,17 +81,20 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
                  history_base: str | None = None, hook: bool = False) -> ScanOutcome:
     """Run each scanner in ``work`` on its files, concurrently, and gather the results.
 
-    ``jobs`` (default: the CPU count) bounds the scanners run at once and is split between
-    them as their own budgets (bandit shards, semgrep ``--jobs``); ``cache`` reuses unchanged
-    files' results;
-    ``hook`` tells the scanners they run in the commit hook.
+    ``jobs`` (default: the CPU count, all scanners at once) bounds the scanners run at once
+    and is split between them as their own budgets (bandit shards, semgrep ``--jobs``);
+    ``cache`` reuses unchanged files' results; ``hook`` tells the scanners they run in the
+    commit hook.
     """
     options = options or {}
     budget = max(1, jobs or os.cpu_count() or 2)
 
     # Subprocess scanners share the pool; in-process ones run here meanwhile, without a slot.
+    # By default every scanner starts at once, each with its share of the cores: a queue
+    # left the secrets scanner (4 s compiling its rules on a cold machine) waiting for a
+    # slot after semgrep, 1-2 s longer on Django. ``jobs`` also bounds the scanners at once.
     pooled = [name for name in work if not REGISTRY[name].in_process]
-    workers = max(1, min(len(pooled) or 1, budget))
+    workers = max(1, len(pooled) if jobs is None else min(len(pooled) or 1, budget))
     shares = core_shares(pooled, budget, workers)
 
     def one(name: str) -> ScanResult:
