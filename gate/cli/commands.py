@@ -96,8 +96,8 @@ def scan(
     advisory_db: Annotated[Path | None, typer.Option(
         envvar="GATE_ADVISORY_DB",
         help="Offline OSV records (folder or zip) for the dependency audit.")] = None,
-    jobs: Annotated[int | None, typer.Option(help="Scanners run at once (default: CPUs).")
-                    ] = None,
+    jobs: Annotated[int | None, typer.Option(
+        help="Cores for the scanners, at most N at once (default: all).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")
                      ] = False,
     baseline: Annotated[Path | None, typer.Option(
