@@ -109,10 +109,11 @@ def test_a_push_on_the_default_branch_uploads_and_saves_both_caches(runner: Runn
     push = runner.runs[0]
     assert push["failed"] is False, push["steps"]
     assert push["outputs"]["verdict"] == "pass"
-    assert [u["file"].endswith("gate.sarif") and u["runs"] == 3 for u in push["uploads"]] == [
+    # one SARIF run per scanner: bandit, semgrep, secrets and the gate's bidi check
+    assert [u["file"].endswith("gate.sarif") and u["runs"] == 4 for u in push["uploads"]] == [
         True]
     assert "PASSED (exit 0)" in push["summary"]
-    assert "Scanned 2 file(s); cache: 0 of 4 file(s) reused." in push["summary"]
+    assert "Scanned 2 file(s); cache: 0 of 6 file(s) reused." in push["summary"]
     assert _step(push, "Save the install cache")["outcome"] == "success"
     saved = sorted(p.name.split("-py")[0] for p in runner.store.iterdir())
     assert saved == ["secops-gate-install-Linux-", "secops-gate-results-Linux-"]
@@ -133,13 +134,13 @@ def test_a_failing_pull_request_uploads_its_sarif_reuses_both_caches_and_comment
         assert report["outputs"]["verdict"] == "fail" and report["outputs"]["failing"] == "1"
         assert _step(report, "Run secops-gate")["outcome"] == "success"
         assert _step(report, "Fail with the gate's exit code")["outcome"] == "failure"
-        assert len(report["uploads"]) == 1 and report["uploads"][0]["runs"] == 3
+        assert len(report["uploads"]) == 1 and report["uploads"][0]["runs"] == 4
         assert "FAILED (exit 1)" in report["summary"] and "B602" in report["summary"]
         # installed from the push run's wheels; the unchanged files' results reused
         assert "Installed from the restored wheels" in _step(report, "Install")["log_tail"]
         assert _step(report, "Save the install cache")["outcome"] == "skipped"
         assert _step(report, "Save the result cache")["outcome"] == "skipped"
-    assert "cache: 4 of 7 file(s) reused" in first["summary"], first["summary"]
+    assert "cache: 6 of 10 file(s) reused" in first["summary"], first["summary"]
     assert writes == [("POST", "/repos/owner/repo/issues/7/comments"),
                       ("PATCH", "/repos/owner/repo/issues/comments/1001")]
     assert len(bodies) == 1 and bodies[0].startswith(
@@ -185,7 +186,7 @@ def test_a_scanner_error_exits_3_and_still_uploads_the_runs_that_worked(
     assert report["failed"] is True
     assert report["outputs"]["verdict"] == "error"
     assert "exited with code 3" in _step(report, "Fail with")["log_tail"]
-    assert len(report["uploads"]) == 1 and report["uploads"][0]["runs"] == 2  # not bandit
+    assert len(report["uploads"]) == 1 and report["uploads"][0]["runs"] == 3  # not bandit
     assert "### Scanner errors" in report["summary"] and "**bandit**" in report["summary"]
 
 
@@ -205,7 +206,7 @@ def test_two_shard_jobs_and_a_merge_job(runner: Runner, tmp_path: Path) -> None:
         shutil.move(tmp_path / f"gate-shard-{index}-2.json", repo / f"gate-shard-{index}-2.json")
     merged = runner.run(repo, "pull_request", event, {"merge": "gate-shard-*.json"})
     assert merged["failed"] is True and merged["outputs"]["verdict"] == "fail"
-    assert len(merged["uploads"]) == 1 and merged["uploads"][0]["runs"] == 3
+    assert len(merged["uploads"]) == 1 and merged["uploads"][0]["runs"] == 4
     assert "B602" in merged["summary"]
 
 

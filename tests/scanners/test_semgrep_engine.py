@@ -40,7 +40,9 @@ SLOW_FILE = "".join(f"f({', '.join(str(i) for i in range(120))})\n" for _ in ran
 TARGETING = {
     # over semgrep's default --max-target-bytes (1 MB): the gate passes 0, no tool limit
     "big.py": "# padding line of a large generated module\n" * 26_000 + SHELL,
-    "broken.py": "def f(:\n\tif\n  x ===== 3 ))))\n",  # a partial parse
+    # a partial parse; the comment names sinks so that the rules' prefilters let semgrep
+    # parse the file (without one, semgrep skips it unparsed and reports no error)
+    "broken.py": "# execute subprocess shell eval pickle\ndef f(:\n\tif\n  x ===== 3 ))))\n",
     "docker-compose.yml": "services:\n  web: [unclosed\n    image: \"x\n",  # no parse
     "nosem.py": NOSEM,
     "ignored.py": SHELL,  # listed in the in-tree .semgrepignore: named files are scanned
