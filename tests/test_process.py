@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from gate.process import ALLOWED_ENV, ProcessResult, command_for, run, scanner_env, scrub_line
+from gate.process import (
+    ALLOWED_ENV,
+    ProcessResult,
+    command_for,
+    packaged_binary,
+    run,
+    scanner_env,
+    scrub_line,
+)
+from gate.scanners.secrets import SecretsScanner
 
 
 def test_environment_is_allow_listed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,3 +97,19 @@ def test_scrub_line_keeps_words_and_drops_literals_and_tokens() -> None:
     assert scrub_line("see /usr/lib/python3.11/site-packages/x.py") == (
         "see /usr/lib/python3.11/site-packages/x.py")
     assert scrub_line("key AKIAabcdefgh1234567890 rejected") == "key [REDACTED] rejected"
+
+
+def test_the_secrets_scanner_starts_the_packaged_binary_not_one_planted_in_the_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    planted = tmp_path / "kingfisher" / "bin" / "kingfisher"
+    planted.parent.mkdir(parents=True)
+    planted.write_text("#!/bin/sh\necho hijacked\n")
+    planted.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = packaged_binary("kingfisher", "kingfisher")
+    assert found is not None and Path(found).is_relative_to(sys.prefix)
+    assert SecretsScanner().command() == [found]
+    assert packaged_binary("no-such-package", "tool") is None
+    monkeypatch.setenv("GATE_SECRETS_COMMAND", "/bin/echo fake")
+    assert SecretsScanner().command() == ["/bin/echo", "fake"]
