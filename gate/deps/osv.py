@@ -16,18 +16,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.version import InvalidVersion, Version
 
 from gate.errors import AdvisoryDataError
 
 _NAME_RE = re.compile(r"[-_.]+")
 _RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+
+
 def _safe_yaml(data: bytes) -> Any:
-    """YAML with only plain data types; the C loader when PyYAML was built with it."""
-    if hasattr(yaml, "CSafeLoader"):
-        return yaml.load(data, Loader=yaml.CSafeLoader)
-    return yaml.safe_load(data)
+    """YAML with only plain data types; the C loader when PyYAML was built with it.
+
+    PyYAML is imported here, not at the top: a scan without YAML advisory records (every
+    commit hook run) does not pay its import. Its errors come back as ValueError.
+    """
+    import yaml
+
+    try:
+        if hasattr(yaml, "CSafeLoader"):
+            return yaml.load(data, Loader=yaml.CSafeLoader)
+        return yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc) or type(exc).__name__) from exc
 
 
 def normalize(name: str) -> str:
@@ -150,7 +160,7 @@ def parse_record(data: bytes, source: str) -> dict[str, Any]:
             record = json.loads(data)
         else:
             record = _safe_yaml(data)
-    except (ValueError, yaml.YAMLError) as exc:
+    except ValueError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AdvisoryDataError(f"malformed advisory record {source}: {first}") from exc
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):

@@ -7,8 +7,6 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 
 def rules_dir() -> Path:
     """The folder holding the shipped rule packs (a real folder in any normal install)."""
@@ -27,7 +25,9 @@ def available_packs() -> list[str]:
 
 @functools.cache
 def rule_ids(name: str) -> frozenset[str]:
-    """The rule ids declared in pack ``name``."""
+    """The rule ids declared in pack ``name`` (PyYAML imported on first use only)."""
+    import yaml
+
     data = yaml.safe_load(pack_path(name).read_text(encoding="utf-8")) or {}
     return frozenset(str(rule["id"]) for rule in data.get("rules", []) if "id" in rule)
 
