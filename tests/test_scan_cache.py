@@ -104,3 +104,19 @@ def test_keys_change_with_configuration_path_and_content(ctx: ScanContext) -> No
     content = digest_file(ctx.root / "app.py")
     assert content is not None and digest_file(ctx.root / "absent.py") is None
     assert file_key(base, "app.py", content) != file_key(base, "other.py", content)
+
+
+def test_a_file_edited_while_the_tool_ran_gets_no_entry(ctx: ScanContext, tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "cache")
+    original = (ctx.root / "clean.py").read_bytes()
+
+    def edits_clean_py(c: ScanContext) -> ScanResult:
+        result = BanditScanner().scan(c)
+        (ctx.root / "clean.py").write_text("def add(a, b):\n    return b + a\n", encoding="utf-8")
+        return result
+
+    cached_scan(BanditScanner(), ctx, cache, edits_clean_py)
+    (ctx.root / "clean.py").write_bytes(original)  # back to the content read before the run
+    fresh = Counting()
+    cached_scan(BanditScanner(), ctx, cache, fresh)
+    assert fresh.calls == [("clean.py",)]  # no entry was stored for what bandit never saw
