@@ -12,6 +12,7 @@ root are scanned at their own path, as the kind their own name says.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,11 +84,13 @@ def find_root(paths: Sequence[Path]) -> Path:
 def _walk_files(root: Path) -> list[str]:
     """Every file below ``root`` outside git (``.git`` folders left out)."""
     out: list[str] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
+    top = str(root)
+    for folder, dirs, files in os.walk(top, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d != ".git")
-        rel = Path(folder).relative_to(root)
-        out += [(rel / name).as_posix() for name in files]
-        out += [(rel / d).as_posix() for d in dirs if (Path(folder) / d).is_symlink()]
+        rel = folder[len(top):].strip(os.sep).replace(os.sep, "/")
+        prefix = rel + "/" if rel else ""
+        out += [prefix + name for name in files]
+        out += [prefix + d for d in dirs if os.path.islink(os.path.join(folder, d))]
     return sorted(out)
 
 
@@ -155,10 +158,14 @@ def _reason(root: Path, rel: str, matcher: pathspec.GitIgnoreSpec, venvs: set[st
         return VIRTUALENV
     if not is_utf8(rel):
         return BAD_NAME
-    full = root / rel
-    if full.is_symlink():
+    full = os.path.join(root, rel)  # plain strings and one lstat: this runs for every file
+    try:
+        info = os.lstat(full)
+    except OSError:
+        return UNREADABLE
+    if stat.S_ISLNK(info.st_mode):
         try:
-            target = full.resolve(strict=True)
+            target = Path(full).resolve(strict=True)
             target.relative_to(root)
         except (OSError, ValueError, RuntimeError):
             return LINK_OUT
@@ -166,11 +173,11 @@ def _reason(root: Path, rel: str, matcher: pathspec.GitIgnoreSpec, venvs: set[st
             return LINK_FOLDER
         if not target.is_file():
             return LINK_OUT
-    try:
-        info = full.stat()
-    except OSError:
-        return UNREADABLE
-    if full.is_dir():
+        try:
+            info = os.stat(full)
+        except OSError:
+            return UNREADABLE
+    if stat.S_ISDIR(info.st_mode):
         return NOT_CHECKED_OUT
     if info.st_size > MAX_FILE_BYTES:
         return TOO_LARGE

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -77,18 +78,20 @@ class Manifests:
 def is_requirements_file(path: str) -> bool:
     """``*requirements*.txt`` and ``*constraints*.txt`` anywhere, ``*.txt`` inside a
     ``requirements/`` folder, and pip-tools inputs (``requirements*.in``, ``*.in`` there)."""
-    pure = PurePosixPath(path)
-    name = pure.name.lower()
+    folders, _, base = path.rpartition("/")  # strings, not PurePosixPath: runs for every file
+    name = base.lower()
+    if not name.endswith((".txt", ".in")):
+        return False
     if fnmatch.fnmatch(name, "*requirements*.txt") or fnmatch.fnmatch(name, "*constraints*.txt"):
         return True
     if fnmatch.fnmatch(name, "*requirements*.in"):
         return True
-    return pure.suffix in (".txt", ".in") and "requirements" in pure.parts[:-1]
+    return os.path.splitext(base)[1] in (".txt", ".in") and "requirements" in folders.split("/")
 
 
 def kind_of(path: str) -> str | None:
     """The manifest kind of ``path`` (``unsupported`` for known kinds the gate does not read)."""
-    name = PurePosixPath(path).name
+    name = path.rpartition("/")[2]
     if is_requirements_file(path):
         return "requirements"
     if name == "pyproject.toml":

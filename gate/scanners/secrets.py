@@ -136,8 +136,8 @@ class SecretsScanner(BaseScanner):
         """Every file, binary ones included (credentials hide in databases and images);
         ``.git`` internals are left out. Files over 10 MB stay in the list so that ``scan``
         reports them as skipped."""
-        return [rel for rel in files if ".git" not in PurePosixPath(rel).parts
-                and (root / rel).is_file()]
+        return [rel for rel in files if ".git" not in rel.split("/")
+                and os.path.isfile(os.path.join(root, rel))]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Mirror the files into a private folder, run kingfisher on it, parse its JSON."""

@@ -20,6 +20,7 @@ by ``\\n`` (``newline`` line style), as every other scanner but bandit counts th
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
 import time
@@ -27,7 +28,7 @@ import tokenize
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import gate
@@ -77,7 +78,8 @@ class TextScanner(BaseScanner):
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Every text file outside ``.git``."""
-        return [f for f in files if ".git" not in PurePosixPath(f).parts and _is_text(root / f)]
+        return [f for f in files if ".git" not in f.split("/")
+                and _is_text(os.path.join(root, f))]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Check each file's text; a file that cannot be read any more is listed as skipped."""
@@ -149,7 +151,7 @@ def _finding(path: str, text: str, rule: str, line: int, column: int, severity: 
         remediation=_REMEDIATION, tags=("security", "unicode"))
 
 
-def _is_text(path: Path) -> bool:
+def _is_text(path: str) -> bool:
     try:
         with open(path, "rb") as handle:
             return b"\0" not in handle.read(BINARY_PROBE)

@@ -101,6 +101,8 @@ def _is_workflow(path: PurePosixPath) -> bool:
 
 def audited(rel: str) -> bool:
     """Workflows, composite actions, Dependabot and pre-commit files, at any depth."""
+    if not rel.endswith((".yml", ".yaml")):  # every audited name ends so
+        return False  # most files: decided without building a path
     path = PurePosixPath(rel)
     return (_is_workflow(path) or path.name in ACTION_NAMES or path.name in DEPENDABOT_NAMES
             or path.name in PRE_COMMIT_NAMES)

@@ -55,7 +55,7 @@ _TOP_KIND = re.compile(r"^kind[ \t]*:[ \t]*\S", re.MULTILINE)
 
 
 def _name(path: str) -> str:
-    return PurePath(path.replace("\\", "/")).name
+    return path.replace("\\", "/").rstrip("/").rpartition("/")[2]
 
 
 def is_python(path: str) -> bool:
