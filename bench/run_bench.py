@@ -220,9 +220,42 @@ def run_cases(tree: Path, targets: Sequence[str], runs: int, work_dir: Path) -> 
         warm.raw = {"(cold gate)": cold.gate}
         files = sum(len(v) for v in work.values())
         cold.note = (cold.note + "; " if cold.note else "") + f"{files} scanner-file pairs"
+        cold.note += "; " + completeness(target, scanners, root, raw, work_dir, env, raw_env)
         rows += [cold, warm]
     rows.append(one_file(tree, scanners, runs, work_dir, env, raw_env))
     return rows
+
+
+def raw_count(name: str, stdout: bytes) -> int:
+    """How many findings a raw tool's JSON output holds (kingfisher: its first document)."""
+    text = stdout.decode("utf-8", "replace")
+    data, _ = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+    return len(data["findings"] if name == "secrets" else data["results"])
+
+
+def completeness(target: Path, scanners: Sequence[str], root: Path,
+                 raw: dict[str, list[str]], work_dir: Path, env: dict[str, str],
+                 raw_env: dict[str, str]) -> str:
+    """One more cold gate run with a JSON report and one more run of each raw tool, untimed:
+    is every scanner ``ok`` with nothing skipped, and has the gate at least the raw tools'
+    findings (per scanner, every disposition)?"""
+    report = work_dir / "complete.json"
+    cache_dir = work_dir / "complete-cache"
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    xdg = {"XDG_CACHE_HOME": str(work_dir / "xdg-complete")}
+    gate_sample([*gate_argv(target, scanners, cache_dir), "--json", str(report)], root,
+                {**env, **xdg})
+    data = json.loads(report.read_text(encoding="utf-8"))
+    runs = {r["scanner"]: r for r in data["runs"]}
+    ok = all(r["ok"] and not r["skipped"] for r in runs.values())
+    counts = []
+    for name, argv in raw.items():
+        done = subprocess.run(argv, cwd=root, env={**raw_env, **xdg},  # nosec B603 - argv
+                              capture_output=True, check=False)
+        gate = sum(1 for f in data["findings"] if f["scanner"] == name)
+        counts.append(f"{name} {gate}/{raw_count(name, done.stdout)}")
+    state = "every scanner ok, nothing skipped" if ok else "NOT every scanner ok or unskipped"
+    return f"{state}; findings gate/raw: {', '.join(counts)}"
 
 
 def hook_argv(path: Path, cache_dir: Path, json_out: Path | None = None) -> list[str]:
