@@ -39,6 +39,9 @@ class Coverage:
     content: int
     secrets_only: int
     not_analysed: tuple[SkippedFile, ...] = ()
+    # The scanners that read files without analysing them as code (the secrets scanner,
+    # the bidi check): who read the ``secrets_only`` files.
+    readers: tuple[str, ...] = ("secrets",)
 
     def counts(self) -> dict[str, int]:
         """Files not analysed, per reason."""
@@ -49,9 +52,12 @@ class Coverage:
 
     def line(self) -> str:
         """``N files; M analysed by a content scanner; K only by the secrets scanner; J not
-        analysed: reason (count), ...``."""
+        analysed: reason (count), ...`` (``the bidi and secrets scanners`` when both read)."""
+        names = sorted(self.readers) or ["secrets"]
+        who = (f"the {names[0]} scanner" if len(names) == 1
+               else f"the {', '.join(names[:-1])} and {names[-1]} scanners")
         text = (f"{self.total} file(s); {self.content} analysed by a content scanner; "
-                f"{self.secrets_only} only by the secrets scanner; "
+                f"{self.secrets_only} only by {who}; "
                 f"{len(self.not_analysed)} not analysed")
         counts = self.counts()
         if counts:

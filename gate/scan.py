@@ -48,9 +48,11 @@ def coverage(targets: Targets, work: Mapping[str, Sequence[str]]) -> Coverage:
                for f in files}
     every = {f for files in work.values() for f in files} - set(targets.raw_names)
     unplanned = tuple(SkippedFile(f, NO_SCANNER) for f in targets.files if f not in every)
+    readers = tuple(sorted(name for name, files in work.items()
+                           if files and not REGISTRY[name].content_scanner))
     return Coverage(total=targets.total, content=len(content),
                     secrets_only=len(every - content),
-                    not_analysed=(*targets.skipped, *unplanned))
+                    not_analysed=(*targets.skipped, *unplanned), readers=readers)
 
 
 def plan(policy: Policy, targets: Targets, only: Sequence[str] | None = None

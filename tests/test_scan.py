@@ -192,3 +192,15 @@ def test_scanners_running_at_once_share_the_cores() -> None:
     assert core_shares(["bandit", "semgrep", "secrets"], 4, 3) == {
         "bandit": 2, "semgrep": 1, "secrets": 1}
     assert core_shares(["semgrep"], 8, 1) == {"semgrep": 8}
+
+
+def test_the_coverage_line_names_who_read_the_files_no_content_scanner_analysed(
+        tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n", "notes.txt": "hello\n"})
+    result = run_gate("scan", ".", "--no-cache", "--json", str(tmp_path / "r.json"), cwd=repo)
+    assert ("2 file(s); 1 analysed by a content scanner; 1 only by the bidi and secrets "
+            "scanners; 0 not analysed") in result.output, result.output
+    coverage = load_json(tmp_path / "r.json")["coverage"]
+    assert (coverage["secrets_only"], coverage["secrets_only_read_by"]) == (1, ["bidi", "secrets"])
+    only = run_gate("scan", ".", "--no-cache", "--scanners", "bandit,secrets", cwd=repo)
+    assert "1 only by the secrets scanner;" in only.output, only.output

@@ -62,6 +62,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
         "coverage": None if decision.coverage is None else {
             "files": decision.coverage.total, "content_scanners": decision.coverage.content,
             "secrets_only": decision.coverage.secrets_only,
+            "secrets_only_read_by": list(decision.coverage.readers),
             "not_analysed": [asdict(s) for s in decision.coverage.not_analysed]},
         "links_not_followed": list(decision.links),
     }
