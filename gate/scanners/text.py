@@ -78,11 +78,16 @@ class TextScanner(BaseScanner):
                 and _is_text(os.path.join(root, f))]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
-        """Check each file's text; a file that cannot be read any more is listed as skipped."""
+        """Check each file's text; a file that cannot be read any more is listed as skipped,
+        and so is every file left when the scanner's ``timeout`` has passed."""
         started = time.monotonic()
         findings: list[Finding] = []
         skipped: list[SkippedFile] = []
-        for path in ctx.files:
+        for index, path in enumerate(ctx.files):
+            if time.monotonic() - started > ctx.timeout:
+                skipped += [SkippedFile(p, f"timed out after {ctx.timeout:g}s")
+                            for p in ctx.files[index:]]
+                break
             text = repo_files.read_text(ctx.root, path)
             if text is None:
                 skipped.append(SkippedFile(path, "unreadable"))

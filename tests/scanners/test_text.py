@@ -115,6 +115,17 @@ def test_scan_reports_paths_lines_and_runs_in_process(tmp_path: Path) -> None:
     assert scanner.owns_rule("gate/bidi-*") and not scanner.owns_rule("B613")
 
 
+def test_files_left_when_the_timeout_has_passed_are_listed_as_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(TROJAN, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("x\n", encoding="utf-8")
+    scanner = TextScanner()
+    files = tuple(scanner.select(all_files(tmp_path), tmp_path))
+    result = scanner.scan(ScanContext(root=tmp_path, files=files, timeout=-1))
+    assert result.findings == ()
+    assert [(s.path, s.reason) for s in result.run.skipped] == [
+        ("a.py", "timed out after -1s"), ("b.txt", "timed out after -1s")]
+
+
 def _repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo", files={
         "app.py": TROJAN, "locale/formats.py": f'DATE_FORMAT = "j{RLM} F"\n',
