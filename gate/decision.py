@@ -41,7 +41,7 @@ class Coverage:
     not_analysed: tuple[SkippedFile, ...] = ()
     # The scanners that read files without analysing them as code (the secrets scanner,
     # the bidi check): who read the ``secrets_only`` files.
-    readers: tuple[str, ...] = ("secrets",)
+    readers: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Files not analysed, per reason."""
@@ -53,8 +53,9 @@ class Coverage:
     def line(self) -> str:
         """``N files; M analysed by a content scanner; K only by the secrets scanner; J not
         analysed: reason (count), ...`` (``the bidi and secrets scanners`` when both read)."""
-        names = sorted(self.readers) or ["secrets"]
-        who = (f"the {names[0]} scanner" if len(names) == 1
+        names = sorted(self.readers)
+        who = ("a scanner that does not analyse code" if not names
+               else f"the {names[0]} scanner" if len(names) == 1
                else f"the {', '.join(names[:-1])} and {names[-1]} scanners")
         text = (f"{self.total} file(s); {self.content} analysed by a content scanner; "
                 f"{self.secrets_only} only by {who}; "
