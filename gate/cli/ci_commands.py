@@ -21,6 +21,7 @@ from gate.cli.commands import (
     _today,
     app,
 )
+from gate.cli.report_options import BaselineFile, Category, NewOnly, SarifIncludeWaived
 from gate.policy.model import LEVEL_WORDS
 from gate.report import comment as comment_text
 from gate.report.github import escape_data
@@ -40,13 +41,10 @@ def merge(
     fail_on: Annotated[str | None, typer.Option(
         help=f"Override every fail level, as the shards did: {', '.join(LEVEL_WORDS)}.")
                        ] = None,
-    category: Annotated[str, typer.Option(help="SARIF category prefix.")] = "gate",
-    baseline: Annotated[Path | None, typer.Option(help="Baseline file.")] = None,
-    new_only: Annotated[bool, typer.Option(
-        "--new-only", help="Findings in the baseline cannot fail the gate.")] = False,
-    sarif_include_waived: Annotated[bool, typer.Option(
-        "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")
-                                    ] = False,
+    category: Category = "gate",
+    baseline: BaselineFile = None,
+    new_only: NewOnly = False,
+    sarif_include_waived: SarifIncludeWaived = False,
     output_format: Annotated[str | None, typer.Option(
         "--format", help="Console format: text, markdown or github.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")

@@ -17,6 +17,7 @@ from gate.baseline import dumps as baseline_dumps
 from gate.cli import output as integrations
 from gate.cli import progress
 from gate.cli.advisories import advisories_app
+from gate.cli.report_options import BaselineFile, Category, NewOnly, SarifIncludeWaived
 from gate.cli.scan_options import (
     AdvisoryDb,
     CacheDir,
@@ -90,7 +91,7 @@ def scan(
         metavar=SCANNERS_METAVAR, help="Comma-separated scanners to run.")] = None,
     fail_on: Annotated[str | None, typer.Option(
         metavar=LEVELS_METAVAR, help="Override every fail level.")] = None,
-    category: Annotated[str, typer.Option(help="SARIF category prefix.")] = "gate",
+    category: Category = "gate",
     osv_url: Annotated[str | None, typer.Option(
         envvar="GATE_OSV_URL", help="OSV-compatible advisory service URL.")] = None,
     advisory_db: Annotated[Path | None, typer.Option(
@@ -102,11 +103,8 @@ def scan(
                      ] = False,
     baseline: Annotated[Path | None, typer.Option(
         help="Baseline file: sets baselineState new/unchanged, lists absent entries.")] = None,
-    new_only: Annotated[bool, typer.Option(
-        "--new-only", help="Findings in the baseline cannot fail the gate.")] = False,
-    sarif_include_waived: Annotated[bool, typer.Option(
-        "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")
-                                    ] = False,
+    new_only: NewOnly = False,
+    sarif_include_waived: SarifIncludeWaived = False,
     output_format: Annotated[str | None, typer.Option(
         "--format", metavar=FORMATS_METAVAR, help="Console format (default: github when "
         "GITHUB_ACTIONS=true, else text).")] = None,
@@ -356,13 +354,10 @@ def evaluate_cmd(
         help="Write the self-contained HTML report here" + OUT_HELP)] = None,
     fail_on: Annotated[str | None, typer.Option(
         metavar=LEVELS_METAVAR, help="Override every fail level.")] = None,
-    category: Annotated[str, typer.Option(help="SARIF category prefix.")] = "gate",
-    baseline: Annotated[Path | None, typer.Option(help="Baseline file.")] = None,
-    new_only: Annotated[bool, typer.Option(
-        "--new-only", help="Findings in the baseline cannot fail the gate.")] = False,
-    sarif_include_waived: Annotated[bool, typer.Option(
-        "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")
-                                    ] = False,
+    category: Category = "gate",
+    baseline: BaselineFile = None,
+    new_only: NewOnly = False,
+    sarif_include_waived: SarifIncludeWaived = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")
                      ] = False,
 ) -> None:

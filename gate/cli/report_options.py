@@ -1,0 +1,16 @@
+"""The report options that ``scan``, ``evaluate`` and ``merge`` share, declared once so their
+names and help stay the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Category = Annotated[str, typer.Option(help="SARIF category prefix.")]
+BaselineFile = Annotated[Path | None, typer.Option(help="Baseline file.")]
+NewOnly = Annotated[bool, typer.Option(
+    "--new-only", help="Findings in the baseline cannot fail the gate.")]
+SarifIncludeWaived = Annotated[bool, typer.Option(
+    "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")]
