@@ -8,35 +8,32 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gate import (
-    __version__,
-    git,
-    report_import,
-    sarif_import,
-    scope,
-    shard_report,
-    shards,
-    suppressions,
-)
+from gate import __version__, suppressions
 from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.baseline import load as load_baseline_file
-from gate.bounded import loads_json
-from gate.cache import open_cache
-from gate.decision import Decision
-from gate.discovery import Targets, discover, find_root
+from gate.cache.store import open_cache
 from gate.errors import UsageError
 from gate.findings import Finding
-from gate.git import RefSource
+from gate.guards.bounded import loads_json
+from gate.guards.redact import scrub_finding
+from gate.ingest import report_import, sarif_import
 from gate.policy import evaluate as policy_eval
+from gate.policy import from_ref as ref_policy
+from gate.policy.decision import Decision
 from gate.policy.load import load
 from gate.policy.model import Level, Policy
 from gate.policy.provenance import origins
 from gate.policy.what_if import class_effects, what_if
-from gate.redact import scrub_finding
-from gate.scan import ScanOutcome, plan, run_scanners
+from gate.runs import ScannerRun
+from gate.scan.run import ScanOutcome, plan, run_scanners
 from gate.scanners import REGISTRY
-from gate.scanners.interface import ScanContext, ScannerRun
+from gate.scanners.interface import ScanContext
+from gate.shards import plan as shards
+from gate.shards import report as shard_report
+from gate.tree import git, scope
+from gate.tree.discovery import Targets, discover, find_root
+from gate.tree.git import RefSource
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,7 @@ class ScanRequest:
 
 
 def resolve_policy(root: Path, request: ScanRequest,
-                   from_ref: scope.RefPolicy | None = None) -> Policy:
+                   from_ref: ref_policy.RefPolicy | None = None) -> Policy:
     """The effective policy for the request (``--fail-on`` applied)."""
     policy = from_ref.policy if from_ref else load(root, request.policy_file)
     if request.fail_on_set:
@@ -80,7 +77,7 @@ class Scanned:
 
     request: ScanRequest
     root: Path
-    from_ref: scope.RefPolicy | None
+    from_ref: ref_policy.RefPolicy | None
     policy: Policy
     targets: Targets
     partial: bool
@@ -107,7 +104,7 @@ def run_scan(request: ScanRequest, on_done: Callable[[ScannerRun], None] | None 
     """Load the policy, discover, plan (``request.shard``'s part of it) and run the scanners;
     with ``request.prune_cache`` a full scan then deletes the cache entries it did not use."""
     root = find_root(list(request.paths))
-    from_ref = (scope.policy_from_ref(root, request.policy_file, request.policy_ref)
+    from_ref = (ref_policy.policy_from_ref(root, request.policy_file, request.policy_ref)
                 if request.policy_ref else None)
     policy = resolve_policy(root, request, from_ref)
     cache = open_cache(request.cache_dir, root) if request.use_cache else None
@@ -182,7 +179,7 @@ def merge(reports: Sequence[Path], request: ScanRequest) -> Decision:
     with this checkout, policy and gate version; UsageError for a file that is no report.
     """
     root = find_root(list(request.paths))
-    from_ref = (scope.policy_from_ref(root, request.policy_file, request.policy_ref)
+    from_ref = (ref_policy.policy_from_ref(root, request.policy_file, request.policy_ref)
                 if request.policy_ref else None)
     policy = resolve_policy(root, request, from_ref)
     data = [shard_report.parse(_read_json(path), str(path)) for path in reports]
@@ -225,7 +222,7 @@ def _read_json(path: Path) -> Any:
 def history_base(root: Path, request: ScanRequest) -> str | None:
     """The commit the change under review starts from: the merge base of ``--changed-since``
     or ``--policy-ref`` with HEAD (for scanners that read git history); None without one."""
-    from gate.git import GitError, merge_base
+    from gate.tree.git import GitError, merge_base
 
     base = request.changed_since or request.policy_ref
     if base is None:
@@ -239,8 +236,8 @@ def history_base(root: Path, request: ScanRequest) -> str | None:
 def changed_files(root: Path, request: ScanRequest, policy: Policy) -> frozenset[str] | None:
     """The files the change under review touched (relative to ``--changed-since`` or
     ``--policy-ref``), when the policy needs them for ``on_skipped_files = "changed"``."""
-    from gate.git import changed_files as changed_since
     from gate.policy.model import OnSkipped
+    from gate.tree.git import changed_files as changed_since
 
     base = request.changed_since or request.policy_ref
     if base is None or policy.on_skipped_files is not OnSkipped.CHANGED:
@@ -250,7 +247,7 @@ def changed_files(root: Path, request: ScanRequest, policy: Policy) -> frozenset
 
 def gitref_reader(root: Path, ref: str) -> Callable[[Path], str]:
     """Read files (the baseline) as they are at git ``ref`` instead of the working tree."""
-    from gate.git import read_from_ref
+    from gate.tree.git import read_from_ref
 
     def read(path: Path) -> str:
         rel = path.resolve().relative_to(root) if path.is_absolute() else path
@@ -297,7 +294,7 @@ def narrow(root: Path, request: ScanRequest, policy: Policy) -> tuple[Targets, b
 
 
 def with_scope(decision: Decision, partial: Targets | None,
-               from_ref: scope.RefPolicy | None) -> Decision:
+               from_ref: ref_policy.RefPolicy | None) -> Decision:
     """Record the files a partial scan looked at and a policy change under review."""
     if partial is not None:
         decision = replace(decision, scanned=partial.files)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gate.bounded import load_input
 from gate.errors import BaselineError
 from gate.findings import Finding
+from gate.guards.bounded import load_input
 
 VERSION = 1
 Reader = Callable[[Path], str]

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
-from gate.scanners.interface import Component, ScannerRun, SkippedFile
+from gate.runs import Component, ScannerRun, SkippedFile
 
 
 def to_dict(f: Finding) -> dict[str, Any]:
@@ -159,5 +159,5 @@ def _pair(value: object) -> tuple[str, str]:
     return _str(value[0]), _str(value[1])
 
 
-# The same strict readers, for other decoders of the gate's JSON (``gate.report_import``).
+# The same strict readers, for other decoders of the gate's JSON (``gate.ingest.report_import``).
 as_str, as_int, as_list = _str, _int, _list

@@ -7,6 +7,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from gate.lines import split_lines
+
 
 class Severity(enum.IntEnum):
     """How bad a finding is; ordered so that ``Severity.HIGH > Severity.LOW``."""
@@ -157,8 +159,7 @@ def secret_fingerprint(rule_id: str, path: str, tool_fingerprint: str) -> str:
 
 def read_lines(text: str, start: int, end: int | None, style: str = "newline") -> str:
     """Lines ``start..end`` (1-based, inclusive) of ``text``, numbered as a tool of ``style``
-    numbers them (``gate.repo_files.split_lines``); empty when out of range."""
-    from gate.repo_files import split_lines
+    numbers them (``gate.lines.split_lines``); empty when out of range."""
 
     lines = split_lines(text, style)
     last = end if end is not None and end >= start else start

@@ -11,9 +11,10 @@ import sysconfig
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
-from gate.scrub import scrub_error
+from gate.guards.scrub import scrub_error
 
 # Variables a scanner may see. Everything else (tokens, cloud credentials, CI secrets) is dropped.
 ALLOWED_ENV = frozenset(
@@ -88,14 +89,14 @@ def first_stderr_line(stderr: bytes) -> str:
 
 
 def scrub_line(text: str) -> str:
-    """One line of tool stderr without credentials (``gate.scrub.scrub_error``)."""
+    """One line of tool stderr without credentials (``gate.guards.scrub.scrub_error``)."""
     return scrub_error(text)
 
 
 # Folders whose executables must never run: the scanned trees (set by ``distrust``).
 _UNTRUSTED: list[Path] = []
 # Passed to every git a scanner starts (semgrep runs git itself): the same safe settings
-# as gate.git's own calls, through the environment git reads ``-c`` options from.
+# as gate.tree.git's own calls, through the environment git reads ``-c`` options from.
 GIT_CONFIG_PARAMETERS = ("'core.fsmonitor'='false' 'core.hooksPath'='{hooks}' "
                          "'core.pager'='cat' 'core.sshCommand'='false' 'credential.helper'='' "
                          "'protocol.allow'='never'")
@@ -234,3 +235,12 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, AttributeError):
         proc.kill()
+
+def package_version(distribution: str, scanner: str) -> str:
+    """The installed version of a scanner's package, or ``unknown`` when replaced by a command."""
+    if command_for(scanner, ["default"]) != ["default"]:
+        return "unknown"
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from gate import repo_files
 from gate.findings import Finding, InlineSuppression
+from gate.lines import NEWLINE_LINES, ambiguous_lines, split_lines
 from gate.scanners import REGISTRY
 from gate.scanners.interface import Scanner
+from gate.tree import repo_files
 
 _GATE = re.compile(r"#\s*gate:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>.*)")
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
@@ -99,7 +100,7 @@ def describe(suppression: InlineSuppression) -> str:
     return f"{head} {suppression.reason}".rstrip()
 
 
-def file_reader(root: Path, style: str = repo_files.NEWLINE_LINES,
+def file_reader(root: Path, style: str = NEWLINE_LINES,
                 ambiguous: set[str] | None = None) -> LineReader:
     """Read files under ``root`` once each, lines numbered as ``style`` numbers them; None
     for a file that cannot be read, or (collected in ``ambiguous``) one whose line numbers
@@ -109,11 +110,11 @@ def file_reader(root: Path, style: str = repo_files.NEWLINE_LINES,
     def read(path: str) -> Sequence[str] | None:
         if path not in cache:
             text = repo_files.read_text(root, path)
-            if text is not None and repo_files.ambiguous_lines(text):
+            if text is not None and ambiguous_lines(text):
                 if ambiguous is not None:
                     ambiguous.add(path)
                 text = None
-            cache[path] = None if text is None else repo_files.split_lines(text, style)
+            cache[path] = None if text is None else split_lines(text, style)
         return cache[path]
 
     return read
@@ -137,7 +138,7 @@ def apply(findings: Sequence[Finding], root: Path | None = None,
         if root is None:
             raise ValueError("apply() needs root or reader")
         scanner = REGISTRY.get(finding.scanner)
-        style = scanner.line_style if scanner is not None else repo_files.NEWLINE_LINES
+        style = scanner.line_style if scanner is not None else NEWLINE_LINES
         if style not in readers:
             readers[style] = file_reader(root, style, ambiguous)
         return readers[style]

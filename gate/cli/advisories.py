@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gate.cli.scan_options import CacheDir
+from gate.cli.scan_options import CacheDir, pinned_today
 from gate.deps.advisory_store import DEFAULT_URL, read_status, store_dir, update
 
 advisories_app = typer.Typer(no_args_is_help=True,
@@ -15,9 +15,7 @@ advisories_app = typer.Typer(no_args_is_help=True,
 
 
 def _today() -> dt.date:
-    from gate.cli.commands import _today as pinned  # GATE_TODAY, read in one place
-
-    return pinned() or dt.datetime.now(dt.UTC).date()
+    return pinned_today() or dt.datetime.now(dt.UTC).date()
 
 
 @advisories_app.command("update")

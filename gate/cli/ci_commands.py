@@ -11,17 +11,17 @@ from typing import Annotated
 import typer
 
 from gate import app as gate_app
-from gate import pr_comment
 from gate.cli import output as integrations
 from gate.cli.commands import (
     PR_COMMENT,
     _category,
     _emit,
     _level,
-    _today,
     app,
 )
 from gate.cli.report_options import BaselineFile, Category, NewOnly, SarifIncludeWaived
+from gate.cli.scan_options import pinned_today
+from gate.github import pr_comment
 from gate.policy.model import LEVEL_WORDS
 from gate.report import comment as comment_text
 from gate.report.github import escape_data
@@ -63,7 +63,7 @@ def merge(
     request = gate_app.ScanRequest(
         paths=(root,), policy_file=policy, policy_ref=policy_ref,
         fail_on=_level(fail_on) if fail_on else None, fail_on_set=fail_on is not None,
-        category=_category(category), today=_today(), baseline_file=baseline,
+        category=_category(category), today=pinned_today(), baseline_file=baseline,
         new_only=new_only, what_if=html is not None)
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
     decision = gate_app.merge(reports, request)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import traceback
@@ -11,7 +10,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from gate import __version__, shards
+from gate import __version__
 from gate import app as gate_app
 from gate.baseline import dumps as baseline_dumps
 from gate.cli import output as integrations
@@ -24,10 +23,9 @@ from gate.cli.scan_options import (
     OsvUrl,
     PolicyFile,
     PolicyRef,
+    pinned_today,
     scanner_options,
 )
-from gate.decision import Decision
-from gate.discovery import find_root
 from gate.errors import (
     EXIT_INTERNAL,
     EXIT_SCANNER,
@@ -35,12 +33,15 @@ from gate.errors import (
     UsageError,
     internal_error_message,
 )
+from gate.guards.scrub import scrub
+from gate.policy.decision import Decision
 from gate.policy.evaluate import blanket_rules, idle_path_classes
 from gate.policy.load import load
 from gate.policy.model import LEVEL_WORDS, Level, level_word, parse_level
 from gate.report import comment, json_report
 from gate.scanners import REGISTRY
-from gate.scrub import scrub
+from gate.shards import plan as shards
+from gate.tree.discovery import find_root
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -51,7 +52,6 @@ baseline_app = typer.Typer(no_args_is_help=True, help="Record findings to gate o
 app.add_typer(baseline_app, name="baseline")
 app.add_typer(advisories_app, name="advisories")
 # Tests pin the date with GATE_TODAY=YYYY-MM-DD (read here only, never deeper in the gate).
-TODAY_ENV = "GATE_TODAY"
 DEBUG_ENV = "GATE_DEBUG"
 # Choices shown in --help (the values are checked by _level, console_format, parse_scanner_list).
 LEVELS_METAVAR = "[" + "|".join(LEVEL_WORDS) + "]"
@@ -144,7 +144,7 @@ def scan(
         category=_category(category),
         jobs=jobs,
         options=scanner_options(osv_url, advisory_db, cache_dir),
-        today=_today(),
+        today=pinned_today(),
         baseline_file=baseline,
         new_only=new_only,
         policy_ref=policy_ref,
@@ -296,17 +296,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERNAL)
 
 
-def _today() -> dt.date | None:
-    """The date from GATE_TODAY (tests pin the clock with it), else None (today in UTC)."""
-    value = os.environ.get(TODAY_ENV, "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{TODAY_ENV}: expected a date like 2026-11-27; got {value!r}"
-                         ) from None
-
 
 @baseline_app.command("create")
 def baseline_create(
@@ -326,7 +315,7 @@ def baseline_create(
         paths=tuple(paths or [Path(".")]), policy_file=policy,
         scanners=gate_app.parse_scanner_list(scanners, list(REGISTRY)) if scanners else (),
         options=scanner_options(osv_url, advisory_db, cache_dir), policy_ref=policy_ref,
-        cache_dir=cache_dir, today=_today())
+        cache_dir=cache_dir, today=pinned_today())
     recorded, decision = gate_app.create_baseline(request)
     failed = [r.scanner for r in decision.failed_runs]
     if failed:
@@ -365,7 +354,7 @@ def evaluate_cmd(
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
     request = gate_app.ScanRequest(
         paths=(root,), policy_file=policy, fail_on=_level(fail_on) if fail_on else None,
-        fail_on_set=fail_on is not None, category=_category(category), today=_today(),
+        fail_on_set=fail_on is not None, category=_category(category), today=pinned_today(),
         baseline_file=baseline, new_only=new_only, what_if=html is not None)
     decision = gate_app.evaluate_files(files, request)
     _emit(decision, sarif, json_out, sarif_include_waived, integrations.console_format(None),
@@ -383,7 +372,7 @@ def report_cmd(
 ) -> None:
     """Render a JSON report as one self-contained HTML file, its findings judged again by the
     policy (the same policy and date give the same verdict); exit 0 once written."""
-    request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=_today(),
+    request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=pinned_today(),
                                    what_if=True)
     decision = gate_app.evaluate_report(report, request)
     for path, content in integrations.reports(
@@ -415,7 +404,7 @@ def policy_explain(
     from gate.policy.provenance import origins
     from gate.report import explain
     today = None
-    today = _today() or policy_eval.today_utc()
+    today = pinned_today() or policy_eval.today_utc()
     request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=today,
                                    what_if=what_if)
     repo = find_root([root])

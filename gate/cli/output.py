@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from gate.decision import Decision
 from gate.errors import UsageError
+from gate.policy.decision import Decision
 from gate.report import github, markdown, text
 
 FORMATS = ("text", "markdown", "github")

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TextIO
 
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 
 DELAY_SECONDS = 2.0
 INTERVAL_SECONDS = 0.5

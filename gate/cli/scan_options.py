@@ -3,6 +3,8 @@ their names, environment variables and help stay the same."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -44,3 +46,17 @@ def scanner_options(osv_url: str | None, advisory_db: Path | None,
         for name in accepting(key):
             out.setdefault(name, {})[key] = value
     return out
+
+
+TODAY_ENV = "GATE_TODAY"
+
+def pinned_today() -> dt.date | None:
+    """The date from GATE_TODAY (tests pin the clock with it), else None (today in UTC)."""
+    value = os.environ.get(TODAY_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{TODAY_ENV}: expected a date like 2026-11-27; got {value!r}"
+                         ) from None

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from gate.cache_location import default_dir
+from gate.cache.location import default_dir
 from gate.deps.osv import Advisory, AdvisoryDatabase
 from gate.errors import AdvisoryDataError, UsageError
-from gate.scrub import scrub_error, without_userinfo
+from gate.guards.scrub import scrub_error, without_userinfo
 
 DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024  # the PyPI export is ~30 MB packed

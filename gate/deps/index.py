@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.deps.osv import normalize
-from gate.scrub import scrub_error, without_userinfo
+from gate.guards.scrub import scrub_error, without_userinfo
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 _ACCEPT = (

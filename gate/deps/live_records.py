@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.deps.osv import Advisory
-from gate.scrub import scrub_error
+from gate.guards.scrub import scrub_error
 
 DEFAULT_BASE = "https://api.osv.dev/v1"
 MAX_AGE_SECONDS = 24 * 3600

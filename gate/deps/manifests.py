@@ -19,9 +19,9 @@ from typing import Any
 import tomli
 from packaging.requirements import InvalidRequirement, Requirement
 
-from gate.bounded import loads_json, loads_toml
 from gate.deps.osv import normalize
-from gate.repo_files import read_text
+from gate.guards.bounded import loads_json, loads_toml
+from gate.tree.repo_files import read_text
 
 LOCK_NAMES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 UNSUPPORTED = {

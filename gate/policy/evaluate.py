@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 from gate import suppressions
 from gate.baseline import Baseline, BaselineState
 from gate.baseline import match as baseline_match
-from gate.decision import (
+from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
+from gate.findings import Finding, Severity
+from gate.policy.decision import (
     Coverage,
     Decided,
     Decision,
@@ -19,9 +21,6 @@ from gate.decision import (
     WaiverState,
     WaiverStatus,
 )
-from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
-from gate.findings import Finding, Severity
-from gate.globs import path_matches
 from gate.policy.model import (
     InlineMode,
     Level,
@@ -36,8 +35,9 @@ from gate.policy.model import (
     reaches,
 )
 from gate.policy.waiver_scope import judged
+from gate.runs import ScannerRun, SkippedFile
 from gate.scanners import REGISTRY
-from gate.scanners.interface import ScannerRun, SkippedFile
+from gate.tree.globs import path_matches
 
 
 @dataclass(frozen=True)

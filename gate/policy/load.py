@@ -11,8 +11,8 @@ from typing import Any
 
 import tomli
 
-from gate.bounded import TooComplex, loads_toml
 from gate.findings import Confidence, Severity
+from gate.guards.bounded import TooComplex, loads_toml
 from gate.policy.errors import PolicyError, PolicyIssue
 from gate.policy.model import (
     PATH_CLASSES,

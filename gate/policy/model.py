@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.findings import Confidence, Severity
-from gate.globs import path_matches
-from gate.validators import FailOrWarn
+from gate.guards.validators import FailOrWarn
+from gate.tree.globs import path_matches
 
 # A threshold: a severity, or None for "none" (nothing reaches it).
 Level = Severity | None

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from gate.bounded import loads_toml
+from gate.guards.bounded import loads_toml
 from gate.policy.load import preset_text, read_file
 
 BUILT_IN = "built-in default"

@@ -6,11 +6,7 @@ import difflib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from gate.policy.errors import PolicyIssue
-from gate.policy.locate import locate
-from gate.policy.model import LEVEL_WORDS, PATH_CLASSES
-from gate.scanners import REGISTRY
-from gate.validators import (
+from gate.guards.validators import (
     BOOL,
     SEVERITY_WORDS,
     STRING,
@@ -22,6 +18,10 @@ from gate.validators import (
     string_list,
     toml_date,
 )
+from gate.policy.errors import PolicyIssue
+from gate.policy.locate import locate
+from gate.policy.model import LEVEL_WORDS, PATH_CLASSES
+from gate.scanners import REGISTRY
 
 KNOWN_SCANNERS = tuple(REGISTRY)  # as registered at import; validation reads REGISTRY
 PRESETS = ("default", "strict", "monitor")

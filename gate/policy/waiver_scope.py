@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 
-from gate.globs import path_matches
 from gate.policy.model import Waiver
 from gate.scanners import REGISTRY
+from gate.tree.globs import path_matches
 
 
 def candidate_scanners(rule: str | None) -> frozenset[str] | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from gate.decision import ClassEffect, Decision, Disposition, WhatIfRow
 from gate.findings import Finding, Severity
+from gate.policy.decision import ClassEffect, Decision, Disposition, WhatIfRow
 from gate.policy.evaluate import Context, evaluate
 from gate.policy.model import Policy
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 
 LEVELS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from gate.decision import Decision
+from gate.policy.decision import Decision
 from gate.report import markdown
 
 MAX_CHARS = 65_536  # GitHub's limit for a comment body

@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from gate.decision import Decided, Decision, Disposition, WaiverStatus, sort_key
+from gate.policy.decision import Decided, Decision, Disposition, WaiverStatus, sort_key
 from gate.policy.model import Policy, level_word
 from gate.report.escape import plain
 from gate.report.groups import class_label

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import secrets
 
-from gate.decision import Decided, Decision, Disposition
 from gate.findings import Severity
+from gate.policy.decision import Decided, Decision, Disposition
 from gate.report import text
 from gate.report.groups import PackageGroup, count, entries
 

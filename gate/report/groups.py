@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gate.decision import Decided, Decision
 from gate.deps.findings import DEFAULTED
 from gate.findings import Severity
+from gate.policy.decision import Decided, Decision
 
 IDS_LISTED = 5
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from gate import __version__
-from gate.decision import Decided, Decision, Disposition, Verdict, WaiverStatus, sort_key
 from gate.findings import Severity
+from gate.policy.decision import Decided, Decision, Disposition, Verdict, WaiverStatus, sort_key
 from gate.policy.model import level_word
 from gate.report import explain, svg, waiver_hint
 from gate.report.groups import class_label

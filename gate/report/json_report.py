@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from gate import __version__, finding_codec
-from gate.decision import Decided, Decision
+from gate.policy.decision import Decided, Decision
 from gate.policy.model import level_word
 
 

@@ -14,8 +14,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from gate.decision import Decided, Decision, Disposition, sort_key
-from gate.scanners.interface import ScannerRun
+from gate.policy.decision import Decided, Decision, Disposition, sort_key
+from gate.runs import ScannerRun
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _REPORTED = (Disposition.FAIL, Disposition.WARN, Disposition.WAIVED, Disposition.BASELINE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from gate.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
+from gate.policy.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
 from gate.policy.model import level_word
 from gate.report.groups import PackageGroup, by_class, count, defaulted, entries
 

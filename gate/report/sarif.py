@@ -11,11 +11,11 @@ import attr
 import sarif_om as om
 
 from gate import __version__
-from gate.decision import Decided, Decision, Disposition, sort_key
 from gate.findings import Finding, Severity
-from gate.path_names import uri as path_uri
+from gate.policy.decision import Decided, Decision, Disposition, sort_key
 from gate.report.markdown import md
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
+from gate.tree.path_names import uri as path_uri
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RUNS = 20

@@ -27,9 +27,9 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from gate import __version__
-from gate.decision import Decided, Decision
 from gate.findings import Severity
-from gate.scanners.interface import Component as Audited
+from gate.policy.decision import Decided, Decision
+from gate.runs import Component as Audited
 
 _SEVERITY = {Severity.CRITICAL: VulnerabilitySeverity.CRITICAL,
              Severity.HIGH: VulnerabilitySeverity.HIGH,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gate.decision import Decided, Decision, Disposition, Verdict
 from gate.findings import Severity
+from gate.policy.decision import Decided, Decision, Disposition, Verdict
 from gate.policy.model import level_word
 from gate.report import waiver_hint
 from gate.report.escape import plain

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gate.decision import Decided, Decision, Disposition
+from gate.policy.decision import Decided, Decision, Disposition
 
 WAIVER_DAYS = 30
 REASON = "why this finding is acceptable"

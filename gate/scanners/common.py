@@ -14,12 +14,11 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gate.bounded import TooComplex, loads_json
-from gate.process import ProcessResult, command_for, run, scanner_env
+from gate.guards.bounded import TooComplex, loads_json
+from gate.process import ProcessResult, run, scanner_env
 
 if TYPE_CHECKING:
     from gate.scanners.interface import BaseScanner, ScanContext
@@ -121,15 +120,6 @@ def safe_argv_paths(files: Sequence[str]) -> list[str]:
     """Prefix relative paths with ``./`` so that a file named ``-x`` is never read as a flag."""
     return ["./" + f for f in files]
 
-
-def package_version(distribution: str, scanner: str) -> str:
-    """The installed version of a scanner's package, or ``unknown`` when replaced by a command."""
-    if command_for(scanner, ["default"]) != ["default"]:
-        return "unknown"
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def as_int(value: object, default: int = 1) -> int:

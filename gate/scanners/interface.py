@@ -24,62 +24,10 @@ from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from gate.findings import Finding, InlineSuppression
-from gate.process import command_for, tool_path
-from gate.repo_files import read_text
-from gate.validators import Check
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file a scanner was given but did not analyse (too large, timed out, unparsable)."""
-
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Component:
-    """A dependency a scanner audited and where it is declared (the SBOM's inventory)."""
-
-    name: str
-    version: str
-    path: str
-    line: int
-
-
-@dataclass(frozen=True)
-class ScannerRun:
-    """The record of one scanner's run, for reports, SARIF invocations and JSON."""
-
-    scanner: str
-    tool: str
-    version: str
-    arguments: tuple[str, ...]
-    exit_code: int | None
-    error: str | None
-    files: int
-    skipped: tuple[SkippedFile, ...] = ()
-    notes: tuple[str, ...] = ()
-    duration: float = 0.0
-    information_uri: str = ""  # the tool's home page, for SARIF's tool.driver
-    reused: int = 0  # files whose results came from the result cache
-    data: str = ""  # what data the tool judged with, e.g. "advisory data from DATE, N days old"
-    warnings: tuple[str, ...] = ()  # problems the report must show (stale data used)
-    components: tuple[Component, ...] = ()  # dependencies audited, for --sbom
-    components_complete: bool = False  # every installed dependency is among them
-
-    @property
-    def ok(self) -> bool:
-        """True when the tool did its job."""
-        return self.error is None
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """Findings plus the run record of one scanner."""
-
-    findings: tuple[Finding, ...]
-    run: ScannerRun
+from gate.guards.validators import Check
+from gate.process import command_for, package_version, tool_path
+from gate.runs import ScannerRun, ScanResult, SkippedFile
+from gate.tree.repo_files import read_text
 
 
 @dataclass(frozen=True)
@@ -158,7 +106,7 @@ class Scanner(Protocol):
 
     @property
     def line_style(self) -> str:
-        """How the tool numbers lines: ``python`` or ``newline`` (gate.repo_files)."""
+        """How the tool numbers lines: ``python`` or ``newline`` (gate.tree.repo_files)."""
         ...
 
     @property
@@ -278,7 +226,7 @@ class BaseScanner:
     suppression_kinds: tuple[str, ...] = ()
     fingerprints_secrets: bool = False  # its secrets carry the tool's value-free fingerprint
     content_scanner: bool = True  # analyses what files say (the secrets scan only looks)
-    line_style: str = "newline"  # how the tool numbers lines (gate.repo_files.split_lines)
+    line_style: str = "newline"  # how the tool numbers lines (gate.lines.split_lines)
     cache_per_file: bool = False  # findings for a file depend only on that file
     whole_tree_only: bool = False  # needs the whole tree at once (no shards)
     relaxable_by_path: bool = True  # path classes (tests/, docs/) may relax it
@@ -300,8 +248,6 @@ class BaseScanner:
 
     def tool_version(self) -> str:
         """The installed distribution's version (``unknown`` with a command override)."""
-        from gate.scanners.common import package_version
-
         return package_version(self.distribution or self.tool, self.name)
 
     def owns_rule(self, pattern: str) -> bool:

@@ -24,10 +24,11 @@ from typing import Any
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
-from gate.path_names import uri as path_uri
+from gate.guards.redact import preview
+from gate.guards.validators import choice
+from gate.lines import split_lines
 from gate.process import command_for, packaged_binary, tool_path
-from gate.redact import preview
-from gate.repo_files import split_lines
+from gate.runs import ScanResult, SkippedFile
 from gate.scanners.common import (
     BadOutput,
     ToolFailure,
@@ -36,8 +37,8 @@ from gate.scanners.common import (
     parse_text,
     relative_path,
 )
-from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile, failed
-from gate.validators import choice
+from gate.scanners.interface import BaseScanner, ScanContext, failed
+from gate.tree.path_names import uri as path_uri
 
 MAX_BYTES = 10 * 1024 * 1024
 SNIFF_BYTES = 8192

@@ -31,9 +31,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import gate
-from gate import repo_files
 from gate.findings import Confidence, Finding, Location, Severity, fingerprint, read_lines
-from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile
+from gate.runs import ScanResult, SkippedFile
+from gate.scanners.interface import BaseScanner, ScanContext
+from gate.tree import repo_files
 
 CONTROL_RULE = "gate/bidi-control"
 MARK_RULE = "gate/bidi-mark"

@@ -19,6 +19,7 @@ from gate.findings import (
     normalise_code,
     read_lines,
 )
+from gate.runs import ScanResult, SkippedFile
 from gate.scanners.common import (
     ToolFailure,
     command_version,
@@ -26,7 +27,7 @@ from gate.scanners.common import (
     parse_output,
     relative_path,
 )
-from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile
+from gate.scanners.interface import BaseScanner, ScanContext
 
 TOKEN_VARIABLE = "GATE_GITHUB_TOKEN"  # noqa: S105 - a variable name, not a value
 # zizmor reads its token from GH_TOKEN (also GITHUB_TOKEN / ZIZMOR_GITHUB_TOKEN); the

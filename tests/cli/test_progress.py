@@ -6,7 +6,7 @@ import io
 import time
 
 from gate.cli import progress
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 
 
 class Tty(io.StringIO):

@@ -8,7 +8,8 @@ from pathlib import Path
 from gate.deps.osv import AdvisoryDatabase
 from gate.deps.server import LoopbackOsv
 from gate.findings import Severity
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.runs import ScanResult
+from gate.scanners.interface import ScanContext
 from gate.scanners.pip_audit import PipAuditScanner
 
 V3 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import tomli
 
-from gate.discovery import discover
+from gate.runs import ScanResult
 from gate.scanners import REGISTRY
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.scanners.interface import ScanContext
+from gate.tree.discovery import discover
 from tests.faults.conftest import AllScanners
 from tests.helpers import fake_tool
 

@@ -130,7 +130,7 @@ SARIF_VALUES = st.recursive(
 @given(st.one_of(st.text(max_size=200), SARIF_VALUES.map(lambda v: __import__("json").dumps(v))))
 def test_sarif_import_never_crashes(text: str) -> None:
     """Any text gives findings with safe paths, or SarifImportError with a message."""
-    from gate import sarif_import
+    from gate.ingest import sarif_import
 
     root = Path("/nonexistent/repo")
     try:

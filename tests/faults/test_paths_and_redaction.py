@@ -9,8 +9,8 @@ import pytest
 from gate.findings import Confidence, Finding, Location, Severity
 from gate.process import first_stderr_line
 from gate.report.sarif import uri_for
-from gate.scan import confine, inside
-from gate.scanners.interface import ScannerRun, ScanResult, SkippedFile
+from gate.runs import ScannerRun, ScanResult, SkippedFile
+from gate.scan.run import confine, inside
 
 ROOT = Path("/work/repo")
 

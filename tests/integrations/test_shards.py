@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.shards import Shard, parse, split
+from gate.shards.plan import Shard, parse, split
 from tests.faults.conftest import AllScanners, build_all_scanners
 from tests.helpers import git, load_json, run_gate, sarif_results, validate_sarif
 

@@ -10,11 +10,11 @@ import datetime as dt
 import pytest
 
 from gate import baseline
-from gate.decision import Disposition
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
+from gate.policy.decision import Disposition
 from gate.policy.evaluate import Context, evaluate
 from gate.policy.load import load_text
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 from tests.helpers import TODAY, finding
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from gate.decision import Disposition
 from gate.findings import Finding, Severity
+from gate.policy.decision import Disposition
 from gate.policy.errors import PolicyError
 from gate.policy.evaluate import Context, evaluate
 from gate.policy.load import load_preset, load_text
 from gate.policy.model import Level, Policy
 from gate.policy.what_if import class_effects, what_if
-from gate.redact import is_secret_finding
+from gate.scanners import is_secret_finding
 from tests.helpers import finding, run_gate
 
 CTX = Context(today=dt.date(2026, 6, 1))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gate.decision import Disposition, Verdict
 from gate.findings import Confidence, Finding, Location, Severity
 from gate.policy import evaluate as policy_eval
+from gate.policy.decision import Disposition, Verdict
 from gate.policy.load import load_text
 from gate.policy.what_if import what_if
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 
 POLICY = '''version = 1
 fail_on = "high"

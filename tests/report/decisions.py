@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from gate.decision import Decided, Decision, Disposition, Verdict
 from gate.findings import Confidence, Finding, Location, Severity
+from gate.policy.decision import Decided, Decision, Disposition, Verdict
 from gate.policy.model import Policy
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 
 
 def make_finding(i: int, path: str = "", message: str = "",

@@ -13,7 +13,7 @@ from gate.policy.evaluate import Context, evaluate
 from gate.policy.load import load
 from gate.policy.provenance import origins
 from gate.report.explain import BUILT_IN, render_decision, render_policy
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 from tests.helpers import TODAY, finding
 
 CHILD = '''version = 1

@@ -68,7 +68,7 @@ def _classed_decision():  # type: ignore[no-untyped-def]
     from gate.policy.evaluate import Context, evaluate
     from gate.policy.load import load_preset
     from gate.policy.what_if import class_effects, what_if
-    from gate.scanners.interface import ScannerRun
+    from gate.runs import ScannerRun
     from tests.helpers import finding
 
     policy = load_preset("default")

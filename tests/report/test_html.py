@@ -26,7 +26,7 @@ from gate.policy.model import Policy
 from gate.policy.what_if import what_if
 from gate.report import html
 from gate.report.html_assets import script_json
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 from tests.helpers import load_json
 from tests.report.browser import Dom, dump_dom, screenshot
 from tests.report.conftest import HOSTILE, LEVELS, Scanned

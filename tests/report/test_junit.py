@@ -11,7 +11,7 @@ from gate.findings import Confidence, Finding, Location, Severity
 from gate.policy import evaluate as policy_eval
 from gate.policy.model import Policy
 from gate.report import junit
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 from tests.report.conftest import HOSTILE, Scanned
 
 

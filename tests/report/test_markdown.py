@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from gate.decision import WaiverState, WaiverStatus
+from gate.policy.decision import WaiverState, WaiverStatus
 from gate.policy.model import Waiver
 from gate.report import markdown
 from tests.report.decisions import make_decision, make_finding

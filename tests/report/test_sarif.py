@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gate.decision import Decided, Decision, Disposition, Verdict
 from gate.findings import Confidence, Finding, Location, Severity, fingerprint
+from gate.policy.decision import Decided, Decision, Disposition, Verdict
 from gate.policy.load import load_preset
 from gate.report import json_report, sarif, text
-from gate.scanners.interface import ScannerRun
+from gate.runs import ScannerRun
 from tests.helpers import VALIDATE_SARIF, validate_sarif
 
 MIX = ((Severity.CRITICAL, 1_000), (Severity.HIGH, 4_000), (Severity.MEDIUM, 10_000),

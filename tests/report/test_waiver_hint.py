@@ -6,10 +6,10 @@ import datetime as dt
 
 import tomli
 
-from gate.decision import Decided, Disposition
 from gate.findings import Confidence, Finding, Location, Severity
-from gate.globs import path_matches
+from gate.policy.decision import Decided, Disposition
 from gate.report.waiver_hint import entry, path_glob, rule_glob, toml_string
+from gate.tree.globs import path_matches
 
 
 def test_the_entry_names_exactly_one_rule_and_file() -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
-from gate.redact import is_secret_finding
+from gate.runs import ScanResult
+from gate.scanners import is_secret_finding
 from gate.scanners.bandit.adapter import SECRET_RULES, BanditScanner
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.scanners.interface import ScanContext
 from tests.helpers import FIXTURES
 
 EXTRA = {

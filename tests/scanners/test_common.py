@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.process import ProcessResult
+from gate.process import ProcessResult, package_version
 from gate.scanners import REGISTRY
 from gate.scanners.common import (
     BadOutput,
@@ -17,7 +17,6 @@ from gate.scanners.common import (
     decode_json,
     invoke,
     optional_list,
-    package_version,
     parse_output,
     relative_path,
     require_list,

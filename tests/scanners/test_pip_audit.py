@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from gate.findings import Finding, Severity
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.runs import ScanResult
+from gate.scanners.interface import ScanContext
 from gate.scanners.pip_audit import CONFUSION, UNAUDITED, UNSUPPORTED
 from gate.scanners.pip_audit.adapter import PipAuditScanner
 from gate.scanners.pip_audit.options import CHECKS, Options, Resolve, Unaudited

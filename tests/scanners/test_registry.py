@@ -12,13 +12,13 @@ import pytest
 
 from gate import suppressions
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
+from gate.guards.validators import BOOL
 from gate.policy import waiver_scope
 from gate.policy.load import load_text
 from gate.policy.model import Waiver
-from gate.redact import is_secret_finding
-from gate.scanners import REGISTRY, accepting
-from gate.scanners.interface import BaseScanner, ScanContext, Scanner, ScanResult
-from gate.validators import BOOL
+from gate.runs import ScanResult
+from gate.scanners import REGISTRY, accepting, is_secret_finding
+from gate.scanners.interface import BaseScanner, ScanContext, Scanner
 
 GATE = Path(__file__).resolve().parents[2] / "gate"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from gate.findings import Confidence, Severity
-from gate.redact import is_secret_finding
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.runs import ScanResult
+from gate.scanners import is_secret_finding
+from gate.scanners.interface import ScanContext
 from gate.scanners.secrets import SecretsScanner
 from tests.scanners.conftest import all_files, fake_command
 from tests.scanners.secret_fixture import Planted, build_secret_repo

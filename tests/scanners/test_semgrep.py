@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.runs import ScanResult
+from gate.scanners.interface import ScanContext
 from gate.scanners.semgrep import rulepacks
 from gate.scanners.semgrep.adapter import SemgrepScanner
 from tests.helpers import fake_tool

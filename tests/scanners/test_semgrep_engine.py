@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from gate.process import tool_path
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.runs import ScanResult
+from gate.scanners.interface import ScanContext
 from gate.scanners.semgrep import engine, rulepacks
 from gate.scanners.semgrep.adapter import SemgrepScanner
 from gate.scanners.semgrep.engine import Engine, engine_for

@@ -9,8 +9,9 @@ import pytest
 
 import gate
 from gate.findings import Severity
+from gate.runs import ScanResult
 from gate.scanners import REGISTRY
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.scanners.interface import ScanContext
 from gate.scanners.text import CONTROL_RULE, MARK_RULE, TextScanner, check_text
 from tests.helpers import load_json, make_repo, run_gate, validate_sarif
 from tests.scanners.conftest import all_files

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from gate.findings import Confidence, Severity
-from gate.scanners.interface import ScanContext, ScanResult
+from gate.runs import ScanResult
+from gate.scanners.interface import ScanContext
 from gate.scanners.zizmor import ZizmorScanner
 from tests.scanners.conftest import all_files, fake_command
 

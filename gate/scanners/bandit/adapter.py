@@ -18,8 +18,9 @@ from gate.findings import (
     fingerprint,
     read_lines,
 )
+from gate.lines import PYTHON_LINES
 from gate.process import tool_path
-from gate.repo_files import PYTHON_LINES
+from gate.runs import ScanResult, SkippedFile
 from gate.scanners.bandit import sharding
 from gate.scanners.common import (
     ToolFailure,
@@ -31,7 +32,7 @@ from gate.scanners.common import (
     require_list,
     safe_argv_paths,
 )
-from gate.scanners.interface import BaseScanner, ScanContext, ScanResult, SkippedFile
+from gate.scanners.interface import BaseScanner, ScanContext
 
 SECRET_RULES = frozenset({"B105", "B106", "B107"})  # hard-coded passwords: credentials
 # Their messages are the gate's own: bandit's text quotes the value.

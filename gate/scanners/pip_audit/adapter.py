@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gate.cache_location import default_dir
+from gate.cache.location import default_dir
 from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
 from gate.deps.advisory_store import read_status, store_dir
@@ -33,11 +33,12 @@ from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
 from gate.deps.server import LoopbackOsv
 from gate.errors import AdvisoryDataError
 from gate.findings import Finding
+from gate.guards.validators import FailOrWarn
 from gate.process import ProcessResult, first_stderr_line
+from gate.runs import Component, ScanResult, SkippedFile
 from gate.scanners.common import ToolFailure, invoke, parse_output, require_list
-from gate.scanners.interface import BaseScanner, Component, ScanContext, ScanResult, SkippedFile
+from gate.scanners.interface import BaseScanner, ScanContext
 from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Resolve
-from gate.validators import FailOrWarn
 
 UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSION
 NAME = "pip-audit"

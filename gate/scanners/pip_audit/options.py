@@ -10,7 +10,7 @@ from typing import Any
 
 from gate.deps.osv import normalize
 from gate.findings import Severity
-from gate.validators import (
+from gate.guards.validators import (
     SEVERITY,
     STRING,
     Check,

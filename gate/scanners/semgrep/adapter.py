@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gate import repo_files
 from gate.findings import (
     Confidence,
     Finding,
@@ -19,6 +18,7 @@ from gate.findings import (
     read_lines,
 )
 from gate.process import tool_path
+from gate.runs import ScanResult, SkippedFile
 from gate.scanners.common import (
     ToolFailure,
     as_int,
@@ -28,14 +28,10 @@ from gate.scanners.common import (
     relative_path,
     require_list,
 )
-from gate.scanners.interface import (
-    BaseScanner,
-    ScanContext,
-    ScanResult,
-    SkippedFile,
-)
+from gate.scanners.interface import BaseScanner, ScanContext
 from gate.scanners.semgrep import rulepacks, targets
 from gate.scanners.semgrep.engine import ENGINE_ARGS, Engine, engine_for, normalise
+from gate.tree import repo_files
 
 _NATIVE_SEVERITY = {
     "CRITICAL": Severity.CRITICAL, "HIGH": Severity.HIGH, "ERROR": Severity.HIGH,

@@ -1,0 +1,44 @@
+"""The one way the gate reads a file of the scanned repository: as text, never failing.
+
+Undecodable bytes are replaced; a file that cannot be read gives None, so callers decide
+what a missing file means. ``head`` reads only the start of a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gate.lines import NEWLINE_LINES, split_lines
+
+
+def read_text(root: Path, path: str) -> str | None:
+    """The text of ``root / path`` (undecodable bytes replaced), or None if unreadable."""
+    try:
+        return (root / path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def head(root: Path, path: str, chars: int) -> str | None:
+    """The first ``chars`` characters of ``root / path``, or None if unreadable."""
+    try:
+        with open(root / path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(chars)
+    except OSError:
+        return None
+
+
+def looks_binary(root: Path, path: str, probe: int = 8192) -> bool:
+    """True when the first ``probe`` bytes of ``root / path`` hold a NUL byte (git's test);
+    False when it cannot be read (its reader reports that)."""
+    try:
+        with open(root / path, "rb") as handle:
+            return b"\0" in handle.read(probe)
+    except OSError:
+        return False
+
+
+def read_lines(root: Path, path: str, style: str = NEWLINE_LINES) -> list[str] | None:
+    """The lines of ``root / path`` as a tool of ``style`` numbers them (see ``read_text``)."""
+    text = read_text(root, path)
+    return None if text is None else split_lines(text, style)
