@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from run_bench import gate_work, prepare, raw_commands  # noqa: E402
 
-from gate.discovery import find_root  # noqa: E402
 from gate.process import scanner_env  # noqa: E402
 from gate.scanners.semgrep.rulepacks import all_rule_ids, strip_rule_prefix  # noqa: E402
+from gate.tree.discovery import find_root  # noqa: E402
 
 
 @dataclass(frozen=True)

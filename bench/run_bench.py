@@ -33,14 +33,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gate.discovery import discover, find_root  # noqa: E402
 from gate.policy.load import load  # noqa: E402
 from gate.process import scanner_env, tool_path  # noqa: E402
-from gate.scan import plan  # noqa: E402
+from gate.scan.run import plan  # noqa: E402
 from gate.scanners import REGISTRY  # noqa: E402
 from gate.scanners.semgrep import rulepacks  # noqa: E402
 from gate.scanners.semgrep.adapter import SemgrepScanner  # noqa: E402
 from gate.scanners.semgrep.engine import Engine, comparable  # noqa: E402
+from gate.tree.discovery import discover, find_root  # noqa: E402
 
 DJANGO = "django==5.1.4"
 ONE_FILE = "django/db/models/query.py"

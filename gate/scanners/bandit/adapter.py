@@ -21,7 +21,7 @@ from gate.findings import (
 from gate.lines import PYTHON_LINES
 from gate.process import tool_path
 from gate.runs import ScanResult, SkippedFile
-from gate.scanners.bandit import sharding
+from gate.scanners.bandit import sharding, syntax
 from gate.scanners.common import (
     ToolFailure,
     as_int,
@@ -149,17 +149,21 @@ class BanditScanner(BaseScanner):
 
         def parse(data: dict[str, Any]) -> _Outcome:
             findings = [self._finding(ctx, item) for item in require_list(data, "results")]
-            skipped = [
-                SkippedFile(relative_path(str(e.get("filename", "?"))),
-                            str(e.get("reason", "error")))
-                for e in optional_list(data, "errors")
-                if isinstance(e, dict)
-            ]
+            skipped = [self._skipped(ctx, e) for e in optional_list(data, "errors")
+                       if isinstance(e, dict)]
             listed = {s.path for s in skipped}
             skipped += [s for s in self.confirm_coverage(files, data) if s.path not in listed]
             return findings, skipped, result.returncode or 0
 
         return parse_output(result, parse)
+
+    def _skipped(self, ctx: ScanContext, error: Mapping[str, Any]) -> SkippedFile:
+        """A file bandit reported an error for; a syntax error names the Python it needs."""
+        path = relative_path(str(error.get("filename", "?")))
+        reason = str(error.get("reason", "error"))
+        if reason.startswith("syntax error"):
+            reason = syntax.skip_reason(ctx.read_text(path), reason)
+        return SkippedFile(path, reason)
 
     def confirm_coverage(self, given: Sequence[str], output: Mapping[str, Any]
                          ) -> tuple[SkippedFile, ...]:
