@@ -15,7 +15,7 @@ import yaml
 
 from gate import weakness
 from gate.process import run, tool_path
-from gate.scanners.bandit.cwe import BANDIT_CWE, SAX_TESTS
+from gate.scanners.bandit.cwe import BANDIT_CWE
 from gate.scanners.zizmor import CWES as ZIZMOR_CWES
 from gate.weakness.catalog import CATALOG
 
@@ -217,7 +217,7 @@ def test_each_mapping_names_its_weakness_and_says_why_it_differs(test_id: str) -
     first = entry.cwe[0]
     assert all(weakness.parent(first) == c for c in entry.cwe[1:]), test_id
     remapped = entry.cwe != (entry.bandit,)
-    assert bool(entry.reason) == remapped or test_id in SAX_TESTS, test_id
+    assert bool(entry.reason) == remapped, test_id
     assert entry.reason == "" or "\n" not in entry.reason
     allowed = stated(entry.name)
     assert allowed is None or first in allowed, f"{test_id} {entry.name} says CWE-{first}"
