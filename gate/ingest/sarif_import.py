@@ -282,7 +282,12 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], rule_id: str, s
     rule_props = rule.get("properties") if isinstance(rule.get("properties"), dict) else {}
     listed = (rule_props or {}).get("tags", [])
     tags = [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
-    cwe = tuple(sorted({int(m) for t in tags for m in _CWE.findall(t)}))
+    # The first CWE is the weakness: keep the order; a result's own tags win (the gate
+    # writes them where one result's weakness is not its rule's).
+    result_props = result.get("properties")
+    own = result_props.get("tags") if isinstance(result_props, dict) else None
+    own_tags = [t for t in own if isinstance(t, str)] if isinstance(own, list) else []
+    cwe = _cwe_list(own_tags) or _cwe_list(tags)
     precision = str((rule_props or {}).get("precision", "medium"))
     message = str(_get(result, "message", "text") or "")
     return Finding(
@@ -300,6 +305,11 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], rule_id: str, s
         tags=tuple(t for t in tags if not _CWE.search(t)),
         suppression=_in_source(result),
     )
+
+
+def _cwe_list(tags: list[str]) -> tuple[int, ...]:
+    """CWE numbers named by ``tags``, in order, each once."""
+    return tuple(dict.fromkeys(int(m) for t in tags for m in _CWE.findall(t)))
 
 
 def _int(value: Any) -> int | None:

@@ -78,6 +78,7 @@ def _run(decision: Decision, record: ScannerRun, items: list[Decided]) -> dict[s
     dropped = max(0, len(items) - MAX_RESULTS_PER_RUN)
     items = items[:MAX_RESULTS_PER_RUN]
     rules: dict[str, om.ReportingDescriptor] = {}
+    rule_cwe: dict[str, tuple[int, ...]] = {}
     worst: dict[str, Severity] = {}
     for item in items:
         rid = item.finding.rule_id
@@ -86,9 +87,11 @@ def _run(decision: Decision, record: ScannerRun, items: list[Decided]) -> dict[s
         rid = item.finding.rule_id
         if rid not in rules:
             rules[rid] = _rule(item.finding, worst[rid])
+            rule_cwe[rid] = item.finding.cwe
     order = sorted(rules)
     index = {rid: i for i, rid in enumerate(order)}
-    results = [_result(item, index[item.finding.rule_id]) for item in
+    results = [_result(item, index[item.finding.rule_id], rule_cwe[item.finding.rule_id])
+               for item in
                sorted(items, key=lambda d: (d.finding.location.path, d.finding.location.start_line,
                                             d.finding.location.start_column,
                                             d.finding.rule_id, d.finding.fingerprint))]
@@ -121,8 +124,7 @@ def _rule(finding: Finding, severity: Severity) -> om.ReportingDescriptor:
     full = _clip(finding.message or short, 1000)
     help_text = finding.remediation or f"See the documentation of {finding.scanner} rule " \
                                       f"{finding.rule_id}."
-    tags = ["security", *[f"external/cwe/cwe-{c}" for c in finding.cwe],
-            *[f"CWE-{c}" for c in finding.cwe], *finding.tags]
+    tags = ["security", *cwe_tags(finding.cwe), *finding.tags]
     unique_tags = list(dict.fromkeys(tags))[:20]
     props: dict[str, Any] = {
         "security-severity": severity.security_severity,
@@ -144,7 +146,12 @@ def _rule(finding: Finding, severity: Severity) -> om.ReportingDescriptor:
     )
 
 
-def _result(item: Decided, rule_index: int) -> om.Result:
+def cwe_tags(cwe: tuple[int, ...]) -> list[str]:
+    """The tags code scanning reads CWEs from, the weakness (the first CWE) first."""
+    return [*(f"external/cwe/cwe-{c}" for c in cwe), *(f"CWE-{c}" for c in cwe)]
+
+
+def _result(item: Decided, rule_index: int, rule_cwe: tuple[int, ...]) -> om.Result:
     f = item.finding
     loc = f.location
     region = om.Region(start_line=max(1, loc.start_line), start_column=max(1, loc.start_column))
@@ -166,6 +173,8 @@ def _result(item: Decided, rule_index: int) -> om.Result:
                              "gate/tool-severity": f.severity.word}
     if item.path_class:
         props["gate/path-class"] = item.path_class
+    if f.cwe != rule_cwe:  # one rule, another weakness here (bandit's XML tests)
+        props["tags"] = ["security", *cwe_tags(f.cwe)]
     extra = dict(f.extra)
     if "package" in extra:  # a vulnerable pin: what to upgrade, and to what
         props.update({"gate/package": extra["package"], "gate/version": extra.get("version", ""),

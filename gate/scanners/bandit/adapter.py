@@ -21,6 +21,7 @@ from gate.findings import (
 from gate.lines import PYTHON_LINES
 from gate.process import tool_path
 from gate.runs import ScanResult, SkippedFile
+from gate.scanners.bandit import cwe as bandit_cwe
 from gate.scanners.bandit import sharding, syntax
 from gate.scanners.common import (
     ToolFailure,
@@ -105,6 +106,10 @@ class BanditScanner(BaseScanner):
         """The normalised arguments a run on ``ctx`` reports."""
         return self.arguments()
 
+    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
+        """Its arguments and the gate's CWE table: a finding's CWEs come from both."""
+        return {"arguments": self.run_arguments(ctx), "cwe": bandit_cwe.DIGEST}
+
     def exit_code_for(self, findings: Sequence[Finding]) -> int:
         """The exit code bandit gives for these findings (1 when it reports any)."""
         return 1 if findings else 0
@@ -185,7 +190,8 @@ class BanditScanner(BaseScanner):
         end_col = item.get("end_col_offset")
         cwe = item.get("issue_cwe") or {}
         cwe_id = as_int(cwe.get("id"), 0) if isinstance(cwe, dict) else 0
-        content = read_lines(ctx.read_text(path), line, line, self.line_style)
+        source = ctx.read_text(path)
+        content = read_lines(source, line, line, self.line_style)
         more_info = str(item.get("more_info", ""))
         doc = _DOC_NAME.search(more_info)
         test_name = str(item.get("test_name", rule))
@@ -202,7 +208,7 @@ class BanditScanner(BaseScanner):
             location=Location(path, line, col, max(end_line, line),
                               as_int(end_col, col) + 1 if isinstance(end_col, int) else None),
             fingerprint=fingerprint(rule, path, content),
-            cwe=(cwe_id,) if cwe_id else (),
+            cwe=bandit_cwe.cwe_for(rule, cwe_id, source),
             help_uri=more_info,
             remediation=f"See {more_info}" if more_info else "",
             tags=("security", "python"),
