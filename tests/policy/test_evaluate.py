@@ -189,8 +189,12 @@ def test_cross_tool_duplicate_counted_once_with_both_tools_named() -> None:
     assert leads[0].also_found_by == (other,)
     from gate.report import sarif
 
+    # one SARIF result, in the lead's run, the other tool named in its properties
     runs = {r["tool"]["driver"]["name"]: r for r in sarif.to_dict(d)["runs"]}
-    assert len(runs["bandit"]["results"]) == 1 and len(runs["semgrep"]["results"]) == 1
+    lead = leads[0].finding.scanner
+    assert len(runs[lead]["results"]) == 1 and len(runs[other]["results"]) == 0
+    named = runs[lead]["results"][0]["properties"]["gate/also-found-by"]
+    assert [(t["tool"], t["startLine"]) for t in named] == [(other, 6)]
 
 
 def test_same_line_different_cwe_is_not_a_duplicate() -> None:
