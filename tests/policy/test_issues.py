@@ -4,9 +4,11 @@ scanners: tests/e2e/test_one_issue.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from gate import baseline
+from gate import baseline, sarif_import
 from gate.baseline import BaselineState
 from gate.decision import Disposition
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity, fingerprint
@@ -161,3 +163,21 @@ def test_a_rule_ignored_by_the_policy_leaves_the_other_to_decide() -> None:
     assert d.counts()["warn"] == 1 and d.counts()["hidden"] == 0 and d.exit_code == 0
     lead = next(i for i in d.items if i.duplicate_of is None)
     assert (lead.finding.rule_id, lead.severity) == ("B307", Severity.MEDIUM)
+
+
+def test_a_gate_sarif_read_back_restores_the_twin_and_ignores_junk() -> None:
+    b = finding("B506", line=17, severity=Severity.MEDIUM, cwe=(20,), content="yaml.load(t)")
+    s = finding("python-yaml-unsafe-load", scanner="semgrep", line=17, cwe=(502,))
+    data = sarif.to_dict(decide("", [b, s], [run(), run("semgrep")]))
+    result = next(x for r in data["runs"] for x in r["results"])
+    result["properties"]["gate/also-found-by"] += [
+        "junk", {"tool": "x"}, {"tool": "x", "ruleId": "R", "startLine": 0},
+        {"tool": ["x"], "ruleId": "R", "startLine": 3}]
+    imported = sarif_import.parse_many([("o.sarif", sarif.dumps(data))], Path("/nowhere"),
+                                       line_reader=lambda path: None)
+    assert sorted((f.scanner, f.rule_id, f.location.start_line, f.cwe, f.fingerprint)
+                  for f in imported.findings) == [
+        ("bandit", "B506", 17, (20,), b.fingerprint),
+        ("semgrep", "python-yaml-unsafe-load", 17, (502,), s.fingerprint)]
+    again = decide(waiver("B506"), list(imported.findings), [run(), run("semgrep")])
+    assert again.counts()["waived"] == 1 and again.exit_code == 0
