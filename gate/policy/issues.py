@@ -154,7 +154,9 @@ def _issue(members: list[Decided]) -> list[Decided]:
         if item.finding is lead.finding:
             out.append(head)
             continue
-        if head.disposition in _COVERED:
+        if item.disposition in _COVERED[:2] and head.disposition in _COVERED[:2]:
+            item = replace(item, reason=f"{item.reason}; one issue with {where}")
+        elif head.disposition in _COVERED:
             item = replace(item, disposition=head.disposition, waiver=head.waiver,
                            reason=f"one issue with {where}: {head.reason}")
         else:

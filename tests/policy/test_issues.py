@@ -181,3 +181,15 @@ def test_a_gate_sarif_read_back_restores_the_twin_and_ignores_junk() -> None:
         ("semgrep", "python-yaml-unsafe-load", 17, (502,), s.fingerprint)]
     again = decide(waiver("B506"), list(imported.findings), [run(), run("semgrep")])
     assert again.counts()["waived"] == 1 and again.exit_code == 0
+
+
+def test_findings_waived_by_their_own_waivers_keep_them() -> None:
+    b = finding("B324", line=13, cwe=(327,), content="md5(p)")
+    s = finding("python-weak-hash-for-password", scanner="semgrep", line=13, cwe=(916,))
+    d = decide(waiver("B324") + waiver("python-weak-hash-for-password"), [b, s],
+               [run(), run("semgrep")])
+    assert d.counts()["waived"] == 1
+    assert sorted((i.finding.rule_id, i.waiver.label if i.waiver else "") for i in d.items) == [
+        ("B324", "waiver #1 (B324)"),
+        ("python-weak-hash-for-password", "waiver #2 (python-weak-hash-for-password)")]
+    assert [w.status for w in d.waivers] == ["used", "used"]
