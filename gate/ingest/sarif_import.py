@@ -200,7 +200,8 @@ def _run_findings(run: Mapping[str, Any], name: str, where: str, root: Path,
             warnings.append(f"{where}.results[{index}] ({rule_id}): {problem}")
         severity, unscored = _severity(result, rule, default)
         defaulted += unscored
-        findings.append(_finding(result, rule, rule_id, name, path, reader, severity))
+        lead = _finding(result, rule, rule_id, name, path, reader, severity)
+        findings += [lead, *_twins(result, lead)]
     return findings, warnings, defaulted
 
 
@@ -310,6 +311,39 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], rule_id: str, s
 def _cwe_list(tags: list[str]) -> tuple[int, ...]:
     """CWE numbers named by ``tags``, in order, each once."""
     return tuple(dict.fromkeys(int(m) for t in tags for m in _CWE.findall(t)))
+
+def _twins(result: Mapping[str, Any], lead: Finding) -> list[Finding]:
+    """The other scanners' findings of the same issue that a gate SARIF names on its one
+    result (``gate/also-found-by``), so that a waiver for either rule still covers it."""
+    listed = _get(result, "properties", "gate/also-found-by")
+    out: list[Finding] = []
+    for item in listed if isinstance(listed, list) else []:
+        if not isinstance(item, dict):
+            continue
+        tool, rule_id, start = item.get("tool"), item.get("ruleId"), _int(item.get("startLine"))
+        if not isinstance(tool, str) or not isinstance(rule_id, str) or not rule_id \
+                or start is None or start < 1:
+            continue
+        end = _int(item.get("endLine"))
+        words = item.get("cwe")
+        cwe = tuple(dict.fromkeys(int(m) for w in words if isinstance(w, str)
+                                  for m in _CWE.findall(w))) if isinstance(words, list) else ()
+        word = item.get("severity")
+        severity = Severity.from_word(word) if isinstance(word, str) and \
+            word in _SEVERITY_WORDS else lead.severity
+        given = item.get("fingerprint")
+        out.append(Finding(
+            scanner=_SLUG.sub("-", tool.lower()).strip("-") or "sarif", rule_id=rule_id,
+            rule_name=rule_id, message=lead.message, severity=severity,
+            confidence=lead.confidence,
+            location=Location(lead.location.path, start, 1, end if end and end >= start else start),
+            fingerprint=given if isinstance(given, str) and given else
+            fingerprint(rule_id, lead.location.path, f"line:{start}"),
+            cwe=cwe))
+    return out
+
+
+_SEVERITY_WORDS = frozenset(s.word for s in Severity)
 
 
 def _int(value: Any) -> int | None:

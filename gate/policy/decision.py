@@ -78,6 +78,8 @@ class Decided:
     baseline_state: BaselineState | None = None
     also_found_by: tuple[str, ...] = ()
     duplicate_of: str | None = None
+    # The other findings of the same issue (one bug found by several scanners), lead only.
+    twins: tuple[Finding, ...] = ()
     # What of the policy touched it, for explanations: the [[rules]] that set its severity,
     # and every waiver that names it (active or expired).
     severity_rules: tuple[RuleOverride, ...] = ()

@@ -12,6 +12,7 @@ from gate.baseline import Baseline, BaselineState
 from gate.baseline import match as baseline_match
 from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
 from gate.findings import Finding, Severity
+from gate.policy import issues
 from gate.policy.decision import (
     Coverage,
     Decided,
@@ -103,7 +104,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
         decided = _decide(policy, finding, ctx, used, expired_hits,
                           state is BaselineState.UNCHANGED and new_only)
         items.append(replace(decided, baseline_state=state) if state else decided)
-    items = _merge_duplicates(items)
+    items = issues.merge(items)
 
     reasons: list[str] = []
     warnings: list[str] = list(ctx.notes)
@@ -151,7 +152,8 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
     for waiver_state in states_of_waivers:
         waiver = waiver_state.waiver
         if waiver_state.status is WaiverStatus.EXPIRED:
-            fails = [d for d in failing if waiver_matches(waiver, d.finding)]
+            fails = [d for d in failing
+                     if any(waiver_matches(waiver, f) for f in (d.finding, *d.twins))]
             hit = (f"and no longer waives {len(fails)} failing finding(s)" if fails
                    else "and no longer applies" if waiver_state.matched
                    else "(it matched nothing)")
@@ -389,32 +391,3 @@ def _threshold(policy: Policy, finding: Finding, severity: Severity,
     return Decided(finding, Disposition.HIDDEN, severity,
                    f"severity {severity.word} {below}below report = "
                    f"{level_word(report_level)}{report_by}")
-
-
-_RANK = {Disposition.FAIL: 0, Disposition.WARN: 1, Disposition.WAIVED: 2,
-         Disposition.BASELINE: 3, Disposition.HIDDEN: 4}
-
-
-def _merge_duplicates(items: list[Decided]) -> list[Decided]:
-    """Same path, line and CWE from different scanners: one issue, both tools named."""
-    groups: dict[tuple[str, int, int], list[int]] = {}
-    for index, item in enumerate(items):
-        f = item.finding
-        for cwe in f.cwe:
-            groups.setdefault((f.location.path, f.location.start_line, cwe), []).append(index)
-    out = list(items)
-    for members in groups.values():
-        scanners = {items[i].finding.scanner for i in members}
-        if len(scanners) < 2:
-            continue
-        lead = min(members, key=lambda i: (_RANK[out[i].disposition], -int(out[i].severity)))
-        if out[lead].duplicate_of is not None:
-            continue
-        names = tuple(sorted(scanners - {items[lead].finding.scanner}))
-        out[lead] = replace(out[lead], also_found_by=tuple(sorted(
-            {*out[lead].also_found_by, *names})))
-        for i in members:
-            if i != lead and out[i].duplicate_of is None and \
-                    out[i].finding.scanner != items[lead].finding.scanner:
-                out[i] = replace(out[i], duplicate_of=items[lead].finding.fingerprint)
-    return out

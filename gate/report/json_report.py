@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from gate import __version__, finding_codec
+from gate.findings import Finding
 from gate.policy.decision import Decided, Decision
 from gate.policy.model import level_word
 
@@ -79,6 +80,15 @@ def _dependency(extra: dict[str, str]) -> dict[str, Any]:
             "severity_source": extra.get("severity_source")}
 
 
+def _twin(f: Finding) -> dict[str, Any]:
+    """Another scanner's finding of the same issue (it is listed in full on its own too, with
+    ``duplicate_of`` naming this one)."""
+    loc = f.location
+    return {"scanner": f.scanner, "rule_id": f.rule_id, "path": loc.path,
+            "start_line": loc.start_line, "end_line": loc.end_line, "cwe": list(f.cwe),
+            "severity": f.severity.word, "fingerprint": f.fingerprint}
+
+
 def _item(item: Decided) -> dict[str, Any]:
     """The finding as ``finding_codec`` writes it (so ``gate evaluate`` and ``gate report``
     read it back), with the severity the policy gave it and what the policy decided."""
@@ -90,6 +100,7 @@ def _item(item: Decided) -> dict[str, Any]:
         "waiver": item.waiver.label if item.waiver else None,
         "baseline_state": item.baseline_state,
         "also_found_by": list(item.also_found_by), "duplicate_of": item.duplicate_of,
+        "twins": [_twin(t) for t in item.twins],
         "path_class": item.path_class, "path_effects": list(item.path_effects),
         **_dependency(dict(f.extra)),
     }

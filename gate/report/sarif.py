@@ -50,8 +50,8 @@ def to_dict(decision: Decision, *, include_waived: bool = False) -> dict[str, An
     runs: list[dict[str, Any]] = []
     ok_runs = [r for r in decision.runs if r.ok]
     chosen: dict[str, list[Decided]] = {
-        r.scanner: [d for d in decision.items
-                    if d.finding.scanner == r.scanner and included(d, include_waived)]
+        r.scanner: [d for d in decision.items if d.finding.scanner == r.scanner
+                    and d.duplicate_of is None and included(d, include_waived)]
         for r in ok_runs}
     left_out: list[str] = []
     if len(ok_runs) > MAX_RUNS:  # keep the runs with the most severe results
@@ -175,6 +175,8 @@ def _result(item: Decided, rule_index: int, rule_cwe: tuple[int, ...]) -> om.Res
         props["gate/path-class"] = item.path_class
     if f.cwe != rule_cwe:  # one rule, another weakness here (bandit's XML tests)
         props["tags"] = ["security", *cwe_tags(f.cwe)]
+    if item.twins:  # one bug found by several scanners: one result, the others named here
+        props["gate/also-found-by"] = [twin(t) for t in item.twins]
     extra = dict(f.extra)
     if "package" in extra:  # a vulnerable pin: what to upgrade, and to what
         props.update({"gate/package": extra["package"], "gate/version": extra.get("version", ""),
@@ -196,6 +198,15 @@ def _result(item: Decided, rule_index: int, rule_cwe: tuple[int, ...]) -> om.Res
         result.suppressions = [{"kind": "external", "status": "accepted",
                                 "justification": item.reason}]
     return result
+
+
+def twin(finding: Finding) -> dict[str, Any]:
+    """Another scanner's finding of the same issue, as the lead result's properties name it."""
+    loc = finding.location
+    return {"tool": finding.scanner, "ruleId": finding.rule_id,
+            "startLine": loc.start_line, "endLine": loc.end_line or loc.start_line,
+            "cwe": [f"CWE-{c}" for c in finding.cwe], "severity": finding.severity.word,
+            "fingerprint": finding.fingerprint}
 
 
 def uri_for(path: str) -> str:

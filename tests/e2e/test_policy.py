@@ -150,7 +150,15 @@ def test_cross_tool_duplicate_end_to_end(repo: Path, tmp_path: Path) -> None:
     assert sum(1 for f in on_line if f["duplicate_of"] is None) == 1
     assert report["counts"]["fail"] == 1
     sarif = load_json(tmp_path / "o.sarif")
-    assert {r[0] for r in sarif_results(sarif)} == {"bandit", "semgrep"}
+    # one issue, one SARIF result, in the lead scanner's run, naming the other tool
+    lead = next(f for f in on_line if f["duplicate_of"] is None)
+    other = next(f for f in on_line if f["duplicate_of"] is not None)
+    assert [r for r in sarif_results(sarif) if r[2] == "shell.py"] == [
+        (lead["scanner"], lead["rule_id"], "shell.py", 6)]
+    result_props = next(r for run in sarif["runs"] for r in run["results"])["properties"]
+    assert [(t["tool"], t["ruleId"], t["startLine"])
+            for t in result_props["gate/also-found-by"]] == [
+        (other["scanner"], other["rule_id"], 6)]
     assert "also" in result.stdout
 
 

@@ -54,7 +54,7 @@ def test_rule_ignore_beats_waiver_and_inline() -> None:
 
 def test_waiver_beats_baseline_and_baseline_beats_threshold() -> None:
     f = finding()
-    other = finding("B324", line=20, content="md5(x)", cwe=(327,))
+    other = finding("B324", line=20, content="md5(x)", cwe=(328,))
     recorded = baseline.create([f, other], TODAY)
     d = decide(waiver(), [f, other], baseline=recorded, new_only=True)
     by_rule = {i.finding.rule_id: i for i in d.items}
@@ -83,7 +83,7 @@ def test_baseline_without_new_only_only_sets_state() -> None:
 
 def test_rule_severity_override_with_path_scope() -> None:
     rules = '[[rules]]\nid = "B3*"\npaths = ["tests/**"]\nseverity = "info"\n'
-    inside = finding("B324", path="tests/test_a.py", cwe=(327,))
+    inside = finding("B324", path="tests/test_a.py", cwe=(328,))
     outside = finding("B324", path="src/a.py", cwe=(327,))
     other_rule = finding("B602", path="tests/test_a.py")
     d = decide(rules, [inside, outside, other_rule])
@@ -189,8 +189,12 @@ def test_cross_tool_duplicate_counted_once_with_both_tools_named() -> None:
     assert leads[0].also_found_by == (other,)
     from gate.report import sarif
 
+    # one SARIF result, in the lead's run, the other tool named in its properties
     runs = {r["tool"]["driver"]["name"]: r for r in sarif.to_dict(d)["runs"]}
-    assert len(runs["bandit"]["results"]) == 1 and len(runs["semgrep"]["results"]) == 1
+    lead = leads[0].finding.scanner
+    assert len(runs[lead]["results"]) == 1 and len(runs[other]["results"]) == 0
+    named = runs[lead]["results"][0]["properties"]["gate/also-found-by"]
+    assert [(t["tool"], t["startLine"]) for t in named] == [(other, 6)]
 
 
 def test_same_line_different_cwe_is_not_a_duplicate() -> None:

@@ -35,7 +35,15 @@ def test_vulnerable_repo_fails_with_expected_rules_at_lines(vulnerable_scan) -> 
                for f in report["findings"])
     assert ("bandit", "B301", "app.py", 14) in results
     assert ("bandit", "B324", "app.py", 18) in results
-    assert ("bandit", "B506", "app.py", 22) in results
+    # B506 and semgrep's yaml rule are one issue: one SARIF result, in the lead's run (the
+    # semgrep rule, at the higher severity), naming bandit's B506 at the same line.
+    assert ("semgrep", "python-yaml-unsafe-load", "app.py", 22) in results
+    b506 = [f for f in report["findings"] if (f["scanner"], f["rule_id"], f["path"],
+                                               f["start_line"]) == ("bandit", "B506", "app.py", 22)]
+    assert len(b506) == 1 and b506[0]["duplicate_of"] is not None
+    twin = next(r for run in sarif["runs"] for r in run["results"]
+                if r["ruleId"] == "python-yaml-unsafe-load")["properties"]["gate/also-found-by"]
+    assert [(t["tool"], t["ruleId"], t["startLine"]) for t in twin] == [("bandit", "B506", 22)]
     # B602 is waived by its '# nosec B602'; semgrep's shell rule on the same line still fails,
     # and the one issue names both tools.
     assert "semgrep/python-subprocess-shell-non-literal" in output and "[also bandit]" in output
