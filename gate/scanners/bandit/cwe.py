@@ -145,8 +145,9 @@ _EXTERNAL_ENTITIES_ON = re.compile(
     re.VERBOSE)
 
 # Part of the per-file cache key: a change to the table re-runs bandit on every file.
-DIGEST: Final = hashlib.sha256(repr(sorted(
-    (k, v.cwe) for k, v in BANDIT_CWE.items())).encode()).hexdigest()[:16]
+DIGEST: Final = hashlib.sha256(repr((
+    sorted((k, v.cwe) for k, v in BANDIT_CWE.items()), sorted(SAX_TESTS),
+    _EXTERNAL_ENTITIES_ON.pattern)).encode()).hexdigest()[:16]
 
 
 def external_entities_on(source: str) -> bool:
