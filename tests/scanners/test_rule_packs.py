@@ -20,7 +20,12 @@ import pytest
 import yaml
 
 from gate.process import run, tool_path
-from gate.scanners.semgrep.targets import PACKS_BY_KIND, plan_semgrep_runs, semgrep_kind
+from gate.scanners.semgrep.targets import (
+    PACKS_BY_KIND,
+    WEB_PACKS,
+    plan_semgrep_runs,
+    semgrep_kind,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PACKS_DIR = REPO / "policies" / "rules"
@@ -178,8 +183,9 @@ def test_packs_are_the_expected_ones() -> None:
             "dockerfile.yml",
             "kubernetes.yml",
             "compose.yml",
-        }
+        } | set(WEB_PACKS)
     )
+    assert "web-command.yml" in WEB_PACKS
 
 
 def test_python_pack_size() -> None:
@@ -201,7 +207,7 @@ def test_rule_metadata(pack: str, rule: dict[str, Any]) -> None:
         "dockerfile": ["dockerfile"],
         "kubernetes": ["yaml"],
         "compose": ["yaml"],
-    }[pack]
+    }["python" if pack.startswith("web-") else pack]
     assert rule["languages"] == languages
     assert isinstance(rule["message"], str) and rule["message"].strip()
     meta = rule["metadata"]

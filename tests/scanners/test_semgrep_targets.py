@@ -7,6 +7,7 @@ import pytest
 from gate.scanners.semgrep.targets import (
     HEAD_CHARS,
     PACKS_BY_KIND,
+    WEB_PACKS,
     SemgrepRun,
     is_compose,
     is_dockerfile,
@@ -126,8 +127,10 @@ def test_semgrep_kind(path: str, head: str, expected: str | None) -> None:
 
 def test_packs_by_kind() -> None:
     assert set(PACKS_BY_KIND) == {"python", "dockerfile", "compose", "kubernetes"}
-    assert PACKS_BY_KIND["python"] == ("python.yml", "settings.yml")
-    assert packs_for({"kubernetes", "python"}) == ("python.yml", "settings.yml", "kubernetes.yml")
+    assert PACKS_BY_KIND["python"] == ("python.yml", "settings.yml", *WEB_PACKS)
+    assert all(p.startswith("web-") for p in WEB_PACKS) and list(WEB_PACKS) == sorted(WEB_PACKS)
+    assert packs_for({"kubernetes", "python"}) == ("python.yml", "settings.yml", *WEB_PACKS,
+                                                   "kubernetes.yml")
     assert packs_for(set()) == ()
 
 
@@ -150,7 +153,7 @@ def test_plan_semgrep_runs_splits_unknown_dockerfile_names() -> None:
     )
     assert runs == [
         SemgrepRun(
-            ("python.yml", "settings.yml", "dockerfile.yml", "kubernetes.yml"),
+            ("python.yml", "settings.yml", *WEB_PACKS, "dockerfile.yml", "kubernetes.yml"),
             ("app.py", "Dockerfile", "k8s/deploy.yaml"),
         ),
         SemgrepRun(

@@ -19,14 +19,20 @@ from pathlib import PurePath
 from types import MappingProxyType
 from typing import Final, Literal
 
+from gate.scanners.semgrep import rulepacks
+
 SemgrepKind = Literal["python", "dockerfile", "compose", "kubernetes"]
 
 HEAD_CHARS: Final = 64 * 1024
 """How much of a file's start the caller should read for :func:`semgrep_kind`."""
 
+WEB_PACKS: Final[tuple[str, ...]] = tuple(
+    sorted(p.name for p in rulepacks.rules_dir().glob("web-*.yml")))
+"""The taint packs for Python web code, one per weakness (``web-command.yml``, ...)."""
+
 PACKS_BY_KIND: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {
-        "python": ("python.yml", "settings.yml"),
+        "python": ("python.yml", "settings.yml", *WEB_PACKS),
         "dockerfile": ("dockerfile.yml",),
         "compose": ("compose.yml",),
         "kubernetes": ("kubernetes.yml",),
