@@ -58,7 +58,7 @@ class FileNamesCommand(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Check the raw arguments, then parse them as usual. (``ctx`` is click's Context:
-        typer vendors click from 0.2x on, so its type has no public name that holds for
+        recent typer releases vendor click, so its type has no public name that holds for
         every supported typer.)"""
         if not ctx.resilient_parsing:
             check_hook_argv(args)
