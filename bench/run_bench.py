@@ -259,10 +259,9 @@ def completeness(target: Path, scanners: Sequence[str], root: Path,
 
 
 def hook_argv(path: Path, cache_dir: Path, json_out: Path | None = None) -> list[str]:
-    """``gate scan --hook FILE``: what pre-commit runs for one staged file."""
-    argv = [sys.executable, "-P", "-m", "gate", "scan", "--hook", str(path),
-            "--cache-dir", str(cache_dir)]
-    return argv + (["--json", str(json_out)] if json_out else [])
+    """``gate scan --hook -- FILE``: what pre-commit runs for one staged file."""
+    argv = [sys.executable, "-P", "-m", "gate", "scan", "--hook", "--cache-dir", str(cache_dir)]
+    return [*argv, *(["--json", str(json_out)] if json_out else []), "--", str(path)]
 
 
 def semgrep_references(root: Path, files: Sequence[str]) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from gate.baseline import dumps as baseline_dumps
 from gate.cli import output as integrations
 from gate.cli import progress
 from gate.cli.advisories import advisories_app
+from gate.cli.hook_args import FileNamesCommand, check_hook_paths
 from gate.cli.report_options import BaselineFile, Category, NewOnly, SarifIncludeWaived
 from gate.cli.scan_options import (
     AdvisoryDb,
@@ -76,8 +77,9 @@ def main_options(
     """secops-gate: run code, dependency and config scanners and apply a policy."""
 
 
-@app.command()
+@app.command(cls=FileNamesCommand)
 def scan(
+    ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default .)")] = None,
     policy: Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")] = None,
     sarif: Annotated[Path | None, typer.Option(help="Write SARIF 2.1.0 here" + OUT_HELP)
@@ -115,8 +117,8 @@ def scan(
         help="Read the policy (extends, waivers) from this git ref, e.g. the pull request's "
         "base, so a change cannot loosen its own gate.")] = None,
     hook: Annotated[bool, typer.Option(
-        "--hook", help="pre-commit mode: scan exactly the files given (a partial scan), "
-        "short report.")] = False,
+        "--hook", help="pre-commit mode: scan exactly the files given after `--` (a partial "
+        "scan), short report.")] = False,
     cache_dir: Annotated[Path | None, typer.Option(
         envvar="GATE_CACHE_DIR",
         help="Result cache folder, outside the repository (default: the user's cache "
@@ -133,7 +135,11 @@ def scan(
              "'gate merge'; exits 0 once the report is written.")] = None,
     pr_comment: Annotated[Path | None, PR_COMMENT] = None,
 ) -> None:
-    """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error)."""
+    """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error).
+
+    With --hook, the file names follow `--` (pre-commit appends them after the hook's args)."""
+    if hook:
+        check_hook_paths(ctx, len(paths or ()))
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
     request = gate_app.ScanRequest(
         paths=tuple(paths or [Path(".")]),

@@ -25,8 +25,8 @@ def staged(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 def test_hook_warns_that_the_dependencies_were_not_audited(
         staged: tuple[Path, dict[str, str]]) -> None:
     repo, env = staged
-    done = run_gate("scan", "--hook", "requirements.txt", "--json", "out.json", cwd=repo,
-                    env=env)
+    done = run_gate("scan", "--hook", "--json", "out.json", "--", "requirements.txt",
+                    cwd=repo, env=env)
     assert done.code == 0, done.output
     assert "NOT audited in this commit hook" in done.output
     assert "advisory service unreachable" in done.output

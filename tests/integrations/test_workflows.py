@@ -81,8 +81,10 @@ def test_pre_commit_hook_definition() -> None:
     hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
     hook = next(h for h in hooks if h["id"] == "gate")
     assert hook["entry"] == "gate scan --hook"
+    assert hook["args"][-1] == "--"  # a staged file named "--help" is never an option
     assert hook["require_serial"] is True and hook["pass_filenames"] is True
-    assert hook["types"] == ["file"] and "types_or" not in hook  # binaries carry secrets too
+    # binaries carry secrets too; symlinks reach the hook (pre-commit's default types drop them)
+    assert hook["types"] == [] and hook["types_or"] == ["file", "symlink"]
     assert hook["stages"] == ["pre-commit", "pre-push", "manual"]
     assert hook["minimum_pre_commit_version"] == "3.2.0"  # the first to know those stages
 

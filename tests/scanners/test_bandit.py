@@ -119,8 +119,8 @@ def test_select_and_rule_ownership() -> None:
     assert not scanner.owns_rule("python-subprocess-shell-non-literal")
     assert not scanner.owns_rule("PYSEC-2018-28")
     assert scanner.exit_code_for([]) == 0
-    assert scanner.raw_argv(Path("."), ["-x.py"])[-5:] == [
-        "-f", "json", "-q", "--ignore-nosec", "./-x.py"]
+    assert scanner.raw_argv(Path("."), ["-x.py"])[-6:] == [
+        "-f", "json", "-q", "--ignore-nosec", "--", "./-x.py"]
 
 
 @pytest.mark.parametrize("comment,rules,reason", [

@@ -100,7 +100,7 @@ class BanditScanner(BaseScanner):
 
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
         """Bandit by hand with the gate's flags on ``files`` (for benchmarks)."""
-        return [tool_path("bandit"), *self.arguments(), *safe_argv_paths(files)]
+        return [tool_path("bandit"), *self.arguments(), "--", *safe_argv_paths(files)]
 
     def run_arguments(self, ctx: ScanContext) -> list[str]:
         """The normalised arguments a run on ``ctx`` reports."""
@@ -148,7 +148,8 @@ class BanditScanner(BaseScanner):
 
     def _scan_files(self, ctx: ScanContext, files: Sequence[str]) -> _Outcome | ToolFailure:
         """One bandit process on ``files``: findings, skipped files and exit code."""
-        result = invoke(self, [*self.arguments(), *safe_argv_paths(files)], ctx)
+        # File names after "--" (bandit's argparse ends options there) and as "./name".
+        result = invoke(self, [*self.arguments(), "--", *safe_argv_paths(files)], ctx)
         if isinstance(result, ToolFailure):
             return result
 
