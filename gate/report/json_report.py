@@ -92,4 +92,5 @@ def _item(item: Decided) -> dict[str, Any]:
         "also_found_by": list(item.also_found_by), "duplicate_of": item.duplicate_of,
         "path_class": item.path_class, "path_effects": list(item.path_effects),
         **_dependency(dict(f.extra)),
+        **({"member": dict(f.extra)["member"]} if "member" in dict(f.extra) else {}),
     }

@@ -15,6 +15,17 @@ from tests.scanners.conftest import all_files, fake_command
 from tests.scanners.secret_fixture import Planted, build_secret_repo
 
 
+# A stand-in's helper: the path, as kingfisher prints it, of the mirrored file holding TEXT.
+MIRRORED_PATH = (
+    "def mirrored(text):\n"
+    "    for folder, _, names in sorted(os.walk('.')):\n"
+    "        for name in sorted(names):\n"
+    "            path = os.path.join(folder, name)\n"
+    "            if text in open(path, errors='replace').read():\n"
+    "                return path\n"
+)
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GATE_SECRETS_COMMAND", raising=False)
@@ -174,13 +185,16 @@ def test_raw_value_fields_in_kingfishers_json_are_dropped(
                     "line": 2,
                     "column_start": 13,
                     "column_end": 13 + len(github.value) - 1,
-                    "path": "./.env",
+                    "path": "MIRRORED",
                 },
             }
         ]
     }
     (tmp_path / "report.json").write_text(json.dumps(report))
-    body = f'print(open({str(tmp_path / "report.json")!r}).read())\nsys.exit(200)\n'
+    body = MIRRORED_PATH + (
+        f'print(open({str(tmp_path / "report.json")!r}).read()'
+        '.replace("MIRRORED", mirrored("GITHUB_TOKEN")))\n'
+        'print(json.dumps({"findings": 1, "blobs_scanned": 6}))\nsys.exit(200)\n')
     monkeypatch.setenv("GATE_SECRETS_COMMAND", fake_command(tmp_path, body))
     result = scan(root)
     assert result.run.ok, result.run.error
