@@ -143,6 +143,11 @@ class SecretsScanner(BaseScanner):
         """The normalised arguments a run reports."""
         return [*FLAGS, "."]
 
+    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
+        """Its arguments, and how files reach it: results cached before the neutral mirror
+        (which left out what kingfisher skips by name) are not reused."""
+        return {"arguments": self.run_arguments(ctx), "mirror": MIRROR_LAYOUT}
+
     def exit_code_for(self, findings: Sequence[Finding]) -> int:
         """Kingfisher exits 200 when it reports findings (validation is off)."""
         return 200 if findings else 0
@@ -473,6 +478,7 @@ _SWAPPED_SUFFIXES = {".bmp": "", ".eot": "", ".gif": "", ".jpeg": "", ".jpg": ""
                      ".woff": "", ".woff2": "", ".ico": "", ".webp": "", ".gem": ".tar"}
 RULE_PREFIXES = ("betterleaks.", "veles.", "kingfisher.")  # the families of its built-in rules
 BUCKET = 1000  # files per folder of the mirror
+MIRROR_LAYOUT = "neutral-1"  # how files reach kingfisher (part of every cache key)
 
 
 def neutral_name(number: int, name: str) -> str:
