@@ -39,6 +39,7 @@ from gate.errors import GitError
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
 from gate.git import HistoryBlob, added_blobs, blob_sizes, read_blobs
+from gate.path_names import is_utf8, shown
 from gate.path_names import uri as path_uri
 from gate.process import command_for, packaged_binary, tool_path
 from gate.redact import preview
@@ -174,7 +175,8 @@ class SecretsScanner(BaseScanner):
                 return self._failed(len(files), outcome.reason, outcome.exit_code,
                                     duration=time.monotonic() - started, **common)
             hits, exit_code = outcome
-            findings = [self._tree_finding(ctx, hit) for hit in hits]
+            lines: dict[str, list[str]] = {}
+            findings = [self._tree_finding(ctx, hit, lines) for hit in hits]
         history = self._history(ctx)
         duration = time.monotonic() - started
         if isinstance(history, ToolFailure):
@@ -275,9 +277,11 @@ class SecretsScanner(BaseScanner):
                 files.append(rel)
         return files, tuple(skipped)
 
-    def _tree_finding(self, ctx: ScanContext, hit: _Hit) -> Finding:
+    def _tree_finding(self, ctx: ScanContext, hit: _Hit, lines: dict[str, list[str]]
+                      ) -> Finding:
         """A finding of the work tree, from an allow-list of kingfisher's fields (never its
-        snippet or commands); the preview is cut from the file's own line."""
+        snippet or commands); the preview is cut from the file's own line (``lines``: the
+        files read so far)."""
         item = hit.item
         path = hit.place.path
         finding = self._common(hit)
@@ -287,8 +291,10 @@ class SecretsScanner(BaseScanner):
         line_no = max(int(item["finding"].get("line") or 1), 1)
         col_start = int(item["finding"].get("column_start") or 0)
         col_end = int(item["finding"].get("column_end") or col_start)
-        lines = split_lines(ctx.read_text(path))
-        text = lines[line_no - 1] if line_no <= len(lines) else ""
+        if path not in lines:
+            lines[path] = split_lines(ctx.read_text(path))
+        numbered = lines[path]
+        text = numbered[line_no - 1] if line_no <= len(numbered) else ""
         value = text[col_start : col_end + 1] if col_end >= col_start else ""
         shown = preview(value)
         location = Location(path, line_no, col_start + 1, line_no,
@@ -303,7 +309,7 @@ class SecretsScanner(BaseScanner):
         finding = self._common(hit, f"@{commit}")
         line = 1 if hit.member else max(int(hit.item["finding"].get("line") or 1), 1)
         column = 1 if hit.member else int(hit.item["finding"].get("column_start") or 0) + 1
-        return _with(finding, Location(hit.place.path, line, column, line),
+        return _with(finding, Location(hit.place.path, line, column, line, uri=hit.place.uri),
                      f"{finding.message} in commit {commit[:12]} (history)", None,
                      tags=("security", "secret", "git-history"), extra=(("commit", commit),))
 
@@ -365,11 +371,12 @@ MAX_MEMBER = 200  # characters of an archive member's name kept in a finding
 
 @dataclass(frozen=True)
 class _Place:
-    """Where a mirrored file comes from: its path in the tree, and the commit that wrote
-    it (history scans only)."""
+    """Where a mirrored file comes from: its path in the tree (as shown), and the commit
+    that wrote it (history scans only)."""
 
     path: str
     commit: str = ""
+    uri: str | None = None  # a name that is not UTF-8 (``path`` is then as shown)
 
 
 @dataclass(frozen=True)
@@ -525,7 +532,8 @@ def _mirror_blobs(root: Path, blobs: Sequence[HistoryBlob], mirror: Path, timeou
     for number, blob in enumerate(blobs):
         inside = neutral_name(number, PurePosixPath(blob.path).name)
         names.setdefault(blob.blob, []).append(inside)
-        places[inside] = _Place(blob.path, blob.commit)
+        raw = None if is_utf8(blob.path) else path_uri(blob.path)
+        places[inside] = _Place(shown(blob.path), blob.commit, raw)
     for blob_id, data in read_blobs(root, list(names), timeout, sizes):
         for inside in names.get(blob_id, ()):
             target = mirror / inside
