@@ -231,7 +231,7 @@ class SecretsScanner(BaseScanner):
             sizes = blob_sizes(ctx.root, sorted({b.blob for b in blobs}), ctx.timeout)
         except GitError as exc:
             return ToolFailure(f"could not read the git history: {exc}", None)
-        large = sorted({b.path for b in blobs if sizes.get(b.blob, 0) > MAX_BYTES})
+        large = sorted({shown(b.path) for b in blobs if sizes.get(b.blob, 0) > MAX_BYTES})
         wanted = [b for b in blobs if sizes.get(b.blob, 0) <= MAX_BYTES]
         notes: list[str] = []
         if large:
