@@ -13,6 +13,7 @@ from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.baseline import load as load_baseline_file
 from gate.cache.store import open_cache
+from gate.deps import manifests
 from gate.errors import UsageError
 from gate.findings import Finding
 from gate.guards.bounded import loads_json
@@ -289,7 +290,15 @@ def narrow(root: Path, request: ScanRequest, policy: Policy) -> tuple[Targets, b
         return scope.restrict(targets, scope.hook_files(root, request.only_files)), True
     targets = discover(root, list(request.paths), policy.exclude, policy.submodules)
     if request.changed_since is not None:
-        return scope.changed_since(targets, request.changed_since), True
+        changed = scope.changed_since(targets, request.changed_since)
+        # A pin edited in a file that an unchanged requirements.txt includes with -r:
+        # the including manifest changed too.
+        touched = set(changed.files)
+        grown = {path for path, included in manifests.includes(root, targets.files).items()
+                 if touched.intersection(included)}
+        if grown - touched:
+            changed = scope.restrict(targets, touched | grown)
+        return changed, True
     return targets, False
 
 
