@@ -164,6 +164,18 @@ def decide(scanned: Scanned, *, with_baseline: bool = True,
     return with_scope(decision, scanned.targets if scanned.partial else None, from_ref)
 
 
+def _without(targets: Targets, root: Path, reports: Sequence[Path]) -> Targets:
+    """The targets without the shard reports being merged (downloaded into the checkout,
+    they are no file the shards scanned)."""
+    own = set()
+    for report in reports:
+        try:
+            own.add(Path(os.path.abspath(report)).relative_to(root.resolve()).as_posix())
+        except ValueError:
+            continue
+    return replace(targets, files=tuple(f for f in targets.files if f not in own))
+
+
 def data_from_ref(root: Path, ref: str, policy: Policy,
                   options: dict[str, dict[str, object]], folder: Path
                   ) -> dict[str, dict[str, object]]:
@@ -223,7 +235,7 @@ def merge(reports: Sequence[Path], request: ScanRequest) -> Decision:
     policy = resolve_policy(root, request, from_ref)
     data = [shard_report.parse(_read_json(path), str(path)) for path in reports]
     paths = [root / p for p in (data[0].common["paths"] if data else ["."])]
-    targets = discover(root, paths, policy.exclude, policy.submodules)
+    targets = _without(discover(root, paths, policy.exclude, policy.submodules), root, reports)
     files = targets.files if git.tree_id(root) is None else ()
     shard_report.check(data, _identity(root, policy, files))
     # The plan comes from the tree at this commit, never from the reports: a shard report
