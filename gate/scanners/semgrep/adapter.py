@@ -44,7 +44,9 @@ _Parsed = tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]
 MAX_TARGET_BYTES = 0
 _NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
-_ARCHIVE_SUFFIXES = (".tar", ".gz", ".tgz", ".zip", ".bz2", ".xz", ".zst", ".7z")
+# Dockerfile-named binaries that are no Dockerfile: archives, images, executables.
+_ARCHIVE_SUFFIXES = (".tar", ".gz", ".tgz", ".zip", ".bz2", ".xz", ".zst", ".7z", ".bin",
+                     ".img", ".iso", ".exe", ".so", ".dll", ".png", ".jpg", ".gif", ".pdf")
 
 
 class SemgrepScanner(BaseScanner):
@@ -244,9 +246,9 @@ class SemgrepScanner(BaseScanner):
 
 def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
     """What ``path`` is to the packs; binary YAML, Helm templates (by their chart) and
-    Dockerfile-named archives are nothing (``Dockerfile.tar`` is no Dockerfile: it goes to
-    the secrets scanner alone). A Dockerfile holding a NUL byte is given to semgrep, which
-    names it with its own reason when it cannot parse it."""
+    Dockerfile-named binaries with a binary suffix are nothing (``Dockerfile.tar`` is no
+    Dockerfile: it goes to the secrets scanner alone). A Dockerfile holding a NUL byte is
+    given to semgrep, which names it with its own reason when it cannot parse it."""
     head = ""
     if path.lower().endswith((".yml", ".yaml")):
         if _helm_template(path, root):
