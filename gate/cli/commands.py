@@ -287,11 +287,11 @@ def _tree(path: Path) -> Path | None:
 def _write(path: Path, content: str, tree: Path | None = None) -> None:
     """Write an output: ``-`` is standard output (fenced under GitHub Actions unless it is
     JSON, which holds no raw line break); a file is written without following links
-    (``outfiles``), none inside ``tree`` or the current folder."""
+    (``outfiles``), none inside ``tree`` (else the current folder)."""
     if integrations.is_stdout(path):
         typer.echo(integrations.stdout_text(content), nl=False)
         return
-    outfiles.write_text(path, content, [Path.cwd(), *([tree] if tree else [])])
+    outfiles.write_text(path, content, [tree if tree is not None else Path.cwd()])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,7 @@
 A pull request can commit a symlink where a report will be written (``gate.sarif ->
 /home/runner/.bashrc``): the last component of an output path is never followed (the file
 is written beside it and renamed over the link, so the link itself is replaced), and no
-folder of the path inside the scanned tree (or the current folder) may be a link (exit 2).
+folder of the path inside the scanned tree may be a link (exit 2).
 """
 
 from __future__ import annotations
