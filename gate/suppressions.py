@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gate.findings import Finding, InlineSuppression
-from gate.lines import NEWLINE_LINES, ambiguous_lines, split_lines
+from gate.lines import NEWLINE_LINES, PYTHON_LINES, ambiguous_lines, split_lines
 from gate.scanners import REGISTRY
 from gate.scanners.interface import Scanner
 from gate.tree import repo_files
@@ -109,7 +109,10 @@ def file_reader(root: Path, style: str = NEWLINE_LINES,
 
     def read(path: str) -> Sequence[str] | None:
         if path not in cache:
-            text = repo_files.read_text(root, path)
+            # Python's tokenizer reads a file in its declared source encoding, so the lines
+            # a Python-numbered finding points at are the decoded ones.
+            text = (repo_files.read_source(root, path) if style == PYTHON_LINES
+                    else repo_files.read_text(root, path))
             if text is not None and ambiguous_lines(text):
                 if ambiguous is not None:
                     ambiguous.add(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from gate import suppressions
 from gate.baseline import Baseline, BaselineState
@@ -58,6 +58,9 @@ class Context:
     links: tuple[str, ...] = ()  # symlinks not followed
     coverage: Coverage | None = None  # what the scan looked at, passed on to the Decision
     changed: frozenset[str] | None = None  # files the change under review touched, if known
+    # Files of a relaxed path class judged as code, with why (imported by code, included
+    # by a production manifest): no path class adjusts their findings.
+    as_code: Mapping[str, str] = field(default_factory=dict)
 
 
 def today_utc() -> dt.date:
@@ -291,12 +294,18 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
     klass = policy.path_class(finding.location.path)
     effects: list[str] = []
     applied = None
-    if klass is not None and klass.adjusts:
+    why_code = ctx.as_code.get(finding.location.path)
+    if klass is not None and klass.adjusts and why_code is not None:
+        effects.append(f"not relaxed by {klass.describe()}: judged as code ({why_code})")
+    elif klass is not None and klass.adjusts:
         if relaxable(finding):
             applied = klass
         else:
+            scanner = REGISTRY.get(finding.scanner)
+            what = ("credentials" if scanner is not None and scanner.credential_formats
+                    else "hidden text that runs like any code")
             effects.append(f"not relaxed by {klass.describe()}: {finding.scanner} findings "
-                           "(credentials) are never relaxed by path")
+                           f"({what}) are never relaxed by path")
     decided = _disposition(policy, finding, ctx, used, expired_hits, in_baseline, applied,
                            effects)
     setting = tuple(r for r in policy.rules if r.severity is not None and not r.ignore

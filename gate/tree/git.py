@@ -186,6 +186,34 @@ def exists_in_ref(root: Path, ref: str, path: Path | str) -> bool:
     return code == 0 and out.strip() == b"blob"
 
 
+def export_from_ref(root: Path, ref: str, path: Path | str, target: Path) -> Path | None:
+    """Write the file or folder ``path`` as committed at ``ref`` into the folder ``target``
+    (regular files only: links and submodules are left out); the copy's path, or None when
+    ``path`` is not in that commit."""
+    commit = resolve(root, ref)
+    rel = _relative(root, path)
+    code, out, err = git(root, "ls-tree", "-r", "-z", commit, "--", rel)
+    if code != 0:
+        raise GitError(f"git ls-tree failed: {err or 'no output'}")
+    names: dict[str, list[str]] = {}  # blob -> every name it has under ``rel``
+    for item in _split_z(out):
+        meta, _, name = item.partition("\t")
+        mode, kind, blob = meta.split()
+        if kind == "blob" and mode in ("100644", "100755") and (
+                name == rel or name.startswith(rel + "/")):
+            names.setdefault(blob, []).append(name)
+    if not names:
+        return None
+    copy = target / PurePosixPath(rel).name
+    for blob, data in read_blobs(root, list(names)):
+        for name in names[blob]:
+            suffix = name[len(rel):].lstrip("/")
+            out_path = copy / suffix if suffix else copy
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            out_path.write_bytes(data)
+    return copy
+
+
 @dataclass(frozen=True)
 class RefSource:
     """A reader/exists pair for ``gate.policy.load.load`` that reads ``ref`` instead of the

@@ -9,6 +9,7 @@ from gate.scanners.semgrep.targets import (
     PACKS_BY_KIND,
     WEB_PACKS,
     SemgrepRun,
+    chart_folders,
     is_compose,
     is_dockerfile,
     is_kubernetes,
@@ -92,8 +93,8 @@ def test_is_kubernetes() -> None:
     assert not is_kubernetes("image:\n  apiVersion: v1\n  kind: Pod\n")
     # apiVersion and kind must be in the same document
     assert not is_kubernetes("apiVersion: v1\n---\nkind: Pod\n")
-    # Helm templates are not plain YAML
-    assert not is_kubernetes("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.n }}\n")
+    # "{{" decides nothing: Helm templates are known by their chart (chart_folders)
+    assert is_kubernetes("apiVersion: v1\nkind: Pod\n# {{ }}\n")
     assert not is_kubernetes("")
 
 
@@ -165,3 +166,9 @@ def test_plan_semgrep_runs_splits_unknown_dockerfile_names() -> None:
     assert plan_semgrep_runs([]) == []
     only_unknown = plan_semgrep_runs([("Containerfile", "dockerfile")])
     assert [r.extra_args for r in only_unknown] == [("--scan-unknown-extensions",)]
+
+
+def test_chart_folders() -> None:
+    assert chart_folders("charts/web/templates/deploy.yaml") == ["charts/web"]
+    assert chart_folders("templates/x.yaml") == [""]
+    assert chart_folders("k8s/deploy.yaml") == []

@@ -89,16 +89,22 @@ def is_kubernetes(text: str) -> bool:
     """True if some YAML document in the text's first ``HEAD_CHARS`` has a top-level
     ``apiVersion`` and ``kind``.
 
-    Go-templated files (Helm charts, ``{{ ... }}``) are not plain manifests and return
-    False: semgrep cannot parse them.
+    ``{{`` in the text changes nothing (a comment ``# {{ }}`` must not switch semgrep off):
+    Helm templates are recognised by their chart (:func:`chart_folders`), and a file semgrep
+    cannot parse is listed with semgrep's reason.
     """
     head = text[:HEAD_CHARS]
-    if "{{" in head:
-        return False
     return any(
         _TOP_API_VERSION.search(doc) is not None and _TOP_KIND.search(doc) is not None
         for doc in _DOC_SEPARATOR.split(head)
     )
+
+
+def chart_folders(path: str) -> list[str]:
+    """The folders whose ``Chart.yaml`` would make ``path`` a Helm template: each folder
+    that holds a ``templates/`` folder on the way to ``path`` ("" for the root)."""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    return ["/".join(parts[:i]) for i, part in enumerate(parts) if part == "templates"]
 
 
 def semgrep_kind(path: str, head: str) -> SemgrepKind | None:
