@@ -242,10 +242,10 @@ class SemgrepScanner(BaseScanner):
 
 
 def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
-    """What ``path`` is to the packs; binary YAML and Dockerfile-named files are nothing
-    (``Dockerfile.tar`` is no Dockerfile: it goes to the secrets scanner alone)."""
+    """What ``path`` is to the packs; binary YAML, HTML and Dockerfile-named files are
+    nothing (``Dockerfile.tar`` is no Dockerfile: it goes to the secrets scanner alone)."""
     head = ""
-    if path.lower().endswith((".yml", ".yaml")):
+    if targets.reads_head(path):
         text = repo_files.head(root, path, targets.HEAD_CHARS)
         if text is None or "\0" in text[:8192]:
             return None
