@@ -228,5 +228,5 @@ def test_templates_count_as_analysed_by_a_content_scanner(tmp_path: Path) -> Non
             "0 not analysed") in result.output, result.output
     report = load_json(tmp_path / "r.json")
     assert [(f["rule_id"], f["path"], f["start_line"], f["disposition"]) for f in report["findings"]
-            ] == [("template-safe-filter", "shop/templates/shop/cart.html", 1, "fail")]
-    assert result.code == 1
+            ] == [("template-safe-filter", "shop/templates/shop/cart.html", 1, "warn")]
+    assert result.code == 0
