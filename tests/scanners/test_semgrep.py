@@ -136,6 +136,41 @@ def test_containerfile_is_scanned_in_the_second_run(tmp_path: Path) -> None:
             ("python-yaml-unsafe-load", "app.py", 10)} <= located
 
 
+TEMPLATE = """{% extends "base.html" %}
+{% block content %}<div>{{ post.body|safe }}</div>{{ "<hr>"|safe }}{% endblock %}
+"""
+
+
+@pytest.mark.slow  # one more semgrep process (~4 s)
+def test_templates_share_the_python_run_and_only_templates_get_the_template_rules(
+        tmp_path: Path) -> None:
+    files = write(tmp_path, {
+        "app.py": 'PAGE = "{{ x|safe }} {% autoescape off %}"\n',
+        "blog/templates/blog/post.html": TEMPLATE,
+        "mail/welcome.j2": "{% autoescape false %}Hi {{ name }}{% endautoescape %}\n",
+        "site/static.html": "<p>{{ x|safe }} is shown literally here</p>\n",
+        "site/plain.html": "<p>no tags</p>\n",
+        "notes.txt": TEMPLATE,
+    })
+    scanner = SemgrepScanner()
+    assert scanner.select(files, tmp_path) == [
+        "app.py", "blog/templates/blog/post.html", "mail/welcome.j2", "site/static.html"]
+    result = scan(tmp_path, files)
+    assert result.run.ok, result.run.error
+    assert "&&" not in result.run.arguments
+    assert "--config=policies/rules/templates.yml" in result.run.arguments
+    assert result.run.skipped == ()
+    assert {(f.rule_id, f.location.path, f.location.start_line, f.tags) for f in result.findings
+            } == {
+        ("template-safe-filter", "blog/templates/blog/post.html", 2, ("security", "template")),
+        ("template-autoescape-off", "mail/welcome.j2", 1, ("security", "template")),
+        ("template-safe-filter", "site/static.html", 1, ("security", "template")),
+    }
+    assert {(f.rule_id, f.severity, f.cwe) for f in result.findings} == {
+        ("template-safe-filter", Severity.MEDIUM, (79,)),
+        ("template-autoescape-off", Severity.HIGH, (79,))}
+
+
 def test_raw_argv_points_at_the_installed_packs(tmp_path: Path) -> None:
     write(tmp_path, {"app.py": APP})
     argv = SemgrepScanner().raw_argv(tmp_path, ["app.py", "notes.txt"])

@@ -245,14 +245,14 @@ class SemgrepScanner(BaseScanner):
 
 
 def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
-    """What ``path`` is to the packs; binary YAML, Helm templates (by their chart) and
-    Dockerfile-named binaries with a binary suffix are nothing (``Dockerfile.tar`` is no
+    """What ``path`` is to the packs; binary YAML or HTML, Helm templates (by their chart)
+    and Dockerfile-named binaries with a binary suffix are nothing (``Dockerfile.tar`` is no
     Dockerfile: it goes to the secrets scanner alone). A Dockerfile holding a NUL byte is
     given to semgrep, which names it with its own reason when it cannot parse it."""
     head = ""
-    if path.lower().endswith((".yml", ".yaml")):
-        if _helm_template(path, root):
-            return None
+    if path.lower().endswith((".yml", ".yaml")) and _helm_template(path, root):
+        return None
+    if targets.reads_head(path):
         text = repo_files.head(root, path, targets.HEAD_CHARS)
         if text is None or "\0" in text[:8192]:
             return None
