@@ -34,10 +34,6 @@ KNOWN: dict[str, str] = {
     "path/django_tar_upload_unfiltered.py": "an archive extracted without filter= is "
     "python.yml's python-tarfile-extract-without-filter (CWE-22, high) whatever its source; "
     "no web pack repeats it",
-    "path/django_other_key.py": "semgrep's taint is not field-sensitive in a dict literal: one "
-    "tainted value taints the read under another constant key",
-    "ssrf/django_other_key.py": "semgrep's taint is not field-sensitive in a dict literal: one "
-    "tainted value taints the read under another constant key",
 }
 
 
