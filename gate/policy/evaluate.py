@@ -30,6 +30,7 @@ from gate.policy.model import (
     PathClass,
     Policy,
     RuleOverride,
+    SecretMode,
     Waiver,
     level_word,
     looser,
@@ -305,6 +306,14 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
                    path_class=klass.name if klass else None, path_effects=tuple(effects))
 
 
+def inline_accepts(policy: Policy, finding: Finding) -> bool:
+    """False when an inline comment may not accept ``finding``: a credential-format secret
+    (its scanner's ``credential_formats``) while ``secret_suppressions = "waivers"``."""
+    scanner = REGISTRY.get(finding.scanner)
+    credential = scanner is not None and scanner.credential_formats
+    return not credential or policy.secret_suppressions is SecretMode.INLINE
+
+
 def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
                  expired_hits: dict[int, Waiver], in_baseline: bool,
                  klass: PathClass | None, effects: list[str]) -> Decided:
@@ -328,14 +337,22 @@ def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int,
                                f"{waiver.label}: {waiver.reason} (until "
                                f"{waiver.expires.isoformat()})", waiver=waiver)
             expired_hits[waiver.index] = waiver
+    refused = ""
     if finding.suppression is not None and policy.inline_suppressions is InlineMode.ALLOW:
-        return Decided(finding, Disposition.WAIVED, severity,
-                       f"inline suppression {suppressions.describe(finding.suppression)!r}"
-                       + ("" if finding.suppression.reason else " (no reason given)"))
+        if not inline_accepts(policy, finding):
+            refused = (f"inline suppression {suppressions.describe(finding.suppression)!r} "
+                       "not accepted for a credential: only a [[waivers]] entry of the policy "
+                       "can accept it (secret_suppressions)")
+        else:
+            return Decided(finding, Disposition.WAIVED, severity,
+                           f"inline suppression {suppressions.describe(finding.suppression)!r}"
+                           + ("" if finding.suppression.reason else " (no reason given)"))
     if in_baseline:
         return Decided(finding, Disposition.BASELINE, severity,
                        "in the baseline (new_only): not a new finding")
     decided = _threshold(policy, finding, severity, klass, effects)
+    if refused and decided.disposition is not Disposition.HIDDEN:
+        decided = replace(decided, reason=f"{decided.reason}; {refused}")
     expired = [w for w in policy.waivers
                if w.index in expired_hits and waiver_matches(w, finding)]
     if expired and decided.disposition is not Disposition.HIDDEN:
