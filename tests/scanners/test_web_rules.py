@@ -37,6 +37,9 @@ KNOWN: dict[str, str] = {
     "cookies/django_settings_session_not_secure.py":
         "Django's SESSION_COOKIE_SECURE = False is settings.yml's django-session-cookie-not-secure"
         " (medium: Django's own global_settings.py holds the default), not a web pack's",
+    "path/django_tar_upload_unfiltered.py": "an archive extracted without filter= is "
+    "python.yml's python-tarfile-extract-without-filter (CWE-22, high) whatever its source; "
+    "no web pack repeats it",
 }
 
 
