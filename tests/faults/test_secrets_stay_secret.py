@@ -84,6 +84,7 @@ def test_no_secret_value_in_any_output(tmp_path: Path) -> None:
             assert value[4:16] not in text, f"part of a planted value reached {where}"
 
 
+@pytest.mark.slow  # a semgrep scan with every output
 def test_the_gates_own_advice_is_never_redacted(tmp_path: Path, sarif_validator: None) -> None:
     """A secret finding loses the scanned value, never the quotes of the rule's remediation:
     the console, the JSON report and the SARIF rule help show ``os.environ["…"]`` whole."""
