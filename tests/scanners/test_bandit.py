@@ -57,6 +57,7 @@ def test_every_finding_at_its_line_despite_bandit_config_and_nosec(result: ScanR
         ("B403", "app.py", 3), ("B404", "app.py", 4),
         ("B602", "app.py", 10),  # '# nosec B602' is for the gate to judge, not bandit
         ("B301", "app.py", 14), ("B324", "app.py", 18), ("B506", "app.py", 22),
+        ("B501", "app.py", 28),
         ("B605", "-rf.py", 2), ("B105", "settings.py", 2),
     }
     assert all(f.suppression is None for f in result.findings)
