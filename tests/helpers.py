@@ -171,3 +171,19 @@ def cache_entries(folder: Path, scanner: str = "*") -> set[tuple[str, str]]:
     """Every per-file entry in the result cache under ``folder``: (scanner folder, key)."""
     return {(p.parent.parent.name, item["key"]) for p in cache_packs(folder, scanner)
             for item in json.loads(p.read_text(encoding="utf-8"))["entries"]}
+
+
+def waive_blocks(output: str) -> list[str]:
+    """Each ``to waive:`` block of a console report, as printed (indented TOML lines)."""
+    lines = output.splitlines()
+    blocks = []
+    for at, line in enumerate(lines):
+        if line.strip() != "to waive:":
+            continue
+        block = []
+        for following in lines[at + 1:]:
+            if following and not following.startswith("        "):
+                break
+            block.append(following)
+        blocks.append("\n".join(block).rstrip("\n"))
+    return blocks

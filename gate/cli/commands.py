@@ -254,10 +254,11 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
             decision, junit=more.junit, html=more.html, source=more.source,
             origins=lambda: gate_app.policy_origins(find_root([more.root]), decision)):
         _write(path, content, tree)
+    links = integrations.source_links()
     if pr_comment:
-        _write(pr_comment, comment.body(decision), tree)
+        _write(pr_comment, comment.body(decision, links), tree)
     if fmt == "github":
-        integrations.github_files(decision, str(sarif or ""), _append)
+        integrations.github_files(decision, str(sarif or ""), _append, links)
     to_stderr = integrations.stdout_report(sarif=sarif, json=json_out, junit=more.junit,
                                            html=more.html)
     stream = sys.stderr if to_stderr else sys.stdout

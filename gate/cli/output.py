@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate.errors import UsageError
+from gate.guards.bounded import loads_json
 from gate.policy.decision import Decision
 from gate.report import github, markdown, text
 
@@ -33,7 +34,7 @@ def console(decision: Decision, fmt: str, *, quiet: bool = False, color: bool = 
     mode without annotations when asked: a shard's findings are annotated once, by the
     merge)."""
     if fmt == "markdown":
-        return markdown.render(decision)
+        return markdown.render(decision, links=source_links())
     if fmt == "github":
         if not annotations:
             return github.fenced(text.render(decision, quiet=quiet))
@@ -90,12 +91,37 @@ def reports(decision: Decision, *, junit: Path | None, html: Path | None,
     return out
 
 
+def source_links(env: Mapping[str, str] | None = None) -> markdown.SourceLinks | None:
+    """Where GitHub shows the scanned files: ``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY``
+    and the commit, the pull request's head (from the event file) or else ``GITHUB_SHA``
+    (on a pull request that is a merge commit nobody pushed). None when a value is missing."""
+    env = os.environ if env is None else env
+    sha = _head_sha(env.get("GITHUB_EVENT_PATH", "")) or env.get("GITHUB_SHA", "")
+    return markdown.source_links(env.get("GITHUB_SERVER_URL", ""),
+                                 env.get("GITHUB_REPOSITORY", ""), sha)
+
+
+def _head_sha(event_path: str) -> str:
+    """The ``pull_request.head.sha`` of the event file, or ""."""
+    if not event_path:
+        return ""
+    try:
+        event = loads_json(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    pull = event.get("pull_request") if isinstance(event, dict) else None
+    head = pull.get("head") if isinstance(pull, dict) else None
+    sha = head.get("sha") if isinstance(head, dict) else None
+    return sha if isinstance(sha, str) else ""
+
+
 def github_files(decision: Decision, sarif_file: str,
-                 append: Callable[[Path, str], None]) -> None:
+                 append: Callable[[Path, str], None],
+                 links: markdown.SourceLinks | None = None) -> None:
     """Append the step summary and the outputs to the files GitHub names, when it names them."""
     summary = os.environ.get("GITHUB_STEP_SUMMARY", "")
     if summary:
-        append(Path(summary), markdown.render(decision))
+        append(Path(summary), markdown.render(decision, links=links))
     output = os.environ.get("GITHUB_OUTPUT", "")
     if output:
         append(Path(output), github.outputs(github.output_values(decision, sarif_file)))

@@ -1,8 +1,11 @@
 """One redaction pass for secret-class findings from every scanner.
 
 A secret finding may show its rule, its location and at most a 4-character preview of the
-value (none for values under 16 characters). Messages, rule names, remediation text and
-extra fields lose every quoted literal; fields that carry source code are dropped.
+value (none for values under 16 characters). Messages, rule names and extra fields lose
+every quoted literal; fields that carry source code are dropped. The remediation is the
+rule's own advice (rule pack, tool documentation, the gate's text), the same for every
+finding of the rule and never the scanned line: it keeps its quotes (``scrub`` still takes
+credential formats out of it, as out of every text).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ PREVIEW_CHARS = 4
 PREVIEW_MIN_LENGTH = 16
 REDACTED = "[REDACTED]"
 VALUE_REDACTED = "(value redacted)"
+# What this module does to a finding, part of every result-cache key: 2 = the remediation
+# is no longer redacted (entries written before kept ``os.environ[(value redacted)]``).
+VERSION = 2
 
 # ``extra`` keys whose values are source text or tool commands that embed the value.
 CODE_KEYS = frozenset(
@@ -66,7 +72,6 @@ def redact(f: Finding, *, line: str | None = None) -> Finding:
         f,
         message=scrub_quotes(f.message),
         rule_name=scrub_quotes(f.rule_name),
-        remediation=scrub_quotes(f.remediation),
         extra=extra,
         fingerprint=fingerprint,
         secret=True,

@@ -18,9 +18,10 @@ BODY_BYTES = 60_000  # the rendered summary's budget: bytes, so never more chara
 _MARKER_SAFE = re.compile(r"[^A-Za-z0-9 ._/-]")
 
 
-def body(decision: Decision) -> str:
-    """The summary Markdown for a comment (at most ``BODY_BYTES`` bytes)."""
-    return markdown.render(decision, max_bytes=BODY_BYTES)
+def body(decision: Decision, links: markdown.SourceLinks | None = None) -> str:
+    """The summary Markdown for a comment (at most ``BODY_BYTES`` bytes), each finding
+    linked through ``links`` when given."""
+    return markdown.render(decision, max_bytes=BODY_BYTES, links=links)
 
 
 def marker(workflow: str, category: str) -> str:

@@ -45,11 +45,24 @@ def _attrs(attrs: Mapping[str, object]) -> str:
 
 def _table(head: Sequence[str], rows: Iterable[str], table_id: str = "",
            numeric: Sequence[int] = ()) -> str:
+    """A table; each cell carries its column's name (``data-label``), which the narrow
+    layout shows before the value when the rows become cards."""
     numeric_th = '<th class="n">'
     ths = "".join(f"{numeric_th if i in numeric else '<th>'}{e(h)}</th>"
                   for i, h in enumerate(head))
     ident = f' id="{e(table_id)}"' if table_id else ""
-    return f"<table{ident}><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    labelled = (_labelled(row, head) for row in rows)
+    return (f"<table{ident}><thead><tr>{ths}</tr></thead><tbody>{''.join(labelled)}"
+            "</tbody></table>")
+
+
+def _labelled(row: str, head: Sequence[str]) -> str:
+    """``row`` with ``data-label`` on each cell (every ``<td`` in it is a cell: scanned text
+    is escaped, so none can come from content)."""
+    parts = row.split("<td")
+    return parts[0] + "".join(
+        f'<td data-label="{e(head[i]) if i < len(head) else ""}"{part}'
+        for i, part in enumerate(parts[1:]))
 
 
 def _row(cells: Sequence[str], **attrs: object) -> str:
@@ -57,8 +70,10 @@ def _row(cells: Sequence[str], **attrs: object) -> str:
         cells) + "</tr>"
 
 
-def _td(text: object, *, n: bool = False, raw: bool = False, **attrs: object) -> str:
-    cls = ' class="n"' if n else ""
+def _td(text: object, *, n: bool = False, raw: bool = False, class_: str = "",
+        **attrs: object) -> str:
+    classes = " ".join(c for c in ("n" if n else "", class_) if c)
+    cls = f' class="{e(classes)}"' if classes else ""
     extra = _attrs({k.replace("_", "-"): v for k, v in attrs.items()})
     return f"<td{cls}{extra}>{text if raw else e(text)}</td>"
 
@@ -86,7 +101,9 @@ def render(decision: Decision, origins: Mapping[str, str] | None = None,
             "severities": [s.word for s in SEVERITIES],
             "scanners": sorted({s for d in issues for s in (d.finding.scanner,
                                                              *d.also_found_by)}),
-            "path_classes": [k.name for k in decision.policy.paths] + ["none"]}
+            "path_classes": [k.name for k in decision.policy.paths] + ["none"],
+            "baseline_states": [state for state in ("new", "unchanged")
+                                if any(d.baseline_state == state for d in issues)]}
     nav = "".join(f'<a href="#{ident}">{label}</a>' for ident, label in (
         ("what-if", "what-if"), ("coverage", "coverage"), ("chart", "chart"),
         ("path-classes", "path classes"), ("top-rules", "top rules"), ("findings", "findings"),
@@ -108,8 +125,8 @@ def render(decision: Decision, origins: Mapping[str, str] | None = None,
 
 def _verdict(decision: Decision, source: str) -> str:
     verdict = decision.verdict.value
-    reasons = "".join(f"<li>{e(r)}</li>" for r in decision.reasons)
-    warnings = "".join(f"<li>{e(w)}</li>" for w in decision.warnings)
+    reasons = "".join(f'<li class="msg">{e(r)}</li>' for r in decision.reasons)
+    warnings = "".join(f'<li class="msg">{e(w)}</li>' for w in decision.warnings)
     counts = decision.counts()
     cards = "".join(f'<li data-disposition="{d}" data-count="{n}"><b>{n}</b>{d}</li>'
                     for d, n in counts.items())
@@ -312,12 +329,12 @@ def _finding_row(item: Decided, hint: list[str] | None) -> str:
     f = item.finding
     loc = f.location
     scanners = (f.scanner, *item.also_found_by)
-    detail = [f"<div>{e(f.message)}</div>"]
+    detail = [f'<div class="msg">{e(f.message)}</div>']
     if f.remediation:
-        detail.append(f'<div class="note">fix: {e(f.remediation)}</div>')
+        detail.append(f'<div class="note msg">fix: {e(f.remediation)}</div>')
     if f.help_uri and f.help_uri not in f.remediation:
         detail.append(f'<div class="note mono">{e(f.help_uri)}</div>')
-    detail.append(f'<div class="note">{e(item.reason)}</div>')
+    detail.append(f'<div class="note msg">{e(item.reason)}</div>')
     detail += [f'<div class="note">path class {e(item.path_class)}: {e(effect)}</div>'
                for effect in item.path_effects]
     if hint:
@@ -332,7 +349,7 @@ def _finding_row(item: Decided, hint: list[str] | None) -> str:
         _td(f"<code>{e(f.rule_id)}</code><div class=\"note\">{e(f.rule_name)}</div>", raw=True),
         _td(f'<span class="mono">{e(loc.path)}:{loc.start_line}</span>', raw=True),
         _td(class_label(item.path_class)),
-        _td("".join(detail), raw=True)],
+        _td("".join(detail), raw=True, class_="details")],
         data_disposition=item.disposition.value, data_severity=item.severity.word,
         data_path_class=item.path_class or "none",
         data_scanners=" ".join(scanners), data_baseline=item.baseline_state or "")

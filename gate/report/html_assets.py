@@ -1,9 +1,15 @@
 """The fixed parts of the HTML report: its style sheet, its one script and the
 Content-Security-Policy that allows exactly that script (by hash) and nothing from outside.
 
-The script only adds filtering and sorting to the findings table (its state kept in the
-URL fragment, e.g. ``report.html#disposition=fail&scanner=bandit``); the report is complete
-without it. It reads its data from the ``gate-data`` JSON block, never from markup.
+The style sheet fits every width from 360 px up: below ``NARROW`` pixels every table turns
+into cards (one block per row, each value after its column's name), so no element is wider
+than the screen; on a desktop the findings table gives most of its width to the details.
+Messages wrap between words only; paths, rule ids and URLs may wrap anywhere.
+
+The script only adds filtering (disposition, severity, scanner, path class, baseline state,
+text) and sorting to the findings table (its state kept in the URL fragment, e.g.
+``report.html#disposition=fail&baseline=new``); the report is complete without it. It
+reads its data from the ``gate-data`` JSON block, never from markup.
 """
 
 from __future__ import annotations
@@ -15,30 +21,36 @@ from typing import Any
 
 from gate.report.escape import BIDI
 
+NARROW = 760  # px: below this width the tables are cards
+
 STYLE = """
 :root { --fail: #c62828; --warn: #ef8f00; --waived: #1e88e5; --baseline: #8d6e63;
   --hidden: #b0bec5; --ok: #2e7d32; --line: #d9dee3; --muted: #5f6b76; }
 * { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  margin: 0 auto; max-width: 1200px; padding: 16px 24px 48px; color: #1c2329; }
+  margin: 0 auto; max-width: 1440px; padding: 16px 24px 48px; color: #1c2329;
+  overflow-wrap: break-word; }
 h1 { font-size: 22px; margin: 8px 0; } h2 { font-size: 18px; margin: 28px 0 8px;
   border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line);
   vertical-align: top; overflow-wrap: break-word; }
 .mono, code { overflow-wrap: anywhere; } .sev, .disp { white-space: nowrap; }
-#findings-table { table-layout: fixed; } #findings-table td { overflow-wrap: anywhere; }
-#findings-table th:nth-child(1) { width: 80px; } #findings-table th:nth-child(2) { width: 86px; }
-#findings-table th:nth-child(3) { width: 100px; } #findings-table th:nth-child(4) { width: 18%; }
-#findings-table th:nth-child(5) { width: 16%; }
+.msg { overflow-wrap: break-word; word-break: normal; hyphens: manual; }
+#findings-table { table-layout: fixed; }
+#findings-table th:nth-child(1) { width: 78px; } #findings-table th:nth-child(2) { width: 98px; }
+#findings-table th:nth-child(3) { width: 96px; } #findings-table th:nth-child(4) { width: 14%; }
+#findings-table th:nth-child(5) { width: 15%; } #findings-table th:nth-child(6) { width: 84px; }
+#findings-table td.details .note + .note { margin-top: 2px; }
 th { background: #f4f6f8; font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   font-size: 12.5px; }
 pre { background: #f4f6f8; padding: 8px; overflow-x: auto; white-space: pre-wrap;
-  word-break: break-all; }
+  word-break: break-all; max-width: 100%; }
 .verdict { display: inline-block; font-size: 20px; font-weight: 700; padding: 4px 14px;
-  border-radius: 6px; color: #fff; margin: 4px 0; }
+  border-radius: 6px; color: #fff; margin: 4px 0; max-width: 100%; }
 .v-pass { background: var(--ok); } .v-fail { background: var(--fail); }
 .v-error { background: #6a1b9a; }
 .muted, .note { color: var(--muted); } .note { font-size: 13px; }
@@ -59,14 +71,32 @@ svg { max-width: 100%; height: auto; } svg text { font-size: 12px; fill: #1c2329
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 .cards { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; padding: 0; }
 .cards li { list-style: none; border: 1px solid var(--line); border-radius: 6px;
-  padding: 6px 12px; min-width: 110px; }
+  padding: 6px 12px; min-width: 96px; }
 .cards b { display: block; font-size: 20px; }
 #filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
-#filters select, #filters input { font: inherit; padding: 2px 4px; }
+#filters label { max-width: 100%; }
+#filters select, #filters input { font: inherit; padding: 2px 4px; max-width: 100%; }
 th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0;
-  cursor: pointer; }
+  cursor: pointer; text-align: left; }
 details summary { cursor: pointer; color: var(--muted); }
-nav a { margin-right: 10px; }
+nav { display: flex; flex-wrap: wrap; gap: 4px 12px; }
+@media (max-width: 759.98px) {
+  body { padding: 12px 12px 40px; }
+  table, thead, tbody, tr, th, td { display: block; width: auto; }
+  #findings-table { table-layout: auto; }
+  thead { display: none; }
+  tbody tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 10px;
+    padding: 6px 0; }
+  td { border: 0; padding: 2px 10px; text-align: left; }
+  td.n { display: inline-block; text-align: left; padding-right: 4px; }
+  td[data-label]::before { content: attr(data-label) ": "; color: var(--muted);
+    font-size: 12px; }
+  #findings-table td:nth-child(1), #findings-table td:nth-child(2) { display: inline-block; }
+  #findings-table td:nth-child(1)::before, #findings-table td:nth-child(2)::before,
+  #findings-table td.details::before { content: none; }
+  #findings-table td.details { border-top: 1px solid var(--line); margin-top: 4px;
+    padding-top: 6px; }
+}
 """
 
 SCRIPT = """(function () {
@@ -106,6 +136,9 @@ SCRIPT = """(function () {
     scanner: control("scanner", "scanner", data.scanners),
     "class": control("class", "path class", data.path_classes || [])
   };
+  if ((data.baseline_states || []).length) {
+    selects.baseline = control("baseline", "baseline", data.baseline_states);
+  }
   var search = document.createElement("input");
   search.type = "search";
   search.placeholder = "filter text";
@@ -126,6 +159,8 @@ SCRIPT = """(function () {
     }
     wanted = selects["class"].value;
     if (wanted && row.getAttribute("data-path-class") !== wanted) { return false; }
+    wanted = selects.baseline ? selects.baseline.value : "";
+    if (wanted && row.getAttribute("data-baseline") !== wanted) { return false; }
     var text = search.value.toLowerCase();
     return !text || row.textContent.toLowerCase().indexOf(text) >= 0;
   }

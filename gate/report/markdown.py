@@ -1,17 +1,26 @@
-"""The Markdown summary (GitHub step summary, ``--format markdown``): verdict and why,
-counts, failing findings, expiring waivers, scanner errors, a changed policy.
+"""The Markdown summary (GitHub step summary, ``--format markdown``, the pull-request
+comment): verdict and why, counts, failing findings grouped per rule (each group folded in
+``<details>``, each row linked to the file at the head commit and line, with its fix, and
+the rule's ``[[waivers]]`` entry), expiring waivers, scanner errors, a changed policy.
 
 Everything that comes from scanned content is neutralised: it can never become active
 Markdown or HTML, and the whole summary stays under GitHub's 1 MiB step-summary limit.
+Where the files can be read (``SourceLinks``: server, repository, commit) is data the CLI
+passes in; without it no row is linked.
 """
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+from gate.findings import Location
 from gate.policy.decision import Decided, Decision, Disposition, Verdict, WaiverState, WaiverStatus
 from gate.policy.model import level_word
+from gate.report import waiver_hint
 from gate.report.groups import PackageGroup, by_class, count, defaulted, entries
 
 MAX_BYTES = 1024 * 1024
@@ -34,18 +43,62 @@ def md(text: str, limit: int = 300) -> str:
     return "".join(_HTML.get(ch, ch) for ch in flat)
 
 
+def html_text(text: str, limit: int = 300) -> str:
+    """Untrusted text as inert text inside an HTML block (``<summary>``): one line, every
+    character that HTML, autolinks or mentions read written as an entity."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in " ".join(str(text).splitlines()))
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return "".join(_HTML.get(ch, ch) for ch in flat)
+
+
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_SHA = re.compile(r"^[0-9a-f]{7,64}$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$")
+
+
+@dataclass(frozen=True)
+class SourceLinks:
+    """Where the scanned files can be read: ``{server}/{repository}/blob/{sha}/{path}``."""
+
+    server: str
+    repository: str
+    sha: str
+
+    def url(self, location: Location) -> str:
+        """The file at the commit and line, the path percent-encoded."""
+        path = location.uri or urllib.parse.quote(location.path, safe="/")
+        return (f"{self.server}/{self.repository}/blob/{self.sha}/{path}"
+                f"#L{max(1, location.start_line)}")
+
+
+def source_links(server: str, repository: str, sha: str) -> SourceLinks | None:
+    """``SourceLinks`` when all three values are there and well formed (an http(s) server
+    without credentials, ``owner/name``, a hexadecimal commit id), else None: no links."""
+    parts = urllib.parse.urlsplit(server.strip())
+    if (parts.scheme not in ("https", "http") or not _HOST.match(parts.netloc)
+            or parts.query or parts.fragment or not _REPOSITORY.match(repository)
+            or not _SHA.match(sha.lower())):
+        return None
+    base = f"{parts.scheme}://{parts.netloc}{urllib.parse.quote(parts.path.rstrip('/'))}"
+    return SourceLinks(base, repository, sha.lower())
+
+
 _VERDICT = {Verdict.PASS: "✅ PASSED", Verdict.FAIL: "❌ FAILED",
             Verdict.ERROR: "⚠️ ERROR: a scanner could not do its job"}
 
 
-def render(decision: Decision, *, max_bytes: int = BUDGET_BYTES) -> str:
-    """The summary Markdown, at most ``max_bytes`` bytes of UTF-8."""
+def render(decision: Decision, *, max_bytes: int = BUDGET_BYTES,
+           links: SourceLinks | None = None) -> str:
+    """The summary Markdown, at most ``max_bytes`` bytes of UTF-8; ``links``: where each
+    finding's file can be read (None: no links)."""
     head = _head(decision)
     tail = _tail(decision)
     failing = [d for d in decision.with_disposition(Disposition.FAIL) if d.duplicate_of is None]
+    hints = waiver_hint.hinted(decision)
     shown = min(len(failing), MAX_FINDINGS)
     while True:
-        body = _findings(failing, shown)
+        body = _findings(failing, shown, links, hints)
         text = "\n".join([*head, *body, *tail]) + "\n"
         if len(text.encode("utf-8")) <= max_bytes or shown == 0:
             break
@@ -129,31 +182,86 @@ def _counts(decision: Decision) -> list[str]:
     return lines
 
 
-def _findings(failing: list[Decided], shown: int) -> list[str]:
+def _rule(entry: Decided | PackageGroup) -> str:
+    """The group an entry is listed under: its scanner and rule (a vulnerable pin's advisories
+    together, as one kind)."""
+    if isinstance(entry, PackageGroup):
+        return f"{entry.first.finding.scanner}/vulnerable dependencies"
+    return f"{entry.finding.scanner}/{entry.finding.rule_id}"
+
+
+def _findings(failing: list[Decided], shown: int, links: SourceLinks | None,
+              hints: Mapping[int, list[str]]) -> list[str]:
     if not failing:
         return []
-    lines = ["", f"### Failing findings ({len(failing)})", "",
-             "| severity | location | rule | message |", "|---|---|---|---|"]
-    for entry in entries(failing)[:shown]:
-        if isinstance(entry, PackageGroup):
-            first = entry.first.finding
-            lines.append(f"| {entry.severity.word} | {md(first.location.path, 200)}&#58;"
-                         f"{first.location.start_line} | {md(first.scanner, 40)} | "
-                         f"{md(entry.headline(), 300)} ({md(entry.ids(), 200)}) |")
-            continue
-        item = entry
-        f = item.finding
+    listed = entries(failing)
+    groups: dict[str, list[Decided | PackageGroup]] = {}
+    for entry in listed[:shown]:
+        groups.setdefault(_rule(entry), []).append(entry)
+    lines = ["", f"### Failing findings ({len(failing)})", ""]
+    for rule, members in groups.items():
+        lines += _group(rule, members, links, hints)
+    rest = listed[shown:]
+    if rest:
+        per = Counter[str]()
+        for entry in rest:
+            per[_rule(entry)] += count([entry])
+        named = ", ".join(f"{md(rule, 120)} ({n})" for rule, n in per.most_common(20))
+        more = f" and {len(per) - 20} more rule(s)" if len(per) > 20 else ""
+        lines.append(f"… and {count(rest)} more failing finding(s) ({named}{more}): see the "
+                     "SARIF upload or `gate scan --json`.")
+    return lines
+
+
+def _group(rule: str, members: Sequence[Decided | PackageGroup], links: SourceLinks | None,
+           hints: Mapping[int, list[str]]) -> list[str]:
+    """One rule's findings, folded: a summary line, a table (location linked, message,
+    fix) and the ``[[waivers]]`` entry of its first hinted finding."""
+    worst = max(e.severity for e in members)
+    first = members[0]
+    name = "" if isinstance(first, PackageGroup) else first.finding.rule_name
+    summary = (f"{worst.word.upper()} {html_text(rule, 160)}"
+               + (f": {html_text(name, 160)}" if name and name != rule.split("/", 1)[1] else "")
+               + f" ({count(members)} finding(s))")
+    lines = [f"<details><summary>{summary}</summary>", "",
+             "| severity | location | message | fix |", "|---|---|---|---|"]
+    toml: list[str] = []
+    for entry in members:
+        lines.append(_row(entry, links))
+        if not toml:
+            toml = waiver_hint.for_entry(entry, hints)
+    if toml:
+        lines += ["", "to waive:", "", "```toml", *(_inert_toml(t) for t in toml), "```"]
+    return [*lines, "", "</details>", ""]
+
+
+_TOML_INERT = {ord(ch): f"\\u{ord(ch):04X}" for ch in "<>&@`:"}
+
+
+def _inert_toml(line: str) -> str:
+    """A hint line with no character Markdown, HTML or a workflow command could act on,
+    still the same TOML: outside a comment such characters only occur inside strings,
+    written as ``\\uXXXX`` escapes; in a comment they become ``?``."""
+    if line.startswith("#"):
+        return "".join("?" if ch in "<>&@`" else ch for ch in line).replace("::", "?")
+    return line.translate(_TOML_INERT)
+
+
+def _row(entry: Decided | PackageGroup, links: SourceLinks | None) -> str:
+    item = entry.first if isinstance(entry, PackageGroup) else entry
+    f = item.finding
+    where = f"{md(f.location.path, 200)}&#58;{f.location.start_line}"
+    if links is not None:
+        where = f"[{where}]({links.url(f.location)})"
+    if isinstance(entry, PackageGroup):
+        message = f"{md(entry.headline(), 300)} ({md(entry.ids(), 200)})"
+    else:
         also = f" (also {md(', '.join(item.also_found_by), 80)})" if item.also_found_by else ""
         also += f" (path class {md(item.path_class, 40)})" if item.path_class else ""
-        lines.append(f"| {item.severity.word} | {md(f.location.path, 200)}&#58;"
-                     f"{f.location.start_line} | {md(f.scanner, 40)}/{md(f.rule_id, 80)} | "
-                     f"{md(f.message, 240)}{also} |")
-    rest = count(entries(failing)[shown:])
-    if rest:
-        lines.append("")
-        lines.append(f"… and {rest} more failing finding(s): see the SARIF "
-                     "upload or `gate scan --json`.")
-    return lines
+        message = f"{md(f.message, 240)}{also}"
+    fix = waiver_hint.fix(entry)
+    return (f"| {entry.severity.word} | {where} | {message} | "
+            f"{md(fix, 300) if fix else ''} |")
 
 
 def _tail(decision: Decision) -> list[str]:

@@ -20,21 +20,27 @@ _SEVERITY_COLOUR = {Severity.CRITICAL: "red", Severity.HIGH: "red", Severity.MED
 
 def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> str:
     """The console report: verdict and why first, then scanner runs, then findings; each
-    rule's first failing finding carries a "to waive:" hint, and ``quiet`` keeps only the
-    verdict and failures. ``color``: ANSI colours (the CLI decides: a terminal, no NO_COLOR).
+    rule's first failing finding carries a "fix:" line and a "to waive:" block (the
+    ``[[waivers]]`` TOML, one key a line, to paste into the policy), and ``quiet`` keeps
+    only the verdict and failures (with the same hints: the commit hook's message).
+    ``color``: ANSI colours (the CLI decides: a terminal, no NO_COLOR).
     """
     def paint(text: str, colour: str) -> str:
         return f"\x1b[{_SGR[colour]}m{text}\x1b[0m" if color else text
 
     hints = waiver_hint.hinted(decision)
 
-    def finding(item: Decided, details: bool) -> list[str]:
-        out = [_finding_line(item, paint)]
-        remediation = item.finding.remediation
-        if details and remediation:
-            out.append(paint(f"      fix: {plain(remediation, 200)}", "dim"))
-        if id(item) in hints:
-            out.append(paint("      to waive: " + "  ".join(hints[id(item)]), "dim"))
+    def shown(entry: Decided | PackageGroup, details: bool) -> list[str]:
+        """An entry's line; its fix with details, and wherever it has a waiver to paste."""
+        out = [_finding_line(entry, paint) if isinstance(entry, Decided)
+               else _group_line(entry, paint)]
+        toml = waiver_hint.for_entry(entry, hints)
+        fix = waiver_hint.fix(entry)
+        if fix and (toml or (details and isinstance(entry, Decided))):
+            out.append(paint(f"      fix: {plain(fix, 200)}", "dim"))
+        if toml:
+            out.append(paint("      to waive:", "dim"))
+            out += [paint(f"        {line}", "dim") if line else "" for line in toml]
         return out
 
     lines: list[str] = []
@@ -50,8 +56,7 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
         failing = [d for d in decision.with_disposition(Disposition.FAIL)
                    if d.duplicate_of is None]
         for entry in entries(failing)[:SHOW_AT_MOST]:
-            lines.extend(finding(entry, details=False) if isinstance(entry, Decided)
-                         else [_group_line(entry, paint)])
+            lines.extend(shown(entry, details=False))
         return "\n".join(lines) + "\n"
     policy = decision.policy
     chain = " <- ".join(policy.chain) if len(policy.chain) > 1 else policy.source
@@ -90,12 +95,11 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
         if not items:
             continue
         lines.append(f"{disposition.value.upper()} ({len(items)}):")
-        shown = entries(items)
-        for entry in shown[:SHOW_AT_MOST]:
-            lines.extend(finding(entry, details=True) if isinstance(entry, Decided)
-                         else [_group_line(entry, paint)])
-        if len(shown) > SHOW_AT_MOST:
-            lines.append(f"  … and {count(shown[SHOW_AT_MOST:])} more (see --json or --sarif)")
+        reported = entries(items)
+        for entry in reported[:SHOW_AT_MOST]:
+            lines.extend(shown(entry, details=True))
+        if len(reported) > SHOW_AT_MOST:
+            lines.append(f"  … and {count(reported[SHOW_AT_MOST:])} more (see --json or --sarif)")
     if decision.absent:
         total = sum(int(str(a.get("count", 1))) for a in decision.absent)
         lines.append(f"baseline: {total} recorded finding(s) absent (fixed or removed)")

@@ -1,14 +1,19 @@
-"""The ``[[waivers]]`` entry that would waive a failing finding, for the "to waive:" hints.
+"""The ``[[waivers]]`` entry that would waive a failing finding, for the "to waive:" hints,
+and the "fix:" text shown beside it.
 
 The entry names the rule id and the file exactly (glob characters escaped, values as TOML
-strings), a placeholder reason and an expiry date a month after the day of the decision.
+strings), a placeholder reason and an expiry date a month after the day of the decision; a
+dependency finding's entry names its advisory id and, in a comment, its package. Printed one
+key per line (``block``), it is TOML that ``gate policy check`` accepts as pasted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from gate.policy.decision import Decided, Decision, Disposition
+from gate.report.groups import PackageGroup
 
 WAIVER_DAYS = 30
 REASON = "why this finding is acceptable"
@@ -43,14 +48,50 @@ def path_glob(path: str) -> str:
     return "/" + escaped if "/" not in escaped.rstrip("/") else escaped
 
 
+def comment(text: str) -> str:
+    """A TOML comment line: only printable characters (a comment may hold no control
+    character, and a newline would end it)."""
+    return "# " + "".join(ch for ch in text if ch.isprintable())
+
+
 def entry(item: Decided, today: dt.date | None, warn_before_days: int = 14) -> list[str]:
-    """The ``[[waivers]]`` table for ``item``, one TOML line per key."""
+    """The ``[[waivers]]`` table for ``item``, one TOML line per key (a dependency finding's
+    preceded by a comment naming its package and version)."""
     f = item.finding
     days = max(WAIVER_DAYS, warn_before_days + 1)
+    # Every evaluated Decision has its date; only one built by hand lacks it.
     expires = (today + dt.timedelta(days=days)).isoformat() if today else "YYYY-MM-DD"
-    return ["[[waivers]]", f"rule = {toml_string(rule_glob(f.rule_id))}",
+    extra = dict(f.extra)
+    head = []
+    if "package" in extra:
+        head.append(comment(f"{extra['package']} {extra.get('version', '')}: {f.rule_id}"
+                            + (f" (also {', '.join(f.aliases)})" if f.aliases else "")))
+    return [*head, "[[waivers]]", f"rule = {toml_string(rule_glob(f.rule_id))}",
             f"paths = [{toml_string(path_glob(f.location.path))}]",
             f"reason = {toml_string(REASON)}", f"expires = {expires}"]
+
+
+def for_entry(entry_: Decided | PackageGroup, hints: Mapping[int, list[str]]) -> list[str]:
+    """The TOML that waives a reported entry: its own hint, or for a vulnerable pin the hint
+    of each of its advisories, separated by blank lines; empty when none has one."""
+    items = entry_.items if isinstance(entry_, PackageGroup) else (entry_,)
+    out: list[str] = []
+    for item in items:
+        if id(item) in hints:
+            out += ([""] if out else []) + hints[id(item)]
+    return out
+
+
+def fix(entry_: Decided | PackageGroup) -> str:
+    """What fixes a reported entry: the finding's remediation; for a vulnerable pin the
+    version that fixes all its advisories (else the first advisory's remediation)."""
+    if isinstance(entry_, PackageGroup):
+        fixes_all = dict(entry_.first.finding.extra).get("fixes_all", "")
+        package = dict(entry_.first.finding.extra).get("package", "")
+        if fixes_all:
+            return f"Upgrade {package} to {fixes_all} or later: it fixes all of them."
+        return entry_.first.finding.remediation
+    return entry_.finding.remediation
 
 
 def hinted(decision: Decision) -> dict[int, list[str]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gate.cache.store import SCHEMA, FileEntry, ResultCache
 from gate.findings import Finding
+from gate.guards import redact
 from gate.runs import ScannerRun, ScanResult, SkippedFile
 from gate.scanners.interface import ScanContext, Scanner
 
@@ -38,7 +39,8 @@ def digest_file(path: Path) -> str | None:
 
 def config_digest(scanner: Scanner, ctx: ScanContext, version: str) -> str:
     """The part of every per-file key that is not the file: scanner, version, configuration."""
-    config = {"schema": SCHEMA, "scanner": scanner.name, "tool": scanner.tool,
+    config = {"schema": SCHEMA, "redaction": redact.VERSION, "scanner": scanner.name,
+              "tool": scanner.tool,
               "version": version, "config": scanner.cache_config(ctx),
               "options": dict(ctx.options), "timeout": ctx.timeout}
     text = json.dumps(config, sort_keys=True, default=str, separators=(",", ":"))

@@ -76,6 +76,37 @@ FLAGS = (
 )
 
 SEVERITIES = {"high": Severity.HIGH, "medium": Severity.HIGH, "low": Severity.MEDIUM}
+# Credential kinds that can grant write or cloud access are critical whatever kingfisher's
+# confidence (the rest follow SEVERITIES): rule id -> what the credential opens. A numbered
+# variant of a rule (``betterleaks.github-pat.1``) is the same kind.
+CRITICAL_KINDS: Mapping[str, str] = MappingProxyType({
+    "betterleaks.github-pat": "GitHub personal access token",
+    "betterleaks.github-fine-grained-pat": "GitHub fine-grained personal access token",
+    "betterleaks.github-oauth": "GitHub OAuth token (acts as the user)",
+    "betterleaks.github-app-token": "GitHub App token (writes as the app)",
+    "betterleaks.github-refresh-token": "GitHub refresh token (mints user tokens)",
+    "betterleaks.pypi-upload-token": "PyPI upload token",
+    "betterleaks.aws-access-token": "AWS access key",
+    "betterleaks.aws-secret-access-key": "AWS secret access key",
+    "betterleaks.aws-session-token": "AWS session token",
+    "veles.secrets/codecommitcredentials": "AWS CodeCommit git credentials",
+    "veles.secrets/codecatalystcredentials": "AWS CodeCatalyst git credentials",
+    "betterleaks.gcp-service-account": "Google Cloud service-account key",
+    "betterleaks.gcp-application-default-credentials": "Google Cloud user credentials",
+    "betterleaks.azure-ad-client-secret": "Azure service principal secret",
+    "betterleaks.azure-storage-account-key": "Azure Storage account key",
+    "betterleaks.azure-servicebus-connection-string": "Azure Service Bus key",
+    "betterleaks.azure-app-configuration-connection-string": "Azure App Configuration key",
+    "betterleaks.private-key": "private key",
+})
+_NUMBERED = re.compile(r"\.\d+$")
+
+
+def severity_of(rule_id: str, confidence: str) -> Severity:
+    """Critical for a kind in ``CRITICAL_KINDS``, else by kingfisher's confidence."""
+    if _NUMBERED.sub("", rule_id) in CRITICAL_KINDS:
+        return Severity.CRITICAL
+    return SEVERITIES.get(confidence, Severity.HIGH)
 CONFIDENCES = {"high": Confidence.HIGH, "medium": Confidence.MEDIUM, "low": Confidence.LOW}
 
 REMEDIATION = (
@@ -148,7 +179,8 @@ class SecretsScanner(BaseScanner):
     def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
         """Its arguments, and how files reach it: results cached before the neutral mirror
         (which left out what kingfisher skips by name) are not reused."""
-        return {"arguments": self.run_arguments(ctx), "mirror": MIRROR_LAYOUT}
+        return {"arguments": self.run_arguments(ctx), "mirror": MIRROR_LAYOUT,
+                "critical": sorted(CRITICAL_KINDS)}
 
     def exit_code_for(self, findings: Sequence[Finding]) -> int:
         """Kingfisher exits 200 when it reports findings (validation is off)."""
@@ -331,7 +363,7 @@ class SecretsScanner(BaseScanner):
             tool_fingerprint = f"{hit.member}!{tool_fingerprint}"
         return Finding(
             scanner=self.name, rule_id=rule_id, rule_name=name, message=message,
-            severity=SEVERITIES.get(confidence, Severity.HIGH),
+            severity=severity_of(rule_id, confidence),
             confidence=CONFIDENCES.get(confidence, Confidence.MEDIUM),
             location=Location(hit.place.path),
             fingerprint=make_secret_fingerprint(rule_id, hit.place.path, tool_fingerprint),

@@ -18,14 +18,25 @@ MARKER = "<!-- secops-gate:comment workflow=ci category=gate -->"
 HOSTILE = "x_<img src=x onerror=alert(1)>@admin.py"
 
 
+HEAD = "4f0c2a" * 6 + "beef"  # the pull request's head commit
+MERGE = "9" * 40  # GITHUB_SHA of a pull_request event: the merge commit
+
+
 @pytest.fixture(scope="module")
 def body(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The comment Markdown of a failing scan of a file with a hostile name."""
+    """The comment Markdown of a failing scan of a file with a hostile name, in a pull
+    request's workflow (server, repository, event with the head commit)."""
     base = tmp_path_factory.mktemp("comment")
     repo = make_repo(base / "repo", {HOSTILE: "import pickle\npickle.loads(b'')\n"})
+    event = base / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {
+        "sha": HEAD, "repo": {"full_name": "owner/repo"}}}}), encoding="utf-8")
     out = base / "comment.md"
     result = run_gate("scan", "--scanners", "bandit", "--fail-on", "medium", "--no-cache",
-                      "--pr-comment", str(out), cwd=repo)
+                      "--pr-comment", str(out), cwd=repo, env={
+                          "GITHUB_SERVER_URL": "https://github.example",
+                          "GITHUB_REPOSITORY": "owner/repo", "GITHUB_SHA": MERGE,
+                          "GITHUB_EVENT_PATH": str(event), "GATE_TODAY": "2026-06-01"})
     assert result.code == 1, result.output
     return out
 
@@ -71,6 +82,16 @@ def test_one_post_then_one_update_found_by_marker_and_author_across_pages(
         text = api.comments[ours]["body"]
         assert text.startswith(MARKER + "\n## secops-gate") and "bandit/B301" in text
         assert "(https://github.example/owner/repo/actions/runs/42)" in text
+        # the row links to the file at the head commit and line, and says how to fix it
+        link = (f"(https://github.example/owner/repo/blob/{HEAD}/x_%3Cimg%20src%3Dx%20"
+                "onerror%3Dalert%281%29%3E%40admin.py#L2)")
+        row = next(line for line in text.splitlines() if link in line)
+        assert row.startswith("| medium | [x\\_&lt;img src\\=x onerror\\=alert")
+        assert MERGE not in text
+        assert row.endswith("| See https&#58;//bandit\\.readthedocs\\.io/en/1\\.9\\.4/blacklists/"
+                            "blacklist\\_calls\\.html\\#b301\\-pickle |"), row
+        assert "<details><summary>MEDIUM bandit/B301" in text
+        assert 'rule = "B301"' in text.split("```toml")[1]
         code, output = _comment(body, tmp_path, api.url)
         assert code == 0 and f"updated the pull-request comment ({ours})" in output
         assert api.writes()[1] == ("PATCH", f"/repos/owner/repo/issues/comments/{ours}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.cli import output
 from gate.cli.output import console, console_format, github_files
 from gate.errors import UsageError
 from tests.report.decisions import make_decision, make_finding
@@ -47,3 +48,17 @@ def test_github_files_are_appended_only_when_named(monkeypatch: pytest.MonkeyPat
     assert written[tmp_path / "summary.md"].startswith("## secops-gate")
     assert "sarif-file<<" in written[tmp_path / "output.txt"]
     assert "\ngate.sarif\n" in written[tmp_path / "output.txt"]
+
+
+def test_source_links_use_the_pull_requests_head_else_github_sha(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": {"head": {"sha": "' + "ab" * 20 + '"}}}',
+                     encoding="utf-8")
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r",
+           "GITHUB_SHA": "cd" * 20, "GITHUB_EVENT_PATH": str(event)}
+    links = output.source_links(env)
+    assert links is not None and links.sha == "ab" * 20
+    push = output.source_links({**env, "GITHUB_EVENT_PATH": str(tmp_path / "missing.json")})
+    assert push is not None and push.sha == "cd" * 20
+    assert output.source_links({**env, "GITHUB_SERVER_URL": ""}) is None
+    assert output.source_links({}) is None

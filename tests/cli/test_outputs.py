@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import load_json, make_repo, run_gate, validate_sarif
+from tests.deps.conftest import RECORDS, write_database
+from tests.faults.conftest import INDEX
+from tests.helpers import load_json, make_repo, run_gate, validate_sarif, waive_blocks
 
 pytestmark = pytest.mark.slow  # a real scan per output flag
 
@@ -110,15 +112,23 @@ def test_colour_at_a_terminal_unless_no_color(repo: Path) -> None:
     assert "\x1b[" not in piped.output
 
 
-def test_the_to_waive_hint_is_a_waiver_that_works(repo: Path, tmp_path: Path) -> None:
+def test_the_to_waive_block_pastes_into_a_policy_that_works(repo: Path, tmp_path: Path
+                                                            ) -> None:
     result = _scan(repo, "--fail-on", "medium")
-    hints = [line.strip() for line in result.stdout.splitlines() if "to waive:" in line]
-    assert len(hints) == 2  # B602 (first of two findings) and B301: one per failing rule
-    assert hints[0] == ('to waive: [[waivers]]  rule = "B602"  paths = ["/app.py"]  reason = '
-                        '"why this finding is acceptable"  expires = 2026-07-01')
-    entries = "\n\n".join("\n".join(h.removeprefix("to waive: ").split("  ")) for h in hints)
+    blocks = waive_blocks(result.stdout)
+    assert len(blocks) == 2  # B602 (first of two findings) and B301: one per failing rule
+    assert blocks[0] == ('        [[waivers]]\n        rule = "B602"\n        paths = ["/app.py"]\n'
+                         '        reason = "why this finding is acceptable"\n'
+                         '        expires = 2026-07-01')
+    lines = result.stdout.splitlines()
+    at = lines.index("      to waive:")
+    assert lines[at - 1].startswith("      fix: See https://bandit.readthedocs.io/")
     policy = tmp_path / "gate.toml"
-    policy.write_text(f"version = 1\n\n{entries}\n", encoding="utf-8")
+    policy.write_text("version = 1\n[scanners.bandit]\ntimeout = 300\n" + "\n".join(blocks)
+                      + "\n", encoding="utf-8")  # pasted as printed, indentation and all
+    checked = run_gate("policy", "check", str(policy), cwd=repo, env=ENV)
+    assert checked.code == 0, checked.output
+    assert "2 waiver(s)" in checked.stdout
     again = _scan(repo, "--policy", str(policy), "--fail-on", "medium", "--json",
                   str(tmp_path / "r.json"))
     report = load_json(tmp_path / "r.json")
@@ -127,6 +137,42 @@ def test_the_to_waive_hint_is_a_waiver_that_works(repo: Path, tmp_path: Path) ->
     assert waived == [("B301", "other.py"), ("B602", "app.py")], again.output
     assert again.code == 1  # tools/job.py's B602 is not waived by app.py's entry
     assert "B602" in again.stdout.split("FAIL (1):")[1]
+
+
+def test_the_commit_hooks_blocking_message_says_how_to_fix_and_to_waive(repo: Path) -> None:
+    result = run_gate("scan", "--hook", "--scanners", "bandit", "--no-cache", "--fail-on",
+                      "medium", "--", "app.py", cwd=repo, env=ENV)
+    assert result.code == 1, result.output
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "app.py:5 bandit/B602" in line)
+    assert lines[at + 1].startswith("      fix: See https://bandit.readthedocs.io/")
+    assert lines[at + 2] == "      to waive:"
+    assert waive_blocks(result.stdout)[0].splitlines()[1] == '        rule = "B602"'
+
+
+def test_a_vulnerable_pin_gets_a_waiver_by_advisory_and_package(tmp_path: Path) -> None:
+    db = write_database(tmp_path / "osv-db", {"requests/PYSEC-9999-1.json":
+                                              RECORDS["requests/PYSEC-9999-1.json"]})
+    repo = make_repo(tmp_path / "repo", files={"requirements.txt": "requests==2.19.0\n"})
+    index = f'version = 1\n[scanners.pip-audit]\nindex_url = "{INDEX.as_uri()}/"\n'
+    policy = tmp_path / "gate.toml"
+    policy.write_text(index, encoding="utf-8")
+    args = ["scan", ".", "--scanners", "pip-audit", "--no-cache", "--advisory-db", str(db),
+            "--policy", str(policy)]
+    result = run_gate(*args, cwd=repo, env=ENV)
+    assert result.code == 1, result.output
+    [block] = waive_blocks(result.stdout)
+    assert [line.strip() for line in block.splitlines()] == [
+        "# requests 2.19.0: PYSEC-9999-1 (also CVE-9999-0001, GHSA-aaaa-bbbb-cccc)",
+        "[[waivers]]", 'rule = "PYSEC-9999-1"', 'paths = ["/requirements.txt"]',
+        'reason = "why this finding is acceptable"', "expires = 2026-07-01"]
+    assert "      fix: Upgrade requests to 2.20.0 or later" in result.stdout
+    policy.write_text(index + block + "\n", encoding="utf-8")
+    checked = run_gate("policy", "check", str(policy), cwd=repo, env=ENV)
+    assert checked.code == 0 and "1 waiver(s)" in checked.stdout, checked.output
+    again = run_gate(*args, cwd=repo, env=ENV)
+    assert again.code == 0, again.output
+    assert "WAIVED (1):" in again.stdout
 
 
 def test_remediation_is_shown_for_code_findings(repo: Path) -> None:

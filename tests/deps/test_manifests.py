@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gate.deps.findings import unpinned
 from gate.deps.manifests import kind_of, read_manifests
 
 
@@ -172,3 +173,49 @@ def test_editable_install_of_the_repositorys_own_project_is_no_outside_dependenc
     assert [(u.line, u.reason) for u in found.unaudited] == [
         (2, "editable install is not audited"), (3, "editable install is not audited"),
         (4, "editable install is not audited")]
+
+
+def _doc_table(heading: str) -> list[list[str]]:
+    """The rows of the first table under ``## heading`` in docs/dependencies.md."""
+    text = (Path(__file__).parents[2] / "docs" / "dependencies.md").read_text(encoding="utf-8")
+    section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+def test_the_documented_manifests_are_the_ones_read() -> None:
+    """docs/dependencies.md's table: every file named on a "yes" row is read, every one on
+    the "no" row is reported as unsupported (the README names the same files)."""
+    examples = {"`*requirements*.txt`": "dev-requirements.txt",
+                "`*constraints*.txt`": "constraints.txt",
+                "`*.txt` in a `requirements/` folder": "requirements/base.txt",
+                "`requirements*.in`": "requirements-dev.in",
+                "`*.in` in a `requirements/` folder": "requirements/prod.in",
+                "`pylock*.toml`": "pylock.dev.toml"}
+    read, unsupported = [], []
+    for files, answer, _ in _doc_table("Manifests"):
+        for name in files.split(", "):
+            example = examples.get(name, name.strip("`"))
+            if " " in example or example.startswith("["):  # a part of a file, not a name
+                continue
+            (read if answer == "yes" else unsupported).append(example)
+    assert len(read) == 12 and unsupported == ["pdm.lock"]
+    assert [p for p in read if kind_of(p) in (None, "unsupported")] == []
+    assert kind_of("pdm.lock") == "unsupported"
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for name in ("setup.py", "setup.cfg", "Pipfile", "requirements*.in", "pylock*.toml"):
+        assert f"`{name}`" in readme
+
+
+def test_the_documented_unpinned_rule_is_the_one_reported(tmp_path: Path) -> None:
+    rules = {row[0]: row[1] for row in _doc_table("Rules")}
+    assert "**low** in library metadata" in rules["`gate/unpinned-dependency`"]
+    assert "**medium** in files that install" in rules["`gate/unpinned-dependency`"]
+    (tmp_path / "requirements.txt").write_text("requests>=2\n", encoding="utf-8")
+    (tmp_path / "setup.cfg").write_text("[options]\ninstall_requires =\n    flask>=2\n",
+                                        encoding="utf-8")
+    found = read_manifests(tmp_path, ["requirements.txt", "setup.cfg"])
+    reported = {(f.location.path, f.rule_id, f.severity.word)
+                for f in (unpinned("pip-audit", d) for d in found.declared)}
+    assert reported == {("requirements.txt", "gate/unpinned-dependency", "medium"),
+                        ("setup.cfg", "gate/unpinned-dependency", "low")}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, run_gate
+from tests.helpers import git, run_gate, validate_sarif
 from tests.scanners.secret_fixture import build_secret_repo
 
 
@@ -81,3 +82,33 @@ def test_no_secret_value_in_any_output(tmp_path: Path) -> None:
         for where, text in texts.items():
             assert value not in text, f"a planted value reached {where}"
             assert value[4:16] not in text, f"part of a planted value reached {where}"
+
+
+@pytest.mark.slow  # a semgrep scan with every output
+def test_the_gates_own_advice_is_never_redacted(tmp_path: Path, sarif_validator: None) -> None:
+    """A secret finding loses the scanned value, never the quotes of the rule's remediation:
+    the console, the JSON report and the SARIF rule help show ``os.environ["…"]`` whole."""
+    key = _pick(random.Random(5), 40)
+    root = tmp_path / "repo"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "settings.py").write_text(f'DEBUG = False\nSECRET_KEY = "{key}"\n',
+                                              encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_gate("scan", ".", "--scanners", "semgrep", "--no-cache", "--sarif",
+                      str(out / "o.sarif"), "--json", str(out / "o.json"), cwd=root)
+    assert result.code == 1, result.output
+    advice = 'SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]'
+    report = json.loads((out / "o.json").read_text(encoding="utf-8"))
+    found = [f for f in report["findings"] if f["rule_id"] == "django-hardcoded-secret-key"]
+    assert [(f["path"], f["start_line"]) for f in found] == [
+        ("app/settings.py", 2)]
+    assert advice in found[0]["remediation"]
+    sarif = json.loads((out / "o.sarif").read_text(encoding="utf-8"))
+    rules = {r["id"]: r for run in sarif["runs"] for r in run["tool"]["driver"]["rules"]}
+    assert advice in rules["django-hardcoded-secret-key"]["help"]["text"]
+    assert advice in result.stdout and "(value redacted)]" not in result.stdout
+    for text in (result.output, (out / "o.json").read_text(encoding="utf-8"),
+                 (out / "o.sarif").read_text(encoding="utf-8")):
+        assert key not in text and key[4:16] not in text
+    code, tail = validate_sarif(out / "o.sarif")
+    assert code == 0, tail

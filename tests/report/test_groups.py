@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.deps.conftest import FIXTURES, write_database
 from tests.deps.test_severity import RECORDS
-from tests.helpers import load_json, make_repo, run_gate, validate_sarif
+from tests.helpers import load_json, make_repo, run_gate, validate_sarif, waive_blocks
 
 POLICY = """\
 version = 1
@@ -36,8 +36,15 @@ def test_grouped_in_every_report(tmp_path: Path) -> None:
     assert ("critical pip-audit: flask 1.0 (requirements.txt:2): 1 advisory (1 critical); "
             "no unaffected version [MAL-2024-7]") in text.stdout
     assert "1 advisory without a severity counted as high" in text.stdout
-    assert "PYSEC-2020-3" not in text.stdout.replace("[GHSA-eeee-2222-bbbb, PYSEC-2020-1, "
-                                                      "PYSEC-2020-3]", "")
+    listed = "\n".join(line for line in text.stdout.splitlines()
+                       if not line.startswith("        "))  # the findings, not the hints
+    assert "PYSEC-2020-3" not in listed.replace("[GHSA-eeee-2222-bbbb, PYSEC-2020-1, "
+                                                "PYSEC-2020-3]", "")
+    # each failing advisory of a pin has its waiver under the pin's one line
+    rules = [line.strip() for block in waive_blocks(text.stdout) for line in block.splitlines()
+             if line.strip().startswith("rule = ")]
+    assert rules == ['rule = "GHSA-eeee-2222-bbbb"', 'rule = "PYSEC-2020-1"',
+                     'rule = "PYSEC-2020-3"', 'rule = "MAL-2024-7"'], text.stdout
     report = load_json(tmp_path / "r.json")
     pysec = next(f for f in report["findings"] if f["rule_id"] == "PYSEC-2020-1")
     assert (pysec["package"], pysec["version"], pysec["fixed_versions"]) == (

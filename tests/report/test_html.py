@@ -28,7 +28,7 @@ from gate.report import html
 from gate.report.html_assets import script_json
 from gate.runs import ScannerRun
 from tests.helpers import load_json
-from tests.report.browser import Dom, dump_dom, screenshot
+from tests.report.browser import FRAME_FLAGS, Dom, dump_dom, framed, measure, screenshot
 from tests.report.conftest import HOSTILE, LEVELS, Scanned
 
 CSP = re.compile(r"default-src 'none'; style-src 'unsafe-inline'; "
@@ -141,6 +141,66 @@ def test_the_script_filters_the_findings_from_the_url_fragment(
     assert {r["data-disposition"] for r in shown} == {disposition}
     assert len(shown) == scanned.report["counts"][disposition]
     assert filtered.find("span", id="shown-count")[0]["data-shown"] == str(len(shown))
+
+
+def test_the_script_filters_new_and_unchanged_findings_of_the_baseline(
+        scanned: Scanned, tmp_path: Path) -> None:
+    issues = _issues(scanned.report)
+    for state in ("new", "unchanged"):
+        page = (scanned.out / "report.html").as_uri() + f"#baseline={state}"
+        filtered = Dom(dump_dom(page, tmp_path))
+        assert filtered.find("select", name="baseline"), "no baseline filter"
+        shown = [r for r in filtered.having("tr", "data-disposition") if "hidden" not in r]
+        assert {r["data-baseline"] for r in shown} == {state}
+        assert len(shown) == sum(1 for f in issues if f["baseline_state"] == state) > 0
+    # a report without a baseline offers no such filter
+    page = html.render(_decision([_finding("B602", "app.py", Severity.HIGH)]))
+    assert '"baseline_states": []' in page
+
+
+@pytest.mark.parametrize(("width", "cards"), [(360, True), (390, True), (1400, False)])
+def test_no_element_is_wider_than_the_screen_and_no_word_is_broken(
+        scanned: Scanned, tmp_path: Path, width: int, cards: bool) -> None:
+    """Measured by the page itself in headless Chromium, at a viewport of exactly ``width``
+    CSS pixels (an iframe that wide: Chromium makes no window narrower than 500 px)."""
+    seen = measure(scanned.out / "report.html", width, tmp_path, tmp_path / "profile")
+    assert (seen["innerWidth"], seen["clientWidth"]) == (width, width)  # the viewport asked
+    assert seen["scriptRan"]
+    assert seen["scrollWidth"] <= width, seen  # no horizontal scrolling of the page
+    assert seen["wide"] == [], seen["wide"][:10]
+    assert seen["words"] > 100 and seen["broken"] == [], seen["broken"]
+    assert bool(seen["cards"]) is cards  # findings as cards below the breakpoint
+    if not cards:  # on a desktop the details column gets the room it needs
+        assert seen["detailsWidth"] >= 0.4 * width, seen
+
+
+def test_the_width_checks_catch_overflow_and_broken_words(scanned: Scanned, tmp_path: Path
+                                                          ) -> None:
+    """The same checks on a copy styled the way the report used to break: they see it."""
+    page = (scanned.out / "report.html").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.html"
+    broken.write_text(page.replace("</head>", "<style>.msg { word-break: break-all; }"
+                                   " #findings-table { min-width: 900px; }</style></head>"),
+                      encoding="utf-8")
+    seen = measure(broken, 390, tmp_path, tmp_path / "profile")
+    assert seen["broken"] and seen["wide"] and seen["scrollWidth"] > 390
+
+
+def test_screenshots_at_a_phones_and_a_desktops_width(scanned: Scanned, tmp_path: Path) -> None:
+    page = scanned.out / "report.html"
+    phone = screenshot(framed(page, 390, tmp_path, height=2400).as_uri(),
+                       tmp_path / "report-390.png", tmp_path / "profile", "500,2400",
+                       *FRAME_FLAGS)
+    desktop = screenshot(page.as_uri(), tmp_path / "report-1400.png", tmp_path / "profile",
+                         "1400,2400")
+    for shot, width in ((phone, 500), (desktop, 1400)):
+        size = _png_size_and_colours(shot)
+        assert size[:2] == (width, 2400) and size[2] > 50, shot
+    keep = os.environ.get("GATE_TEST_ARTIFACTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for shot in (phone, desktop):
+            shutil.copy(shot, Path(keep) / shot.name)
 
 
 def _png_size_and_colours(path: Path) -> tuple[int, int, int]:

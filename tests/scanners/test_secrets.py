@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import string
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from gate.findings import Confidence, Severity
 from gate.runs import ScanResult
 from gate.scanners import is_secret_finding
 from gate.scanners.interface import ScanContext
-from gate.scanners.secrets import SecretsScanner, kept_suffix, neutral_name
+from gate.scanners.secrets import CRITICAL_KINDS, SecretsScanner, kept_suffix, neutral_name
 from tests.scanners.conftest import all_files, fake_command
 from tests.scanners.secret_fixture import Planted, build_secret_repo
 
@@ -64,12 +66,60 @@ def test_finds_every_planted_secret_at_its_line(secret_repo: tuple[Path, list[Pl
     for finding in result.findings:
         assert finding.secret and is_secret_finding(finding)
         assert finding.scanner == "secrets"
-        assert finding.severity is Severity.HIGH
+        critical = finding.rule_id in ("betterleaks.aws-access-token", "betterleaks.github-pat",
+                                       "betterleaks.private-key")
+        assert finding.severity is (Severity.CRITICAL if critical else Severity.HIGH)
         assert finding.cwe == (798,)
     aws = next(f for f in result.findings if f.rule_id == "betterleaks.aws-access-token")
     assert aws.message == "aws-access-token found (preview: AKIA…)"
     assert aws.confidence is Confidence.HIGH
     assert aws.location.start_column == len('AWS_ACCESS_KEY_ID = "') + 1
+
+
+def test_tokens_that_grant_write_or_cloud_access_are_critical(tmp_path: Path) -> None:
+    """PyPI upload tokens, fine-grained GitHub tokens and Azure Storage keys (generated here,
+    in their real formats) are critical; a Slack or Stripe token stays high."""
+    rnd = random.Random(25)
+
+    def pick(n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(n))
+
+    pypi = "pypi-" + "AgEIcHlwaS5vcmc" + pick(70, string.ascii_letters + string.digits + "_-")
+    fine = "github" + "_pat_" + pick(82, string.ascii_letters + string.digits + "_")
+    azure = pick(86, string.ascii_letters + string.digits + "+/") + "=="
+    stripe = "sk" + "_li" + "ve_" + pick(24)
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "release.env").write_text(
+        f"TWINE_PASSWORD={pypi}\nGH_TOKEN={fine}\nSTRIPE_KEY={stripe}\n", encoding="utf-8")
+    (root / "storage.ini").write_text(
+        f"[storage]\nAccountName=orders\nAccountKey={azure}\n", encoding="utf-8")
+    result = scan(root)
+    assert result.run.ok, result.run.error
+    found = {(f.location.path, f.location.start_line, f.rule_id): f.severity
+             for f in result.findings}
+    assert found[("release.env", 1, "betterleaks.pypi-upload-token")] is Severity.CRITICAL
+    assert found[("release.env", 2, "betterleaks.github-fine-grained-pat")] is Severity.CRITICAL
+    assert found[("storage.ini", 3, "betterleaks.azure-storage-account-key")] is (
+        Severity.CRITICAL)
+    assert found[("release.env", 3, "betterleaks.stripe-access-token")] is Severity.HIGH
+    assert {rule for _, _, rule in found} <= {
+        *CRITICAL_KINDS, "betterleaks.stripe-access-token", "betterleaks.generic-api-key"}, found
+    for value in (pypi, fine, azure, stripe):
+        assert value not in repr(result)
+
+
+def test_the_critical_kinds_are_kingfisher_rules_and_documented() -> None:
+    """Each id of the table is one of kingfisher's rules (its ``rules list``), and the
+    documentation names every kind."""
+    import subprocess
+
+    listed = subprocess.run([*SecretsScanner().command(), "rules", "list", "--format", "json"],
+                            capture_output=True, text=True, timeout=60, check=True).stdout
+    ids = {rule["id"] for rule in json.loads(listed)}
+    assert set(CRITICAL_KINDS) <= ids, set(CRITICAL_KINDS) - ids
+    docs = (Path(__file__).parents[2] / "docs" / "scanners-config.md").read_text(encoding="utf-8")
+    assert [rule for rule in CRITICAL_KINDS if f"`{rule}`" not in docs] == []
 
 
 def test_no_raw_value_leaves_the_adapter(secret_repo: tuple[Path, list[Planted]]) -> None:
@@ -201,6 +251,7 @@ def test_raw_value_fields_in_kingfishers_json_are_dropped(
     [finding] = result.findings
     assert (finding.location.path, finding.location.start_line) == (".env", 2)
     assert finding.message == "github-pat found (preview: ghp_…)"
+    # a rule id outside CRITICAL_KINDS: the severity follows the confidence
     assert (finding.severity, finding.confidence) == (Severity.HIGH, Confidence.MEDIUM)
     assert github.value not in repr(result)
 
