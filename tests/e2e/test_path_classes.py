@@ -17,11 +17,13 @@ from tests.helpers import load_json, make_repo, run_gate, validate_sarif
 
 pytestmark = pytest.mark.slow
 
-SHELL = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"
-# medium (B608) and high (B602) in one file
-MIXED = ("import subprocess\n\n\ndef q(cur, name):\n"
+# TLS verification off (B501, high) on line 5: fails the default preset on bandit's word
+# alone (a bare shell sink only warns there).
+SHELL = "import requests\n\n\ndef run(url):\n    requests.get(url, verify=False, timeout=5)\n"
+# medium (B608) and high (B501) in one file
+MIXED = ("import requests\n\n\ndef q(cur, name):\n"
          "    cur.execute(\"SELECT * FROM t WHERE n = '%s'\" % name)\n"
-         "    subprocess.call(name, shell=True)\n")
+         "    requests.get(name, verify=False, timeout=5)\n")
 RECORD = {  # requests below 2.20.0: CVSS 7.5, high
     "requests/PYSEC-9999-7.json": {
         "id": "PYSEC-9999-7", "summary": "requests sends the header to the wrong host",
@@ -75,10 +77,10 @@ def test_default_preset_relaxes_tests_docs_and_examples_but_never_a_token(
     result, report = _scan(repo, tmp_path)
     assert result.code == 1, result.output
     assert _issues(report, "fail") == {
-        ("B602", "app.py", None),
+        ("B501", "app.py", None),
         ("betterleaks.github-pat", "tests/test_login.py", "tests")}
     assert _issues(report, "warn") >= {
-        ("B602", "tests/test_app.py", "tests"), ("B602", "docs/build.py", "docs"),
+        ("B501", "tests/test_app.py", "tests"), ("B501", "docs/build.py", "docs"),
         ("PYSEC-9999-7", "examples/shop/requirements.txt", "examples")}
     token_item = next(f for f in report["findings"] if f["rule_id"].endswith("github-pat"))
     assert token_item["path_effects"] == [
@@ -90,13 +92,13 @@ def test_default_preset_relaxes_tests_docs_and_examples_but_never_a_token(
     classes = {c["name"]: c["counts"] for c in report["path_classes"]}
     assert classes["tests"]["fail"] == 1 and classes["docs"]["warn"] >= 1
     assert "by path class: tests: " in result.stdout
-    assert "tests/test_app.py:5 bandit/B602: " in result.stdout
+    assert "tests/test_app.py:5 bandit/B501: " in result.stdout
     assert token not in result.output + (tmp_path / "r.json").read_text()
     sarif = load_json(tmp_path / "r.sarif")
     classes_in_sarif = {(r["ruleId"], r["properties"].get("gate/path-class"))
                         for run in sarif["runs"] for r in run["results"]}
     assert ("PYSEC-9999-7", "examples") in classes_in_sarif
-    assert ("B602", None) in classes_in_sarif
+    assert ("B501", None) in classes_in_sarif
     assert validate_sarif(tmp_path / "r.sarif")[0] == 0
 
     explained = run_gate("policy", "explain", str(tmp_path / "r.json"), "--what-if", cwd=repo)
@@ -105,7 +107,7 @@ def test_default_preset_relaxes_tests_docs_and_examples_but_never_a_token(
     assert ("path class tests: fail_on = critical by [paths.tests] (instead of high): kept "
             "from failing (preset:default)") in explained.stdout
     assert "WHAT IF A PATH CLASS ADJUSTED NOTHING" in explained.stdout
-    assert "bandit/B602" in explained.stdout.split("WHAT IF A PATH CLASS")[1]
+    assert "bandit/B501" in explained.stdout.split("WHAT IF A PATH CLASS")[1]
 
     (repo / "app.py").unlink()
     (repo / "tests" / "test_login.py").unlink()
@@ -119,8 +121,8 @@ def test_fail_on_flag_with_a_class_adjustment_on_top(tmp_path: Path) -> None:
                  app_DOT_py=MIXED, tests__test_db_DOT_py=MIXED)
     result, report = _scan(repo, tmp_path, "--fail-on", "medium")
     assert result.code == 1, result.output
-    assert _issues(report, "fail") == {("B608", "app.py", None), ("B602", "app.py", None),
-                                       ("B602", "tests/test_db.py", "tests")}
+    assert _issues(report, "fail") == {("B608", "app.py", None), ("B501", "app.py", None),
+                                       ("B501", "tests/test_db.py", "tests")}
     assert ("B608", "tests/test_db.py", "tests") in _issues(report, "warn")
     html = tmp_path / "r.html"
     result = run_gate("scan", ".", "--no-cache", "--scanners", "bandit", "--fail-on", "medium",
