@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +15,7 @@ from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.baseline import load as load_baseline_file
 from gate.cache.store import open_cache
+from gate.deps import manifests
 from gate.errors import UsageError
 from gate.findings import Finding
 from gate.guards.bounded import loads_json
@@ -26,7 +29,8 @@ from gate.policy.model import Level, Policy
 from gate.policy.provenance import origins
 from gate.policy.what_if import class_effects, what_if
 from gate.runs import ScannerRun
-from gate.scan.run import ScanOutcome, plan, run_scanners
+from gate.scan.reclass import judged_as_code
+from gate.scan.run import ScanOutcome, coverage, plan, run_scanners
 from gate.scanners import REGISTRY
 from gate.scanners.interface import ScanContext
 from gate.shards import plan as shards
@@ -112,9 +116,12 @@ def run_scan(request: ScanRequest, on_done: Callable[[ScannerRun], None] | None 
     work = plan(policy, targets, request.scanners or None)
     if request.shard is not None:
         work = shards.restrict(work, targets.root, request.shard)
-    outcome = run_scanners(policy, targets, work, request.options, request.jobs, on_done,
-                           cache, history_base(root, request),
-                           hook=request.only_files is not None)
+    with tempfile.TemporaryDirectory(prefix="gate-base-") as base_copy:
+        options = (data_from_ref(root, from_ref.ref, policy, request.options, Path(base_copy))
+                   if from_ref is not None else request.options)
+        outcome = run_scanners(policy, targets, work, options, request.jobs, on_done,
+                               cache, history_base(root, request),
+                               hook=request.only_files is not None)
     if cache is not None and request.prune_cache and not partial:
         cache.prune()
     return Scanned(request, root, from_ref, policy, targets, partial, work, outcome,
@@ -145,6 +152,7 @@ def decide(scanned: Scanned, *, with_baseline: bool = True,
                               skipped=outcome.skipped, links=outcome.links,
                               coverage=outcome.coverage,
                               changed=changed_files(root, request, policy),
+                              as_code=judged_as_code(root, _every_file(scanned), policy),
                               baseline=baseline, new_only=request.new_only, notes=notes,
                               scope={name: frozenset(files) for name, files in
                                      scanned.work.items()})
@@ -154,6 +162,49 @@ def decide(scanned: Scanned, *, with_baseline: bool = True,
         decision = replace(decision, scanned=tuple(mine))
     decision = replace(decision, cache_used=scanned.cached)
     return with_scope(decision, scanned.targets if scanned.partial else None, from_ref)
+
+
+def _without(targets: Targets, root: Path, reports: Sequence[Path]) -> Targets:
+    """The targets without the shard reports being merged (downloaded into the checkout,
+    they are no file the shards scanned)."""
+    own = set()
+    for report in reports:
+        try:
+            own.add(Path(os.path.abspath(report)).relative_to(root.resolve()).as_posix())
+        except ValueError:
+            continue
+    return replace(targets, files=tuple(f for f in targets.files if f not in own))
+
+
+def data_from_ref(root: Path, ref: str, policy: Policy,
+                  options: dict[str, dict[str, object]], folder: Path
+                  ) -> dict[str, dict[str, object]]:
+    """Scanner options where a data path the policy names inside the tree (pip-audit's
+    ``advisory_db``) points at a copy of it as committed at ``ref``, written in ``folder``:
+    under ``--policy-ref`` the change under review cannot replace the advisory records.
+    A path given on the command line, or outside the tree, is used as it is."""
+    out = {name: dict(values) for name, values in options.items()}
+    for name in REGISTRY:
+        value = policy.scanner(name).options.get("advisory_db")
+        if not value or "advisory_db" in out.get(name, {}):
+            continue
+        given = Path(os.path.abspath(str(value)))
+        try:
+            given.relative_to(root.resolve())
+        except ValueError:
+            continue
+        copy = git.export_from_ref(root, ref, given, folder / name)
+        out.setdefault(name, {})["advisory_db"] = str(
+            copy if copy is not None else folder / name / "missing-at-base")
+    return out
+
+
+def _every_file(scanned: Scanned) -> tuple[str, ...]:
+    """Every file of the tree (a partial scan's importers are outside its files)."""
+    if not scanned.partial:
+        return scanned.targets.files
+    policy = scanned.policy
+    return discover(scanned.root, [scanned.root], policy.exclude, policy.submodules).files
 
 
 def scan_shard(request: ScanRequest, on_done: Callable[[ScannerRun], None] | None = None
@@ -184,8 +235,13 @@ def merge(reports: Sequence[Path], request: ScanRequest) -> Decision:
     policy = resolve_policy(root, request, from_ref)
     data = [shard_report.parse(_read_json(path), str(path)) for path in reports]
     paths = [root / p for p in (data[0].common["paths"] if data else ["."])]
-    files = discover(root, paths, policy.exclude).files if git.tree_id(root) is None else ()
+    targets = _without(discover(root, paths, policy.exclude, policy.submodules), root, reports)
+    files = targets.files if git.tree_id(root) is None else ()
     shard_report.check(data, _identity(root, policy, files))
+    # The plan comes from the tree at this commit, never from the reports: a shard report
+    # whose file list was emptied would leave those files unscanned.
+    planned = plan(policy, targets, data[0].common["scanners"] or None)
+    shard_report.check_scopes(data, lambda shard: shards.restrict(planned, root, shard))
 
     def arguments_for(name: str, files: tuple[str, ...]) -> tuple[str, ...]:
         settings = policy.scanner(name)
@@ -194,7 +250,8 @@ def merge(reports: Sequence[Path], request: ScanRequest) -> Decision:
         return tuple(REGISTRY[name].run_arguments(ctx)) if name in REGISTRY else ()
 
     outcome, work = shard_report.combine(data, arguments_for)
-    scanned = Scanned(replace(request, shard=None), root, from_ref, policy, Targets(root, ()),
+    outcome = replace(outcome, coverage=coverage(targets, work, outcome.runs))
+    scanned = Scanned(replace(request, shard=None), root, from_ref, policy, targets,
                       False, work, outcome, any(d.cached for d in data))
     return decide(scanned)
 
@@ -246,11 +303,16 @@ def changed_files(root: Path, request: ScanRequest, policy: Policy) -> frozenset
 
 
 def gitref_reader(root: Path, ref: str) -> Callable[[Path], str]:
-    """Read files (the baseline) as they are at git ``ref`` instead of the working tree."""
+    """Read files (the baseline) as they are at git ``ref`` instead of the working tree;
+    a file outside the tree is read as it is."""
     from gate.tree.git import read_from_ref
 
     def read(path: Path) -> str:
-        rel = path.resolve().relative_to(root) if path.is_absolute() else path
+        full = Path(os.path.abspath(path))
+        try:
+            rel = full.relative_to(root.resolve())
+        except ValueError:  # outside the tree: the change under review cannot edit it
+            return full.read_text(encoding="utf-8")
         return read_from_ref(root, ref, rel.as_posix())
 
     return read
@@ -289,7 +351,15 @@ def narrow(root: Path, request: ScanRequest, policy: Policy) -> tuple[Targets, b
         return scope.restrict(targets, scope.hook_files(root, request.only_files)), True
     targets = discover(root, list(request.paths), policy.exclude, policy.submodules)
     if request.changed_since is not None:
-        return scope.changed_since(targets, request.changed_since), True
+        changed = scope.changed_since(targets, request.changed_since)
+        # A pin edited in a file that an unchanged requirements.txt includes with -r:
+        # the including manifest changed too.
+        touched = set(changed.files)
+        grown = {path for path, included in manifests.includes(root, targets.files).items()
+                 if touched.intersection(included)}
+        if grown - touched:
+            changed = scope.restrict(targets, touched | grown)
+        return changed, True
     return targets, False
 
 

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gate.findings import Finding, InlineSuppression
-from gate.lines import NEWLINE_LINES, ambiguous_lines, split_lines
+from gate.lines import NEWLINE_LINES, PYTHON_LINES, ambiguous_lines, split_lines
 from gate.scanners import REGISTRY
 from gate.scanners.interface import Scanner
 from gate.tree import repo_files
@@ -109,7 +109,10 @@ def file_reader(root: Path, style: str = NEWLINE_LINES,
 
     def read(path: str) -> Sequence[str] | None:
         if path not in cache:
-            text = repo_files.read_text(root, path)
+            # Python's tokenizer reads a file in its declared source encoding, so the lines
+            # a Python-numbered finding points at are the decoded ones.
+            text = (repo_files.read_source(root, path) if style == PYTHON_LINES
+                    else repo_files.read_text(root, path))
             if text is not None and ambiguous_lines(text):
                 if ambiguous is not None:
                     ambiguous.add(path)
@@ -126,7 +129,8 @@ def apply(findings: Sequence[Finding], root: Path | None = None,
 
     Lines are numbered as each finding's scanner numbers them. A file whose numbering is
     ambiguous (a lone carriage return) gets no inline suppressions, and ``notes`` says so.
-    Secret findings are looked up too (the comment is on the line), but no line text is kept.
+    Secret findings are looked up too (the comment is on the line), but no line text is kept;
+    a finding inside an archive member is not (its line is the member's).
     Findings that already carry a suppression are left as they are.
     """
     ambiguous: set[str] = set()
@@ -145,7 +149,7 @@ def apply(findings: Sequence[Finding], root: Path | None = None,
 
     out: list[Finding] = []
     for finding in findings:
-        if finding.suppression is None:
+        if finding.suppression is None and not _inside_member(finding):
             found = _on_flagged_lines(reader_for(finding), finding)
             if found is not None:
                 finding = replace(finding, suppression=found)
@@ -155,6 +159,12 @@ def apply(findings: Sequence[Finding], root: Path | None = None,
         notes.append(f"inline suppressions ignored in {len(ambiguous)} file(s) whose line "
                      f"numbers depend on who counts (a lone carriage return): {listed}")
     return out
+
+
+def _inside_member(finding: Finding) -> bool:
+    """True for a finding inside an archive member or database (its line is not a line of
+    the file, so no comment of the file can name it)."""
+    return any(key == "member" for key, _ in finding.extra)
 
 
 def _on_flagged_lines(reader: LineReader, finding: Finding) -> InlineSuppression | None:

@@ -13,8 +13,8 @@ import typer
 from gate import __version__
 from gate import app as gate_app
 from gate.baseline import dumps as baseline_dumps
+from gate.cli import outfiles, progress
 from gate.cli import output as integrations
-from gate.cli import progress
 from gate.cli.advisories import advisories_app
 from gate.cli.hook_args import FileNamesCommand, check_hook_paths
 from gate.cli.report_options import BaselineFile, Category, NewOnly, SarifIncludeWaived
@@ -174,7 +174,7 @@ def scan(
     if sbom:
         from gate.report import sbom as sbom_render
 
-        _write(sbom, sbom_render.render(decision))
+        _write(sbom, sbom_render.render(decision), _tree(request.paths[0]))
     _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook,
           more=integrations.ReportFiles(junit, html, request.paths[0]), pr_comment=pr_comment)
 
@@ -190,7 +190,8 @@ def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts:
                          "--hook or --changed-since ('gate merge' writes the SARIF)")
     with display:
         decision, report = gate_app.scan_shard(request, on_done=display.done)
-    _write(json_out, json_report.render(decision, extra={"shard": report}))
+    _write(json_out, json_report.render(decision, extra={"shard": report}),
+           _tree(request.paths[0]))
     if fmt == "github":
         integrations.github_files(decision, "", _append)
     typer.echo(integrations.console(decision, fmt, quiet=quiet, annotations=False), nl=False)
@@ -244,16 +245,17 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
           pr_comment: Path | None = None) -> NoReturn:
     """Write the requested files, print the console report and exit with the gate's code."""
     more = more or integrations.ReportFiles()
+    tree = _tree(more.root)
     if sarif:
-        decision = _write_sarif(sarif, decision, include_waived)
+        decision = _write_sarif(sarif, decision, include_waived, tree)
     if json_out:
-        _write(json_out, json_report.render(decision))
+        _write(json_out, json_report.render(decision), tree)
     for path, content in integrations.reports(
             decision, junit=more.junit, html=more.html, source=more.source,
             origins=lambda: gate_app.policy_origins(find_root([more.root]), decision)):
-        _write(path, content)
+        _write(path, content, tree)
     if pr_comment:
-        _write(pr_comment, comment.body(decision))
+        _write(pr_comment, comment.body(decision), tree)
     if fmt == "github":
         integrations.github_files(decision, str(sarif or ""), _append)
     to_stderr = integrations.stdout_report(sarif=sarif, json=json_out, junit=more.junit,
@@ -264,24 +266,32 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
     raise typer.Exit(decision.exit_code)
 
 
-def _write_sarif(path: Path, decision: Decision, include_waived: bool) -> Decision:
+def _write_sarif(path: Path, decision: Decision, include_waived: bool,
+                 tree: Path | None = None) -> Decision:
     """Write the SARIF; the Decision returned also says what GitHub's limits left out."""
     from gate.report import sarif as sarif_render
 
     data = sarif_render.to_dict(decision, include_waived=include_waived)
-    _write(path, sarif_render.dumps(data))
+    _write(path, sarif_render.dumps(data), tree)
     return sarif_render.with_limit_notes(decision, data)
 
 
-def _write(path: Path, content: str) -> None:
-    if integrations.is_stdout(path):
-        typer.echo(content, nl=False)
-        return
+def _tree(path: Path) -> Path | None:
+    """The scanned tree holding ``path`` (its git top level), where outputs follow no link."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        return find_root([path])
+    except GateError:
+        return None
+
+
+def _write(path: Path, content: str, tree: Path | None = None) -> None:
+    """Write an output: ``-`` is standard output (fenced under GitHub Actions unless it is
+    JSON, which holds no raw line break); a file is written without following links
+    (``outfiles``), none inside ``tree`` (else the current folder)."""
+    if integrations.is_stdout(path):
+        typer.echo(integrations.stdout_text(content), nl=False)
+        return
+    outfiles.write_text(path, content, [tree if tree is not None else Path.cwd()])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -328,7 +338,7 @@ def baseline_create(
         typer.echo(f"gate: error: baseline not written: scanner(s) {', '.join(failed)} failed "
                    f"(see 'gate scan')", err=True)
         raise typer.Exit(EXIT_SCANNER)
-    _write(output, baseline_dumps(recorded))
+    _write(output, baseline_dumps(recorded), _tree(request.paths[0]))
     total = sum(e.count for e in recorded.entries)
     typer.echo(f"baseline written: {output} ({total} finding(s))")
 
@@ -384,7 +394,7 @@ def report_cmd(
     for path, content in integrations.reports(
             decision, junit=None, html=output, source=str(report),
             origins=lambda: gate_app.policy_origins(find_root([root]), decision)):
-        _write(path, content)
+        _write(path, content, _tree(root))
     if not integrations.is_stdout(output):
         typer.echo(f"HTML report written: {output} (verdict {decision.verdict.value})", err=True)
 

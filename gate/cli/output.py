@@ -101,6 +101,15 @@ def github_files(decision: Decision, sarif_file: str,
         append(Path(output), github.outputs(github.output_values(decision, sarif_file)))
 
 
+def stdout_text(content: str) -> str:
+    """A report for standard output: under GitHub Actions fenced with ``::stop-commands::``
+    like the console (a file name holding a line break and ``::warning`` stays inert),
+    unless it is JSON, which holds no raw line break inside a string."""
+    if os.environ.get("GITHUB_ACTIONS") == "true" and content[:1] not in ("{", "["):
+        return github.fenced(content)
+    return content
+
+
 def error_text(message: str) -> str:
     """An error for stderr; under GitHub Actions fenced with ``::stop-commands::`` so that
     no line of it (a policy key, a path) can act as a workflow command."""

@@ -144,6 +144,51 @@ def read_manifests(root: Path, files: Sequence[str]) -> Manifests:
     return out
 
 
+def includes(root: Path, files: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each requirements file among ``files`` -> every file it includes with ``-r``/``-c``,
+    directly or through another include (repository-relative; URLs, files outside the
+    repository and missing files left out). The included files count for the including
+    manifest: a change to one changes it, and it is judged in its class."""
+    direct: dict[str, list[str]] = {}
+    pending = [f for f in files if is_requirements_file(f)]
+    while pending:
+        path = pending.pop()
+        if path in direct:
+            continue
+        direct[path] = []
+        for _, line in _logical_lines(_read(root, path) or ""):
+            target = _option(line, _INCLUDE_OPTIONS) if line else None
+            relative = _included(root, path, target) if target else None
+            if relative is not None:
+                direct[path].append(relative)
+                pending.append(relative)
+    out: dict[str, tuple[str, ...]] = {}
+    for path in files:
+        if path not in direct:
+            continue
+        seen: dict[str, None] = {}
+        stack = list(direct[path])
+        while stack:
+            item = stack.pop()
+            if item not in seen and item != path:
+                seen[item] = None
+                stack += direct.get(item, [])
+        out[path] = tuple(seen)
+    return out
+
+
+def _included(root: Path, path: str, target: str) -> str | None:
+    """The repository-relative file ``-r target`` in ``path`` names, or None."""
+    if _URL_RE.match(target):
+        return None
+    resolved = ((root / path).parent / target).resolve()
+    try:
+        relative = resolved.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+    return relative if resolved.is_file() else None
+
+
 def _read(root: Path, path: str) -> str | None:
     return read_text(root, path)
 

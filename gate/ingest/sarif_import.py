@@ -6,7 +6,8 @@ none -> info. A SARIF written by the gate carries ``gate/tool-severity``, which 
 Confidence from the rule's ``precision``. Fingerprints: ``partialFingerprints`` are reused
 (``primaryLocationLineHash`` first), else computed from the flagged line's content.
 URIs: relative ones are kept; ``file://`` URIs inside the root are made relative (with a
-warning); anything outside the root or escaping it with ``..`` is dropped (with a warning).
+warning); ``..`` is resolved (``src/../app.py`` is ``app.py``), and anything outside the root
+or escaping it is dropped (with a warning).
 """
 
 from __future__ import annotations
@@ -230,10 +231,24 @@ def _path(result: Mapping[str, Any], run: Mapping[str, Any], root: Path
         return None, f"URI {uri!r} is not a path inside the repository"
     else:
         rel = urllib.parse.unquote(parsed.path)
-    parts = PurePosixPath(rel.replace("\\", "/")).parts
-    if ".." in parts or not parts:
+    parts = normal_parts(rel)
+    if not parts:
         return None, f"URI {uri!r} escapes the repository root"
-    return "/".join(p for p in parts if p != "."), note
+    return "/".join(parts), note
+
+
+def normal_parts(rel: str) -> list[str]:
+    """The components of a relative path with ``.`` and ``..`` resolved (``src/../app.py``
+    is ``app.py``); empty when it names the root or leaves it."""
+    out: list[str] = []
+    for part in PurePosixPath(rel.replace("\\", "/")).parts:
+        if part == "..":
+            if not out:
+                return []
+            out.pop()
+        elif part not in (".", "/"):
+            out.append(part)
+    return out
 
 
 def _score(props: Any) -> tuple[float | None, bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from gate import suppressions
 from gate.baseline import Baseline, BaselineState
@@ -30,6 +30,7 @@ from gate.policy.model import (
     PathClass,
     Policy,
     RuleOverride,
+    SecretMode,
     Waiver,
     level_word,
     looser,
@@ -57,6 +58,9 @@ class Context:
     links: tuple[str, ...] = ()  # symlinks not followed
     coverage: Coverage | None = None  # what the scan looked at, passed on to the Decision
     changed: frozenset[str] | None = None  # files the change under review touched, if known
+    # Files of a relaxed path class judged as code, with why (imported by code, included
+    # by a production manifest): no path class adjusts their findings.
+    as_code: Mapping[str, str] = field(default_factory=dict)
 
 
 def today_utc() -> dt.date:
@@ -290,12 +294,18 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
     klass = policy.path_class(finding.location.path)
     effects: list[str] = []
     applied = None
-    if klass is not None and klass.adjusts:
+    why_code = ctx.as_code.get(finding.location.path)
+    if klass is not None and klass.adjusts and why_code is not None:
+        effects.append(f"not relaxed by {klass.describe()}: judged as code ({why_code})")
+    elif klass is not None and klass.adjusts:
         if relaxable(finding):
             applied = klass
         else:
+            scanner = REGISTRY.get(finding.scanner)
+            what = ("credentials" if scanner is not None and scanner.credential_formats
+                    else "hidden text that runs like any code")
             effects.append(f"not relaxed by {klass.describe()}: {finding.scanner} findings "
-                           "(credentials) are never relaxed by path")
+                           f"({what}) are never relaxed by path")
     decided = _disposition(policy, finding, ctx, used, expired_hits, in_baseline, applied,
                            effects)
     setting = tuple(r for r in policy.rules if r.severity is not None and not r.ignore
@@ -303,6 +313,14 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
     naming = tuple(w for w in policy.waivers if waiver_matches(w, finding))
     return replace(decided, severity_rules=setting, matching_waivers=naming,
                    path_class=klass.name if klass else None, path_effects=tuple(effects))
+
+
+def inline_accepts(policy: Policy, finding: Finding) -> bool:
+    """False when an inline comment may not accept ``finding``: a credential-format secret
+    (its scanner's ``credential_formats``) while ``secret_suppressions = "waivers"``."""
+    scanner = REGISTRY.get(finding.scanner)
+    credential = scanner is not None and scanner.credential_formats
+    return not credential or policy.secret_suppressions is SecretMode.INLINE
 
 
 def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
@@ -328,14 +346,22 @@ def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int,
                                f"{waiver.label}: {waiver.reason} (until "
                                f"{waiver.expires.isoformat()})", waiver=waiver)
             expired_hits[waiver.index] = waiver
+    refused = ""
     if finding.suppression is not None and policy.inline_suppressions is InlineMode.ALLOW:
-        return Decided(finding, Disposition.WAIVED, severity,
-                       f"inline suppression {suppressions.describe(finding.suppression)!r}"
-                       + ("" if finding.suppression.reason else " (no reason given)"))
+        if not inline_accepts(policy, finding):
+            refused = (f"inline suppression {suppressions.describe(finding.suppression)!r} "
+                       "not accepted for a credential: only a [[waivers]] entry of the policy "
+                       "can accept it (secret_suppressions)")
+        else:
+            return Decided(finding, Disposition.WAIVED, severity,
+                           f"inline suppression {suppressions.describe(finding.suppression)!r}"
+                           + ("" if finding.suppression.reason else " (no reason given)"))
     if in_baseline:
         return Decided(finding, Disposition.BASELINE, severity,
                        "in the baseline (new_only): not a new finding")
     decided = _threshold(policy, finding, severity, klass, effects)
+    if refused and decided.disposition is not Disposition.HIDDEN:
+        decided = replace(decided, reason=f"{decided.reason}; {refused}")
     expired = [w for w in policy.waivers
                if w.index in expired_hits and waiver_matches(w, finding)]
     if expired and decided.disposition is not Disposition.HIDDEN:

@@ -1,10 +1,11 @@
 """One bug, one issue: findings of different scanners on one call, in one CWE family.
 
-Two findings are twins when they come from different scanners, lie in the same file on
+Two findings are twins when they come from different rules (of two scanners, or two rules
+of one scanner: a taint rule and a pattern rule on one sink), lie in the same file on
 overlapping lines (the same line, or lines of one multi-line call: bandit names the line
 of the offending keyword and the call's lines as its range, semgrep the whole call) and
 name weaknesses of one family (``gate.policy.family``). An issue holds at most one finding
-per scanner; where a finding could join several, the closest lines win.
+per rule; where a finding could join several, the closest lines win.
 
 The issue is decided from its findings' own decisions, in DESIGN's order:
 
@@ -40,15 +41,16 @@ def _end(finding: Finding) -> int:
 
 
 def twins(a: Finding, b: Finding) -> bool:
-    """True when ``a`` and ``b`` report one bug: different scanners, one file, overlapping
+    """True when ``a`` and ``b`` report one bug: different rules, one file, overlapping
     lines, one CWE family."""
-    return (a.scanner != b.scanner and a.location.path == b.location.path
+    return ((a.scanner, a.rule_id) != (b.scanner, b.rule_id)
+            and a.location.path == b.location.path
             and a.location.start_line <= _end(b) and b.location.start_line <= _end(a)
             and related(a, b))
 
 
 def groups(findings: Sequence[Finding]) -> list[list[int]]:
-    """Indexes of ``findings`` that form one issue (two or more each, one per scanner)."""
+    """Indexes of ``findings`` that form one issue (two or more each, one per rule)."""
     by_path: dict[str, list[int]] = {}
     for index, finding in enumerate(findings):
         by_path.setdefault(finding.location.path, []).append(index)
@@ -66,7 +68,7 @@ def groups(findings: Sequence[Finding]) -> list[list[int]]:
                         abs(_end(a) - _end(b))
                     pairs.append((distance, min(i, j), max(i, j)))
     root = list(range(len(findings)))
-    scanners: dict[int, set[str]] = {}
+    rules: dict[int, set[tuple[str, str]]] = {}
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -78,12 +80,12 @@ def groups(findings: Sequence[Finding]) -> list[list[int]]:
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
-        mine = scanners.get(ri, {findings[ri].scanner})
-        theirs = scanners.get(rj, {findings[rj].scanner})
+        mine = rules.get(ri, {(findings[ri].scanner, findings[ri].rule_id)})
+        theirs = rules.get(rj, {(findings[rj].scanner, findings[rj].rule_id)})
         if mine & theirs:
             continue
         root[rj] = ri
-        scanners[ri] = mine | theirs
+        rules[ri] = mine | theirs
     members: dict[int, list[int]] = {}
     for index in range(len(findings)):
         members.setdefault(find(index), []).append(index)
@@ -146,7 +148,8 @@ def _issue(members: list[Decided]) -> list[Decided]:
     if any(d.baseline_state is BaselineState.UNCHANGED for d in members):
         state = BaselineState.UNCHANGED
     head = replace(lead, severity=severity, reason=lead.reason + note, baseline_state=state,
-                   also_found_by=tuple(sorted({d.finding.scanner for d in others})),
+                   also_found_by=tuple(sorted({d.finding.scanner for d in others}
+                                              - {lead.finding.scanner})),
                    twins=tuple(d.finding for d in others))
     where = f"{_label(lead.finding)} at line {lead.finding.location.start_line}"
     out: list[Decided] = []

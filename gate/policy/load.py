@@ -23,6 +23,7 @@ from gate.policy.model import (
     Policy,
     RuleOverride,
     ScannerPolicy,
+    SecretMode,
     Waiver,
     parse_level,
 )
@@ -206,6 +207,7 @@ def build(raw: Mapping[str, Any], source: str, chain: tuple[str, ...] = ()) -> P
         report=parse_level(raw.get("report", "medium")),
         exclude=tuple(raw.get("exclude", ())),
         inline_suppressions=InlineMode(raw.get("inline_suppressions", "allow")),
+        secret_suppressions=SecretMode(raw.get("secret_suppressions", "waivers")),
         on_scanner_error=OnProblem(raw.get("on_scanner_error", "fail")),
         on_skipped_files=OnSkipped(raw.get("on_skipped_files", "warn")),
         unused_waivers=OnProblem(raw.get("unused_waivers", "warn")),

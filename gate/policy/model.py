@@ -47,6 +47,15 @@ class InlineMode(enum.StrEnum):
     DENY = "deny"
 
 
+class SecretMode(enum.StrEnum):
+    """``secret_suppressions``: what may accept a credential-format secret (a finding of a
+    scanner with ``credential_formats``): only a ``[[waivers]]`` entry of the policy, or
+    inline comments too (when ``inline_suppressions = "allow"``)."""
+
+    WAIVERS = "waivers"
+    INLINE = "inline"
+
+
 # ``on_scanner_error``, ``unused_waivers``: fail or only warn.
 OnProblem = FailOrWarn
 
@@ -174,6 +183,7 @@ class Policy:
     report: Level = Severity.MEDIUM
     exclude: tuple[str, ...] = ()
     inline_suppressions: InlineMode = InlineMode.ALLOW
+    secret_suppressions: SecretMode = SecretMode.WAIVERS
     on_scanner_error: OnProblem = OnProblem.FAIL
     on_skipped_files: OnSkipped = OnSkipped.WARN
     unused_waivers: OnProblem = OnProblem.WARN

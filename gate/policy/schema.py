@@ -39,6 +39,7 @@ TOP: dict[str, Check] = {
     "report": LEVEL,
     "exclude": string_list,
     "inline_suppressions": choice("allow", "deny"),
+    "secret_suppressions": choice("waivers", "inline"),
     "on_scanner_error": choice("fail", "warn"),
     "on_skipped_files": choice("fail", "warn", "changed"),
     "unused_waivers": choice("warn", "fail"),

@@ -16,6 +16,7 @@ from gate.report.groups import class_label
 BUILT_IN = "built-in default"
 DEFAULTS: dict[str, Any] = {
     "fail_on": "high", "report": "medium", "exclude": [], "inline_suppressions": "allow",
+    "secret_suppressions": "waivers",
     "on_scanner_error": "fail", "on_skipped_files": "warn", "unused_waivers": "warn",
     "warn_before_days": 14, "new_only": False, "default_severity": "high",
     "submodules": "scan",

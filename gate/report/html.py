@@ -19,6 +19,7 @@ from gate.findings import Severity
 from gate.policy.decision import Decided, Decision, Disposition, Verdict, WaiverStatus, sort_key
 from gate.policy.model import level_word
 from gate.report import explain, svg, waiver_hint
+from gate.report.escape import visible_escapes
 from gate.report.groups import class_label
 from gate.report.html_assets import CSP, SCRIPT, STYLE, script_json
 
@@ -33,8 +34,9 @@ _VERDICT = {Verdict.PASS: "PASSED", Verdict.FAIL: "FAILED",
 
 
 def e(value: object) -> str:
-    """Escaped text for HTML content or a quoted attribute."""
-    return escape(str(value), quote=True)
+    """Escaped text for HTML content or a quoted attribute; bidi and control characters
+    are shown as ``\\uXXXX``, never obeyed."""
+    return escape(visible_escapes(str(value)), quote=True)
 
 
 def _attrs(attrs: Mapping[str, object]) -> str:

@@ -13,6 +13,8 @@ import hashlib
 import json
 from typing import Any
 
+from gate.report.escape import BIDI
+
 STYLE = """
 :root { --fail: #c62828; --warn: #ef8f00; --waived: #1e88e5; --baseline: #8d6e63;
   --hidden: #b0bec5; --ok: #2e7d32; --line: #d9dee3; --muted: #5f6b76; }
@@ -178,10 +180,13 @@ CSP = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{SCRI
        "img-src data:")
 
 _SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-                   0x2028: "\\u2028", 0x2029: "\\u2029"}
+                   0x2028: "\\u2028", 0x2029: "\\u2029",
+                   # a bidi control becomes the six characters \u202e once the script decodes it
+                   **{ord(ch): f"\\\\u{ord(ch):04x}" for ch in BIDI}}
 
 
 def script_json(data: Any) -> str:
     """``data`` as JSON safe inside a ``<script>`` block: ``<``, ``>``, ``&``, U+2028 and
-    U+2029 written as ``\\uXXXX`` (so no ``</script>`` or ``<!--`` can appear)."""
+    U+2029 written as ``\\uXXXX`` (so no ``</script>`` or ``<!--`` can appear), bidi
+    controls as the visible text ``\\uXXXX``."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_ESCAPES)

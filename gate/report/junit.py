@@ -4,8 +4,8 @@ One ``<testsuite>`` per scanner; one ``<testcase>`` per reported issue as the De
 it (a cross-tool duplicate is one testcase under its lead scanner, naming every tool):
 failing issues carry ``<failure>``, waived and baseline ones ``<skipped>``, warnings pass
 with the message as output. Hidden findings are not reported. A scanner that could not do
-its job is an ``<error>`` testcase. Text from scanned content is XML-escaped and stripped of
-the characters XML 1.0 cannot hold.
+its job is an ``<error>`` testcase. Text from scanned content is XML-escaped, its bidi and
+control characters shown as ``\\uXXXX``, and stripped of the characters XML 1.0 cannot hold.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from gate.policy.decision import Decided, Decision, Disposition, sort_key
+from gate.report.escape import visible_escapes
 from gate.runs import ScannerRun
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -22,8 +23,9 @@ _REPORTED = (Disposition.FAIL, Disposition.WARN, Disposition.WAIVED, Disposition
 
 
 def clean(text: str) -> str:
-    """``text`` without the characters XML 1.0 forbids (each becomes ``?``)."""
-    return _NOT_XML.sub("?", text)
+    """``text`` with bidi and control characters shown as ``\\uXXXX`` (``escape``), and
+    without the characters XML 1.0 forbids (each becomes ``?``)."""
+    return _NOT_XML.sub("?", visible_escapes(text))
 
 
 def render(decision: Decision) -> str:

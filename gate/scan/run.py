@@ -37,11 +37,25 @@ class ScanOutcome:
     coverage: Coverage | None = None
 
 
-def coverage(targets: Targets, work: Mapping[str, Sequence[str]]) -> Coverage:
+def coverage(targets: Targets, work: Mapping[str, Sequence[str]],
+             runs: Sequence[ScannerRun] = ()) -> Coverage:
     """How many files content scanners analysed, how many only the secrets scanner, and
-    every file of the tree that no scanner got, with the reason."""
+    every file of the tree that no scanner got, with the reason.
+
+    A file counts as analysed only when a content scanner read it: one its scanner skipped
+    (it could not parse it, it timed out) or whose scanner failed is not counted."""
+    by_name = {run.scanner: run for run in runs}
+
+    def read(name: str, files: Sequence[str]) -> set[str]:
+        run = by_name.get(name)
+        if run is None:
+            return set(files)
+        if not run.ok:
+            return set()
+        return set(files) - {s.path for s in run.skipped}
+
     content = {f for name, files in work.items() if REGISTRY[name].content_scanner
-               for f in files}
+               for f in read(name, files)}
     every = {f for files in work.values() for f in files} - set(targets.raw_names)
     unplanned = tuple(SkippedFile(f, NO_SCANNER) for f in targets.files if f not in every)
     readers = tuple(sorted(name for name, files in work.items()
@@ -125,7 +139,8 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
     findings = redact_all(targets.root, [f for r in results for f in r.findings])
     runs = [r.run for r in results]
     return ScanOutcome(tuple(number_duplicates(findings)), tuple(runs), len(targets.files),
-                       targets.deliberate, targets.outside, coverage(targets, work))
+                       targets.deliberate, targets.outside,
+                       coverage(targets, work, runs))
 
 
 def core_shares(pooled: Sequence[str], budget: int, workers: int) -> dict[str, int]:

@@ -94,6 +94,12 @@ class Scanner(Protocol):
         ...
 
     @property
+    def credential_formats(self) -> bool:
+        """True when its findings are credentials in a known format: an inline comment
+        never accepts them unless the policy says so (``secret_suppressions``)."""
+        ...
+
+    @property
     def content_scanner(self) -> bool:
         """True when it analyses what files say (code, config); False for the secrets scan."""
         ...
@@ -225,6 +231,7 @@ class BaseScanner:
     secret_rules: frozenset[str] = frozenset()
     suppression_kinds: tuple[str, ...] = ()
     fingerprints_secrets: bool = False  # its secrets carry the tool's value-free fingerprint
+    credential_formats: bool = False  # only a policy waiver accepts its findings
     content_scanner: bool = True  # analyses what files say (the secrets scan only looks)
     line_style: str = "newline"  # how the tool numbers lines (gate.lines.split_lines)
     cache_per_file: bool = False  # findings for a file depend only on that file

@@ -1,11 +1,22 @@
-"""Secrets adapter: kingfisher on every text file of the work tree, values never kept.
+"""Secrets adapter: kingfisher on every file of the work tree, values never kept.
 
 kingfisher is slow on long explicit file lists (about 5 ms a path: 25 s for 5,000 files,
 against 1 s for the same files as one directory), so the selected files are mirrored into
 a private temporary folder (hard links where possible, else copies) and that folder is
-scanned as one directory. Nothing of the repository's own configuration reaches
-kingfisher: no ignore files, no baseline, no ``kingfisher.yaml`` (it reads none unless
-told), and its inline ``kingfisher:ignore`` comments are left to the gate.
+scanned as one directory. Every file is mirrored under a neutral numbered name that keeps
+only its extension (which kingfisher needs to open archives), so nothing of its real path
+reaches kingfisher: its built-in skip lists (fonts, images, lock files, ``node_modules/``,
+``bower_components/``, ``vendor/bundle/``, ...) match nothing, and no folder of the tree
+can pass for a git repository (a tree with many ``.git`` copies made kingfisher print one
+report per repository). Findings inside archives and databases are reported at the
+container's path with the member named. Every document kingfisher prints is read, and
+output the gate cannot account for (a path it did not give, counts that do not add up) is
+a failed run. Nothing of the repository's own configuration reaches kingfisher: no ignore
+files, no baseline, no ``kingfisher.yaml`` (it reads none unless told), and its inline
+``kingfisher:ignore`` comments are left to the gate.
+
+``git_history = "pr"`` or ``"all"``: the blobs the commits added are exported from git and
+mirrored the same way, so a history scan sees exactly what a tree scan sees.
 """
 
 from __future__ import annotations
@@ -17,13 +28,16 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
+from gate.errors import GitError
 from gate.findings import Confidence, Finding, InlineSuppression, Location, Severity
 from gate.findings import secret_fingerprint as make_secret_fingerprint
+from gate.guards.bounded import TooComplex, check
 from gate.guards.redact import preview
 from gate.guards.validators import choice
 from gate.lines import split_lines
@@ -35,9 +49,10 @@ from gate.scanners.common import (
     command_version,
     invoke,
     parse_text,
-    relative_path,
 )
 from gate.scanners.interface import BaseScanner, ScanContext, failed
+from gate.tree.git import HistoryBlob, added_blobs, blob_sizes, read_blobs
+from gate.tree.path_names import is_utf8, shown
 from gate.tree.path_names import uri as path_uri
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -74,7 +89,7 @@ _INLINE_TOKENS = re.compile(
 
 
 class SecretsScanner(BaseScanner):
-    """Runs kingfisher (``--no-validate --redact``) on every text file it is given."""
+    """Runs kingfisher (``--no-validate --redact``) on every file it is given."""
 
     name = "secrets"
     tool = "kingfisher"
@@ -85,13 +100,14 @@ class SecretsScanner(BaseScanner):
     cache_per_file = True  # kingfisher's rules look inside one file at a time
     relaxable_by_path = False  # a credential in tests/ is still a credential
     fingerprints_secrets = True  # kingfisher's own fingerprint, never the value
+    credential_formats = True  # only a policy waiver accepts them (secret_suppressions)
     content_scanner = False  # it looks for credentials, not at what the file does
     reads_any_name = True  # a credential in a file with an odd name is still a credential
     options = MappingProxyType({"git_history": choice("none", "pr", "all")})
 
     def cacheable(self, ctx: ScanContext) -> bool:
         """A history scan depends on commits, not only on the files."""
-        return str(ctx.options.get("git_history") or "none") == "none"
+        return _history_mode(ctx) == "none"
 
     def owns_rule(self, pattern: str) -> bool:
         """kingfisher's rule ids: ``betterleaks.*``, ``veles.*``, ``kingfisher.*``."""
@@ -129,6 +145,11 @@ class SecretsScanner(BaseScanner):
         """The normalised arguments a run reports."""
         return [*FLAGS, "."]
 
+    def cache_config(self, ctx: ScanContext) -> dict[str, Any]:
+        """Its arguments, and how files reach it: results cached before the neutral mirror
+        (which left out what kingfisher skips by name) are not reused."""
+        return {"arguments": self.run_arguments(ctx), "mirror": MIRROR_LAYOUT}
+
     def exit_code_for(self, findings: Sequence[Finding]) -> int:
         """Kingfisher exits 200 when it reports findings (validation is off)."""
         return 200 if findings else 0
@@ -137,78 +158,102 @@ class SecretsScanner(BaseScanner):
         """Every file, binary ones included (credentials hide in databases and images);
         ``.git`` internals are left out. Files over 10 MB stay in the list so that ``scan``
         reports them as skipped."""
-        return [rel for rel in files if ".git" not in rel.split("/")
-                and os.path.isfile(os.path.join(root, rel))]
+        return [rel for rel in files if _kept(rel) and os.path.isfile(os.path.join(root, rel))]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Mirror the files into a private folder, run kingfisher on it, parse its JSON."""
         arguments = (*FLAGS, ".")
         version = self._version(ctx)
         files, skipped = self._partition(ctx)
-        if not files:
-            return ScanResult((), self.record(ctx, version=version, arguments=arguments,
-                                              exit_code=0, skipped=skipped, files=0))
+        common: dict[str, Any] = {"version": version, "arguments": arguments}
+        started = time.monotonic()
+        findings: list[Finding] = []
+        exit_code = 0
+        if files:
+            sources = ((_Place(rel), ctx.path_of(rel)) for rel in files)
+            outcome = self._run(ctx, lambda mirror: _mirror_files(sources, mirror))
+            if isinstance(outcome, ToolFailure):
+                return self._failed(len(files), outcome.reason, outcome.exit_code,
+                                    duration=time.monotonic() - started, **common)
+            hits, exit_code = outcome
+            lines: dict[str, list[str]] = {}
+            findings = [self._tree_finding(ctx, hit, lines) for hit in hits]
+        history = self._history(ctx)
+        duration = time.monotonic() - started
+        if isinstance(history, ToolFailure):
+            return self._failed(len(files), history.reason, history.exit_code,
+                                duration=duration, **common)
+        findings += history[0]
+        return ScanResult(tuple(findings), self.record(
+            ctx, exit_code=exit_code, files=len(files), skipped=skipped, notes=history[1],
+            duration=duration, **common))
+
+    def _run(self, ctx: ScanContext, fill: Callable[[Path], dict[str, _Place]]
+             ) -> tuple[list[_Hit], int] | ToolFailure:
+        """Fill a private folder (``fill(folder)`` returns mirror name -> place), run
+        kingfisher on it and map every finding back to its place."""
         base = str(ctx.cache_dir) if ctx.cache_dir is not None else None
         if base is not None:
             os.makedirs(base, exist_ok=True)
         mirror = Path(tempfile.mkdtemp(prefix="gate-secrets-", dir=base))
-        started = time.monotonic()
         try:
-            places = _mirror(ctx, files, mirror)
+            places: dict[str, _Place] = fill(mirror)
             extra: dict[str, str] = {}
             if ctx.cache_dir is not None:
                 extra["KF_RULE_CACHE_DIR"] = str(ctx.cache_dir / "kingfisher-rules")
-            result = invoke(self, arguments, ctx, cwd=mirror, extra_env=extra)
+            result = invoke(self, FLAGS_AND_TARGET, ctx, cwd=mirror, extra_env=extra)
         finally:
             shutil.rmtree(mirror, ignore_errors=True)
-        duration = time.monotonic() - started
-        common: dict[str, Any] = {"version": version, "arguments": arguments,
-                                  "duration": duration}
         if isinstance(result, ToolFailure):
-            return self._failed(len(files), result.reason.replace(str(mirror), "<scan folder>"),
-                                result.exit_code, **common)
-        parsed = parse_text(result, lambda text: _decode(text, self, ctx, set(files),
-                                                         str(mirror), places))
-        if isinstance(parsed, ToolFailure):
-            return self._failed(len(files), parsed.reason, parsed.exit_code, **common)
-        findings, scanned = parsed
-        notes: tuple[str, ...] = ()
-        if scanned is not None and scanned < len(files):
-            notes = (
-                f"kingfisher read {scanned} of {len(files)} files; it leaves out some by its "
-                "own built-in rules (e.g. node_modules/, package-lock.json, *.svg)",
-            )
-        history = self._history(ctx)
-        if isinstance(history, ToolFailure):
-            return self._failed(len(files), history.reason, history.exit_code, **common)
-        findings += history[0]
-        notes += history[1]
-        return ScanResult(tuple(findings), self.record(
-            ctx, exit_code=result.returncode, files=len(files), skipped=skipped, notes=notes,
-            **common))
-
-    def _history(self, ctx: ScanContext) -> tuple[list[Finding], tuple[str, ...]] | ToolFailure:
-        """``git_history = "pr"``: every commit since the change's base; ``"all"``: every
-        commit. A secret added and removed inside a pull request still fails it."""
-        mode = str(ctx.options.get("git_history") or "none")
-        if mode == "none":
-            return [], ()
-        args = [*FLAGS[:FLAGS.index("--git-history")], "--git-history", "full", "--branch",
-                "HEAD", *FLAGS[FLAGS.index("--git-history") + 2:]]
-        if mode == "pr":
-            if ctx.history_base is None:
-                return ToolFailure('git_history = "pr" needs the base of the change: run with '
-                                   "--policy-ref or --changed-since, with enough history "
-                                   "(actions/checkout fetch-depth: 0)", None)
-            args += ["--since-commit", ctx.history_base]
-        result = invoke(self, [*args, "."], ctx)
-        if isinstance(result, ToolFailure):
-            return result
-        parsed = parse_text(result, lambda text: _history_findings(text, self, ctx))
+            return ToolFailure(result.reason.replace(str(mirror), "<scan folder>"),
+                               result.exit_code)
+        parsed = parse_text(result, lambda text: _hits(text, str(mirror), places))
         if isinstance(parsed, ToolFailure):
             return parsed
-        since = f" since {ctx.history_base[:12]}" if mode == "pr" and ctx.history_base else ""
-        return parsed, (f"git history scanned{since}: {len(parsed)} finding(s) in commits",)
+        return parsed, result.returncode or 0
+
+    def _history(self, ctx: ScanContext) -> tuple[list[Finding], tuple[str, ...]] | ToolFailure:
+        """``git_history = "pr"``: every file version the commits since the change's base
+        wrote; ``"all"``: every commit's. A secret added and removed inside a pull request
+        still fails it. Ignored (with a note) in the commit hook, which scans staged files."""
+        mode = _history_mode(ctx)
+        if mode == "none":
+            return [], ()
+        if ctx.hook:
+            return [], (f'git_history = "{mode}" is not used by the commit hook: it scans the '
+                        "staged files only (the history is scanned in CI)",)
+        if mode == "pr" and ctx.history_base is None:
+            return ToolFailure('git_history = "pr" needs the base of the change: run with '
+                               "--policy-ref or --changed-since, with enough history "
+                               "(actions/checkout fetch-depth: 0)", None)
+        since = ctx.history_base if mode == "pr" else None
+        try:
+            blobs = [b for b in added_blobs(ctx.root, since, ctx.timeout) if _kept(b.path)]
+            sizes = blob_sizes(ctx.root, sorted({b.blob for b in blobs}), ctx.timeout)
+        except GitError as exc:
+            return ToolFailure(f"could not read the git history: {exc}", None)
+        large = sorted({shown(b.path) for b in blobs if sizes.get(b.blob, 0) > MAX_BYTES})
+        wanted = [b for b in blobs if sizes.get(b.blob, 0) <= MAX_BYTES]
+        notes: list[str] = []
+        if large:
+            notes.append(f"git history: {len(large)} file version(s) over 10 MB not read: "
+                         + ", ".join(large[:5]))
+        findings: list[Finding] = []
+        if wanted:
+            def fill(mirror: Path) -> dict[str, _Place]:
+                return _mirror_blobs(ctx.root, wanted, mirror, ctx.timeout, sizes)
+
+            try:
+                outcome = self._run(ctx, fill)
+            except GitError as exc:
+                return ToolFailure(f"could not read the git history: {exc}", None)
+            if isinstance(outcome, ToolFailure):
+                return outcome
+            findings = [self._history_finding(hit) for hit in outcome[0]]
+        since_text = f" since {since[:12]}" if since else ""
+        notes.insert(0, f"git history scanned{since_text}: {len(wanted)} file version(s) in "
+                        f"commits, {len(findings)} finding(s)")
+        return findings, tuple(notes)
 
     def _failed(self, files: int, reason: str, exit_code: int | None, *, version: str,
                 arguments: Sequence[str], duration: float) -> ScanResult:
@@ -233,57 +278,83 @@ class SecretsScanner(BaseScanner):
                 files.append(rel)
         return files, tuple(skipped)
 
-    def _parse(self, report: Mapping[str, Any], ctx: ScanContext, files: set[str], mirror: str,
-               places: Mapping[str, str]) -> list[Finding]:
-        """Findings from an allow-list of kingfisher's fields: never its snippet or commands."""
-        findings: list[Finding] = []
-        lines: dict[str, list[str]] = {}
-        for item in report["findings"]:
-            rule = item["rule"]
-            hit = item["finding"]
-            rule_id = str(rule["id"])
-            path = _relative(str(hit["path"]), mirror, places)
-            if path not in files:
-                continue
-            line_no = max(int(hit.get("line") or 1), 1)
-            col_start = int(hit.get("column_start") or 0)
-            col_end = int(hit.get("column_end") or col_start)
-            if path not in lines:
-                lines[path] = split_lines(ctx.read_text(path))
-            text = lines[path][line_no - 1] if line_no <= len(lines[path]) else ""
-            value = text[col_start : col_end + 1] if col_end >= col_start else ""
-            shown = preview(value)
-            name = str(rule.get("name") or rule_id)
-            confidence = str(hit.get("confidence", "medium")).lower()
-            message = f"{name} found" + (f" (preview: {shown})" if shown else "")
-            findings.append(
-                Finding(
-                    scanner=self.name,
-                    rule_id=rule_id,
-                    rule_name=name,
-                    message=message,
-                    severity=SEVERITIES.get(confidence, Severity.HIGH),
-                    confidence=CONFIDENCES.get(confidence, Confidence.MEDIUM),
-                    location=Location(
-                        path=path,
-                        start_line=line_no,
-                        start_column=col_start + 1,
-                        end_line=line_no,
-                        end_column=col_start + 1 + len(value) if value else None,
-                        uri=path_uri(ctx.raw_names[path]) if path in ctx.raw_names else None,
-                    ),
-                    fingerprint=make_secret_fingerprint(
-                        rule_id, path, str(hit["fingerprint"])
-                    ),
-                    cwe=(798,),
-                    remediation=REMEDIATION,
-                    tags=("security", "secret"),
-                    secret=True,
-                    suppression=_suppression(text),
-                    extra=(("rule_description", str(rule.get("description", ""))[:300]),),
-                )
-            )
-        return findings
+    def _tree_finding(self, ctx: ScanContext, hit: _Hit, lines: dict[str, list[str]]
+                      ) -> Finding:
+        """A finding of the work tree, from an allow-list of kingfisher's fields (never its
+        snippet or commands); the preview is cut from the file's own line (``lines``: the
+        files read so far)."""
+        item = hit.item
+        path = hit.place.path
+        finding = self._common(hit)
+        uri = path_uri(ctx.raw_names[path]) if path in ctx.raw_names else None
+        if hit.member:
+            return _with(finding, Location(path, 1, 1, uri=uri), f"{finding.message}", None)
+        line_no = max(int(item["finding"].get("line") or 1), 1)
+        col_start = int(item["finding"].get("column_start") or 0)
+        col_end = int(item["finding"].get("column_end") or col_start)
+        if path not in lines:
+            lines[path] = split_lines(ctx.read_text(path))
+        numbered = lines[path]
+        text = numbered[line_no - 1] if line_no <= len(numbered) else ""
+        value = text[col_start : col_end + 1] if col_end >= col_start else ""
+        shown = preview(value)
+        location = Location(path, line_no, col_start + 1, line_no,
+                            col_start + 1 + len(value) if value else None, uri)
+        message = finding.message + (f" (preview: {shown})" if shown else "")
+        return _with(finding, location, message, _suppression(text))
+
+    def _history_finding(self, hit: _Hit) -> Finding:
+        """A finding in a file version a commit wrote, carrying the commit; waivable by
+        fingerprint (rule, path, member, kingfisher's fingerprint and the commit)."""
+        commit = hit.place.commit
+        finding = self._common(hit, f"@{commit}")
+        line = 1 if hit.member else max(int(hit.item["finding"].get("line") or 1), 1)
+        column = 1 if hit.member else int(hit.item["finding"].get("column_start") or 0) + 1
+        return _with(finding, Location(hit.place.path, line, column, line, uri=hit.place.uri),
+                     f"{finding.message} in commit {commit[:12]} (history)", None,
+                     tags=("security", "secret", "git-history"), extra=(("commit", commit),))
+
+    def _common(self, hit: _Hit, salt: str = "") -> Finding:
+        """The parts of a finding that do not depend on where the text came from."""
+        rule, found = hit.item["rule"], hit.item["finding"]
+        rule_id = str(rule["id"])
+        name = str(rule.get("name") or rule_id)
+        confidence = str(found.get("confidence", "medium")).lower()
+        message = f"{name} found"
+        extra: tuple[tuple[str, str], ...] = (
+            ("rule_description", str(rule.get("description", ""))[:300]),)
+        tool_fingerprint = str(found["fingerprint"]) + salt
+        if hit.member:
+            line = max(int(found.get("line") or 1), 1)
+            message += f" inside this file: in {hit.member}, line {line}"
+            extra += (("member", hit.member),)
+            tool_fingerprint = f"{hit.member}!{tool_fingerprint}"
+        return Finding(
+            scanner=self.name, rule_id=rule_id, rule_name=name, message=message,
+            severity=SEVERITIES.get(confidence, Severity.HIGH),
+            confidence=CONFIDENCES.get(confidence, Confidence.MEDIUM),
+            location=Location(hit.place.path),
+            fingerprint=make_secret_fingerprint(rule_id, hit.place.path, tool_fingerprint),
+            cwe=(798,), remediation=REMEDIATION, tags=("security", "secret"), secret=True,
+            extra=extra)
+
+
+def _with(finding: Finding, location: Location, message: str,
+          suppression: InlineSuppression | None, *, tags: tuple[str, ...] | None = None,
+          extra: tuple[tuple[str, str], ...] = ()) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, location=location, message=message, suppression=suppression,
+                   tags=tags or finding.tags, extra=finding.extra + extra)
+
+
+def _history_mode(ctx: ScanContext) -> str:
+    return str(ctx.options.get("git_history") or "none")
+
+
+def _kept(rel: str) -> bool:
+    """False for git's own files (a ``.git`` folder at any depth)."""
+    return ".git" not in rel.split("/")
 
 
 def _suppression(line: str) -> InlineSuppression | None:
@@ -295,107 +366,178 @@ def _suppression(line: str) -> InlineSuppression | None:
     return InlineSuppression("kingfisher", (), reason)
 
 
-def _decode(text: str, scanner: SecretsScanner, ctx: ScanContext, files: set[str],
-            mirror: str, places: Mapping[str, str]) -> tuple[list[Finding], int | None]:
-    """Findings from the report (the first JSON document), and the blob count from the
-    summary that follows it."""
-    decoder = json.JSONDecoder()
-    start = len(text) - len(text.lstrip())
+FLAGS_AND_TARGET = (*FLAGS, ".")
+MAX_MEMBER = 200  # characters of an archive member's name kept in a finding
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a mirrored file comes from: its path in the tree (as shown), and the commit
+    that wrote it (history scans only)."""
+
+    path: str
+    commit: str = ""
+    uri: str | None = None  # a name that is not UTF-8 (``path`` is then as shown)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """One finding of kingfisher's, mapped back: the file, the member of an archive or
+    database it was found in (``""``: the file itself), and kingfisher's fields."""
+
+    place: _Place
+    member: str
+    item: Mapping[str, Any]
+
+
+def _documents(text: str) -> list[Any]:
+    """Every JSON document of ``text`` (kingfisher prints a report per repository it finds,
+    then a summary), bounded in size and depth."""
     if not text.strip():
         raise BadOutput("produced no output")
     try:
-        report, end = decoder.raw_decode(text, start)
-    except json.JSONDecodeError as exc:
-        raise BadOutput(f"printed output that is not JSON ({exc.msg} at char {exc.pos})"
-                        ) from None
-    if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
-        raise BadOutput("printed JSON without its 'findings' list")
-    findings = scanner._parse(report, ctx, files, mirror, places)
-    scanned: int | None = None
-    rest = text[end:].strip()
-    if rest:
+        check(text)
+    except TooComplex as exc:
+        raise BadOutput(f"printed JSON that cannot be read: {exc}") from None
+    decoder = json.JSONDecoder()
+    documents: list[Any] = []
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            return documents
         try:
-            summary, _ = decoder.raw_decode(rest)
-            if isinstance(summary, dict) and isinstance(summary.get("blobs_scanned"), int):
-                scanned = summary["blobs_scanned"]
-        except ValueError:
-            scanned = None
-    return findings, scanned
+            document, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise BadOutput(f"printed output that is not JSON ({exc.msg} at char {exc.pos})"
+                            ) from None
+        documents.append(document)
 
 
-# kingfisher drops every match in files with these names (images, lock files, anything in
-# node_modules/); the mirror gives them a neutral name so their credentials are still found.
-_DROPPED_SUFFIXES = frozenset({".svg", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp",
-                               ".bmp", ".tif", ".tiff"})
-_DROPPED_NAMES = frozenset({"package-lock.json", "yarn.lock", "go.sum", "poetry.lock",
-                            "pnpm-lock.yaml", "npm-shrinkwrap.json", "composer.lock",
-                            "gemfile.lock", "pipfile.lock"})
-NEUTRAL_FOLDER = ".gate-neutral"
+def _is_summary(document: Mapping[str, Any]) -> bool:
+    count, blobs = document.get("findings"), document.get("blobs_scanned")
+    return (isinstance(count, int) and not isinstance(count, bool) and isinstance(blobs, int)
+            and not isinstance(blobs, bool))
+
+
+def _hits(text: str, mirror: str, places: Mapping[str, _Place]) -> list[_Hit]:
+    """Every finding of every report kingfisher printed, mapped back to its place; output
+    the gate cannot account for (another kind of document, a summary whose count differs
+    from the findings, a path the gate did not give) raises BadOutput."""
+    reports: list[Mapping[str, Any]] = []
+    summaries: list[Mapping[str, Any]] = []
+    for document in _documents(text):
+        if isinstance(document, dict) and isinstance(document.get("findings"), list):
+            reports.append(document)
+        elif isinstance(document, dict) and _is_summary(document):
+            summaries.append(document)
+        else:
+            raise BadOutput("printed a JSON document that is neither a report nor its "
+                            "summary")
+    if not reports:
+        raise BadOutput("printed JSON without its 'findings' list")
+    items = [item for report in reports for item in report["findings"]]
+    if len(summaries) != 1:
+        raise BadOutput(f"printed {len(summaries)} summaries (expected one): its findings "
+                        "cannot be counted")
+    if summaries[0]["findings"] != len(items):
+        raise BadOutput(f"counted {summaries[0]['findings']} finding(s) in its summary but "
+                        f"reported {len(items)}")
+    hits: list[_Hit] = []
+    for item in items:
+        place, member = _locate(str(item["finding"]["path"]), mirror, places)
+        hits.append(_Hit(place, member, item))
+    return hits
+
+
+def _locate(reported: str, mirror: str, places: Mapping[str, _Place]) -> tuple[_Place, str]:
+    """The place of a reported path, and the archive member (``bundle.zip!key.pem``) or
+    database part (``app.db/cfg.sql``) after the mirrored name; BadOutput for a path the
+    gate did not give kingfisher."""
+    path = reported.replace("\\", "/")
+    prefix = mirror.replace("\\", "/").rstrip("/") + "/"
+    if path.startswith(prefix):
+        path = path[len(prefix):]
+    while path.startswith("./"):
+        path = path[2:]
+    bucket, _, rest = path.partition("/")
+    cuts = [i for i in (rest.find("!"), rest.find("/")) if i >= 0]
+    cut = min(cuts) if cuts else len(rest)
+    place = places.get(f"{bucket}/{rest[:cut]}")
+    if place is None:
+        raise BadOutput("reported a finding in a file the gate did not give it")
+    member = rest[cut + 1:]
+    if cut < len(rest) and not member:
+        raise BadOutput("reported a finding in an archive member without a name")
+    if len(member) > MAX_MEMBER:
+        member = member[: MAX_MEMBER - 1] + "…"
+    return place, member
+
+
+# kingfisher drops every match in files whose names match its built-in lists (images,
+# fonts, lock files, node_modules/, bower_components/, vendor/bundle/, ...). The mirror
+# gives every file a numbered name that keeps only a plain extension, which kingfisher
+# needs to open archives (a ``.tar.gz`` without its extension is not opened); an extension
+# on its list is dropped or swapped for one it opens the same way.
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,12}")
+_SWAPPED_SUFFIXES = {".bmp": "", ".eot": "", ".gif": "", ".jpeg": "", ".jpg": "",
+                     ".otf": "", ".png": "", ".svg": "", ".tif": "", ".tiff": "", ".ttf": "",
+                     ".woff": "", ".woff2": "", ".ico": "", ".webp": "", ".gem": ".tar"}
 RULE_PREFIXES = ("betterleaks.", "veles.", "kingfisher.")  # the families of its built-in rules
+BUCKET = 1000  # files per folder of the mirror
+MIRROR_LAYOUT = "neutral-1"  # how files reach kingfisher (part of every cache key)
 
 
-def dropped_by_name(rel: str) -> bool:
-    """True for files whose matches kingfisher's built-in rules drop by their name."""
-    path = PurePosixPath(rel)
-    return (path.suffix.lower() in _DROPPED_SUFFIXES or path.name.lower() in _DROPPED_NAMES
-            or "node_modules" in path.parts)
+def neutral_name(number: int, name: str) -> str:
+    """The mirror's name for file ``number`` called ``name``: ``<bucket>/<number><ext>``."""
+    return f"{number // BUCKET}/{number}{kept_suffix(name)}"
 
 
-def _mirror(ctx: ScanContext, files: Sequence[str], mirror: Path) -> dict[str, str]:
-    """Hard-link (or copy) each file under ``mirror``: at its own relative path, or under a
-    neutral name when kingfisher would drop it by name or the name is not UTF-8 (kingfisher
-    reports paths as text). Returns mirror path -> real path (as shown)."""
-    places: dict[str, str] = {}
-    for number, rel in enumerate(files):
-        neutral = dropped_by_name(rel) or rel in ctx.raw_names
-        inside = f"{NEUTRAL_FOLDER}/{number}.txt" if neutral else rel
+def kept_suffix(name: str) -> str:
+    """The extension kingfisher sees: the last one (``.tar.gz`` kept whole), lower case,
+    when plain; never one of its skip list."""
+    suffixes = [s.lower() for s in PurePosixPath(name).suffixes]
+    if not suffixes or not _SUFFIX.fullmatch(suffixes[-1]):
+        return ""
+    last = suffixes[-1]
+    if last in _SWAPPED_SUFFIXES:
+        return _SWAPPED_SUFFIXES[last]
+    if len(suffixes) > 1 and suffixes[-2] == ".tar":
+        return ".tar" + last
+    return last
+
+
+def _mirror_files(sources: Iterable[tuple[_Place, Path]], mirror: Path) -> dict[str, _Place]:
+    """Hard-link (or copy) each file under ``mirror`` at its neutral name; returns mirror
+    name -> place."""
+    places: dict[str, _Place] = {}
+    for number, (place, source) in enumerate(sources):
+        inside = neutral_name(number, PurePosixPath(place.path).name)
         target = mirror / inside
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(ctx.path_of(rel), target)
+            os.link(source, target)
         except OSError:
-            shutil.copyfile(ctx.path_of(rel), target)
-        places[inside] = rel
+            shutil.copyfile(source, target)
+        places[inside] = place
     return places
 
 
-def _relative(path: str, mirror: str, places: Mapping[str, str]) -> str:
-    path = path.replace("\\", "/")
-    prefix = mirror.replace("\\", "/").rstrip("/") + "/"
-    if path.startswith(prefix):
-        path = path[len(prefix) :]
-    rel = relative_path(path)
-    return places.get(rel, rel)
-
-
-def _history_findings(text: str, scanner: SecretsScanner, ctx: ScanContext) -> list[Finding]:
-    """Findings of a history scan: those with a commit, each carrying it; waivable by
-    fingerprint (rule, path, kingfisher's fingerprint and the commit)."""
-    decoder = json.JSONDecoder()
-    if not text.strip():
-        raise BadOutput("produced no output")
-    report, _ = decoder.raw_decode(text, len(text) - len(text.lstrip()))
-    if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
-        raise BadOutput("printed JSON without its 'findings' list")
-    out: list[Finding] = []
-    for item in report["findings"]:
-        hit, rule = item["finding"], item["rule"]
-        commit = str((hit.get("git_metadata") or {}).get("commit", {}).get("id") or "")
-        if not commit:
-            continue  # the working tree is scanned on its own
-        rule_id = str(rule["id"])
-        path = relative_path(str(hit["path"]))
-        line = max(int(hit.get("line") or 1), 1)
-        name = str(rule.get("name") or rule_id)
-        out.append(Finding(
-            scanner=scanner.name, rule_id=rule_id, rule_name=name,
-            message=f"{name} found in commit {commit[:12]} (history)",
-            severity=SEVERITIES.get(str(hit.get("confidence", "medium")).lower(), Severity.HIGH),
-            confidence=CONFIDENCES.get(str(hit.get("confidence", "medium")).lower(),
-                                       Confidence.MEDIUM),
-            location=Location(path, line, int(hit.get("column_start") or 0) + 1, line),
-            fingerprint=make_secret_fingerprint(rule_id, path,
-                                                f"{hit['fingerprint']}@{commit}"),
-            cwe=(798,), remediation=REMEDIATION, tags=("security", "secret", "git-history"),
-            secret=True, extra=(("commit", commit),)))
-    return out
+def _mirror_blobs(root: Path, blobs: Sequence[HistoryBlob], mirror: Path, timeout: float,
+                  sizes: dict[str, int]) -> dict[str, _Place]:
+    """Write each file version under ``mirror`` at its neutral
+    name, as the tree's files are; returns mirror name -> place."""
+    names: dict[str, list[str]] = {}
+    places: dict[str, _Place] = {}
+    for number, blob in enumerate(blobs):
+        inside = neutral_name(number, PurePosixPath(blob.path).name)
+        names.setdefault(blob.blob, []).append(inside)
+        raw = None if is_utf8(blob.path) else path_uri(blob.path)
+        places[inside] = _Place(shown(blob.path), blob.commit, raw)
+    for blob_id, data in read_blobs(root, list(names), timeout, sizes):
+        for inside in names.get(blob_id, ()):
+            target = mirror / inside
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    return places

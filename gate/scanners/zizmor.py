@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -140,7 +143,22 @@ class ZizmorScanner(BaseScanner):
         return command_version(self.command())
 
     def scan(self, ctx: ScanContext) -> ScanResult:
-        """Run zizmor on ``ctx.files`` from the repository root and parse its JSON."""
+        """Run zizmor on ``ctx.files`` from the repository root and parse its JSON.
+
+        GitHub reads a workflow that starts with a UTF-8 byte order mark; zizmor cannot load
+        one, so a BOM would switch the audit off from inside the file. When a file starts
+        with one, zizmor reads a copy of the audited files without it, as GitHub does."""
+        with _bom_free(ctx) as (view, stripped):
+            result = self._scan(view)
+        if not stripped:
+            return result
+        listed = ", ".join(stripped[:5]) + (f" and {len(stripped) - 5} more"
+                                            if len(stripped) > 5 else "")
+        note = (f"{len(stripped)} file(s) start with a UTF-8 byte order mark, read without it "
+                f"as GitHub reads them: {listed}")
+        return replace(result, run=replace(result.run, notes=(*result.run.notes, note)))
+
+    def _scan(self, ctx: ScanContext) -> ScanResult:
         token = os.environ.get(TOKEN_VARIABLE, "").strip()
         flags = [*BASE_FLAGS]
         extra_env: dict[str, str] = {}
@@ -279,6 +297,36 @@ class ZizmorScanner(BaseScanner):
                 )
             )
         return findings
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+@contextmanager
+def _bom_free(ctx: ScanContext) -> Iterator[tuple[ScanContext, list[str]]]:
+    """``ctx`` itself, or (when an audited file starts with a UTF-8 BOM) a context rooted
+    at a temporary copy of the audited files with the BOM removed, and the files it had."""
+    heads: dict[str, bytes] = {}
+    for rel in ctx.files:
+        try:
+            with open(ctx.path_of(rel), "rb") as handle:
+                heads[rel] = handle.read(len(BOM))
+        except OSError:
+            heads[rel] = b""
+    stripped = [rel for rel, head in heads.items() if head == BOM]
+    if not stripped:
+        yield ctx, []
+        return
+    with tempfile.TemporaryDirectory(prefix="gate-zizmor-") as folder:
+        for rel in ctx.files:
+            try:
+                data = ctx.path_of(rel).read_bytes()
+            except OSError:
+                continue  # zizmor names it as it names any file it cannot read
+            target = Path(folder, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data.removeprefix(BOM))
+        yield replace(ctx, root=Path(folder), raw_names={}), stripped
 
 
 def _suppression(rule_id: str, flagged: str, ignored: bool) -> InlineSuppression | None:

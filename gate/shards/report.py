@@ -136,6 +136,24 @@ def check(shards: Sequence[ShardData], here: Mapping[str, Any]) -> None:
                              "the same commit, policy and gate version as the shards")
 
 
+def check_scopes(shards: Sequence[ShardData],
+                 expected: Callable[[Shard], Mapping[str, Sequence[str]]]) -> None:
+    """ShardError unless every shard's files per scanner are exactly those the plan of
+    this commit gives it (``expected(shard)``)."""
+    for shard in shards:
+        want = {name: sorted(files) for name, files in
+                expected(Shard(shard.index, shard.count)).items() if files}
+        got = {name: sorted(files) for name, files in shard.scope.items() if files}
+        if want == got:
+            continue
+        differ = sorted(name for name in {*want, *got} if want.get(name) != got.get(name))
+        counts = ", ".join(f"{name}: {len(got.get(name, []))} file(s) given, "
+                           f"{len(want.get(name, []))} planned" for name in differ[:3])
+        raise ShardError(f"{shard.source}: its files do not match the plan of shard "
+                         f"{shard.index}/{shard.count} at this commit ({counts}); a shard "
+                         "report cannot choose what is scanned")
+
+
 def combine(shards: Sequence[ShardData],
             arguments_for: Callable[[str, tuple[str, ...]], tuple[str, ...]]
             ) -> tuple[ScanOutcome, dict[str, list[str]]]:

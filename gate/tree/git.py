@@ -1,20 +1,20 @@
 """The only place git runs: one safe environment, an absolute executable, no repository code.
 
 Only read-only subcommands run (``rev-parse``, ``ls-files``, ``cat-file``, a tree-to-tree
-``diff --no-ext-diff --no-textconv``, ``merge-base``), none of which runs a filter, a
-textconv or an external diff, and every call passes ``-c core.fsmonitor=false
--c core.hooksPath=<an empty folder> -c core.pager=cat -c core.sshCommand=false
--c credential.helper= -c protocol.allow=never``, so a scanned repository's configuration
-cannot make git start a program of its own. The caller's ``GIT_*`` variables are not passed
-on; the system and global configuration are read as usual, and the gate never adds a
-``safe.directory`` itself.
+``diff --no-ext-diff --no-textconv``, ``merge-base``, ``log --raw`` without signatures),
+none of which runs a filter, a textconv, an external diff or a signature check, and every
+call passes ``-c core.fsmonitor=false -c core.hooksPath=<an empty folder> -c core.pager=cat
+-c core.sshCommand=false -c credential.helper= -c protocol.allow=never``, so a scanned
+repository's configuration cannot make git start a program of its own. The caller's
+``GIT_*`` variables are not passed on; the system and global configuration are read as
+usual, and the gate never adds a ``safe.directory`` itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -35,10 +35,12 @@ def safe_config() -> tuple[str, ...]:
             "-c", "protocol.allow=never")
 
 
-def git(root: Path, *args: str, timeout: float = GIT_TIMEOUT) -> tuple[int | None, bytes, str]:
-    """Run ``git ARGS`` in ``root``: (exit code, stdout, one line of stderr)."""
+def git(root: Path, *args: str, timeout: float = GIT_TIMEOUT, stdin: bytes | None = None
+        ) -> tuple[int | None, bytes, str]:
+    """Run ``git ARGS`` in ``root`` (``stdin`` fed to it): (exit code, stdout, one line of
+    stderr)."""
     result = run([tool_path("git"), *safe_config(), *args], cwd=root, timeout=timeout,
-                 env=scanner_env())
+                 env=scanner_env(), stdin=stdin)
     if result.not_found:
         return None, b"", "git is not installed"
     err = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -184,6 +186,34 @@ def exists_in_ref(root: Path, ref: str, path: Path | str) -> bool:
     return code == 0 and out.strip() == b"blob"
 
 
+def export_from_ref(root: Path, ref: str, path: Path | str, target: Path) -> Path | None:
+    """Write the file or folder ``path`` as committed at ``ref`` into the folder ``target``
+    (regular files only: links and submodules are left out); the copy's path, or None when
+    ``path`` is not in that commit."""
+    commit = resolve(root, ref)
+    rel = _relative(root, path)
+    code, out, err = git(root, "ls-tree", "-r", "-z", commit, "--", rel)
+    if code != 0:
+        raise GitError(f"git ls-tree failed: {err or 'no output'}")
+    names: dict[str, list[str]] = {}  # blob -> every name it has under ``rel``
+    for item in _split_z(out):
+        meta, _, name = item.partition("\t")
+        mode, kind, blob = meta.split()
+        if kind == "blob" and mode in ("100644", "100755") and (
+                name == rel or name.startswith(rel + "/")):
+            names.setdefault(blob, []).append(name)
+    if not names:
+        return None
+    copy = target / PurePosixPath(rel).name
+    for blob, data in read_blobs(root, list(names)):
+        for name in names[blob]:
+            suffix = name[len(rel):].lstrip("/")
+            out_path = copy / suffix if suffix else copy
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            out_path.write_bytes(data)
+    return copy
+
+
 @dataclass(frozen=True)
 class RefSource:
     """A reader/exists pair for ``gate.policy.load.load`` that reads ``ref`` instead of the
@@ -265,6 +295,102 @@ def _changed_in_work_tree(root: Path) -> set[str]:
         if digest.hexdigest() != blob:
             changed.add(name)
     return changed
+
+
+@dataclass(frozen=True)
+class HistoryBlob:
+    """A file version a commit wrote: the commit, the path (relative to the scanned root)
+    and the blob id."""
+
+    commit: str
+    path: str
+    blob: str
+
+
+_FILE_MODES = (b"100644", b"100755")  # regular files: no links, no submodules
+BLOB_BATCH = 64 * 1024 * 1024  # bytes of file versions read from git at once
+
+
+def added_blobs(root: Path, since: str | None, timeout: float = GIT_TIMEOUT
+                ) -> list[HistoryBlob]:
+    """Every file version the commits after ``since`` (every commit of HEAD when None)
+    wrote under ``root``, oldest first, once per path and blob: added, modified or retyped
+    regular files, merges compared with each parent. GitError when git cannot say."""
+    revisions = f"{since}..HEAD" if since else "HEAD"
+    code, out, err = git(root, "log", "--reverse", "--no-show-signature", "--no-ext-diff",
+                         "--no-textconv", "--format=%x01%H", "-m", "--raw", "--no-renames",
+                         "--no-abbrev", "--diff-filter=AMT", "-z", "--relative",
+                         "--end-of-options", revisions, "--", timeout=timeout)
+    if code != 0:
+        raise GitError(f"git log failed: {err or 'no output'}")
+    seen: set[tuple[str, str]] = set()
+    found: list[HistoryBlob] = []
+    for chunk in out.split(b"\x01")[1:]:
+        head, _, body = chunk.partition(b"\0")
+        commit = head.decode("ascii", "replace").strip()
+        fields = body.lstrip(b"\n").split(b"\0")
+        for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.lstrip(b":").split()
+            if len(parts) < 5 or parts[1] not in _FILE_MODES:
+                continue
+            path = name.decode("utf-8", "surrogateescape")
+            blob = parts[3].decode("ascii", "replace")
+            if (path, blob) not in seen:
+                seen.add((path, blob))
+                found.append(HistoryBlob(commit, path, blob))
+    return found
+
+
+def blob_sizes(root: Path, blobs: Sequence[str], timeout: float = GIT_TIMEOUT
+               ) -> dict[str, int]:
+    """The size in bytes of each blob (``cat-file --batch-check``)."""
+    if not blobs:
+        return {}
+    code, out, err = git(root, "cat-file", "--batch-check",
+                         stdin="".join(f"{b}\n" for b in blobs).encode(), timeout=timeout)
+    if code != 0:
+        raise GitError(f"git cat-file failed: {err or 'no output'}")
+    sizes: dict[str, int] = {}
+    for line in out.decode("ascii", "replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob" and parts[2].isdigit():
+            sizes[parts[0]] = int(parts[2])
+    return sizes
+
+
+def read_blobs(root: Path, blobs: Sequence[str], timeout: float = GIT_TIMEOUT,
+               sizes: dict[str, int] | None = None) -> Iterator[tuple[str, bytes]]:
+    """Each blob's id and content (``cat-file --batch``), read in batches of about
+    ``BLOB_BATCH`` bytes so that memory stays bounded (``sizes``: from ``blob_sizes``)."""
+    sizes = blob_sizes(root, blobs, timeout) if sizes is None else sizes
+    batch: list[str] = []
+    total = 0
+    for blob in blobs:
+        size = sizes.get(blob, 0)
+        if batch and total + size > BLOB_BATCH:
+            yield from _cat_blobs(root, batch, timeout)
+            batch, total = [], 0
+        batch.append(blob)
+        total += size
+    if batch:
+        yield from _cat_blobs(root, batch, timeout)
+
+
+def _cat_blobs(root: Path, blobs: Sequence[str], timeout: float
+               ) -> Iterator[tuple[str, bytes]]:
+    code, out, err = git(root, "cat-file", "--batch",
+                         stdin="".join(f"{b}\n" for b in blobs).encode(), timeout=timeout)
+    if code != 0:
+        raise GitError(f"git cat-file failed: {err or 'no output'}")
+    position = 0
+    while position < len(out):
+        end = out.index(b"\n", position)
+        parts = out[position:end].split()
+        if len(parts) != 3 or parts[1] != b"blob":
+            raise GitError("git cat-file printed an unexpected header")
+        size = int(parts[2])
+        yield parts[0].decode("ascii"), out[end + 1:end + 1 + size]
+        position = end + 1 + size + 1
 
 
 def _split_z(data: bytes) -> list[str]:

@@ -6,6 +6,8 @@ what a missing file means. ``head`` reads only the start of a file.
 
 from __future__ import annotations
 
+import io
+import tokenize
 from pathlib import Path
 
 from gate.lines import NEWLINE_LINES, split_lines
@@ -17,6 +19,21 @@ def read_text(root: Path, path: str) -> str | None:
         return (root / path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+
+
+def read_source(root: Path, path: str) -> str | None:
+    """The text of a Python file decoded as Python decodes it: its ``# coding:`` declaration
+    (``unicode_escape`` turns ``\\n`` into a line break) or BOM, else UTF-8; undecodable
+    bytes replaced; None if unreadable."""
+    try:
+        data = (root / path).read_bytes()
+    except OSError:
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding, errors="replace")
+    except (SyntaxError, LookupError, UnicodeError, ValueError):
+        return data.decode("utf-8", errors="replace")
 
 
 def head(root: Path, path: str, chars: int) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,14 @@ def test_inline_suppression_names_the_rule(line: str, rule: str, scanner: str,
     f = finding(rule, scanner=scanner, line=1)
     out = suppressions.apply([f], reader=lambda _p: [line])
     assert (out[0].suppression is not None) is applies
+
+
+def test_a_finding_inside_an_archive_member_takes_no_comment_of_the_file() -> None:
+    f = finding("betterleaks.github-pat", path="bundle.zip", line=1, scanner="secrets")
+    inside = replace(f, extra=(("member", "key.pem"),))
+    out = suppressions.apply([inside, f], reader=lambda _p: ["PK# gate: ignore[*] x"])
+    assert out[0].suppression is None
+    assert out[1].suppression is not None
 
 
 def test_gate_ignore_reason_is_kept() -> None:

@@ -28,12 +28,14 @@ EXPECTED = {
     "bidi": ("bidi", "gate/bidi-control", "notes.txt", 1),
 }
 
+# Request data in a shell command on line 6: bandit's B602 and semgrep's pattern rule see the
+# sink (each warns alone), web-command-injection the flow (critical): one failing issue.
 APP = '''"""Runs a report."""
 import subprocess
+from flask import request
 
-
-def run_report(name):
-    subprocess.call("report " + name, shell=True)
+def run_report():
+    subprocess.call("report " + request.args["name"], shell=True)
 '''
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from tests.helpers import fake_tool, git, make_repo, run_gate, sarif_results, validate_sarif
 from tests.scanners.secret_fixture import build_secret_repo
 
-BANDIT_HIT = "import subprocess\nsubprocess.call('ls ' + input(), shell=True)\n"
+# A finding that fails the default preset on bandit's word alone (TLS verification off).
+BANDIT_HIT = "import requests\nrequests.get('https://example.org', verify=False, timeout=5)\n"
 
 
 def scan(repo: Path, tmp: Path, *extra: str, policy: str | None = None,
@@ -37,7 +38,7 @@ def test_non_utf8_and_binary_files(tmp_path: Path) -> None:
     result, sarif, report = scan(repo, tmp_path)
     assert result.code == 1, result.output
     found = sarif_results(sarif)
-    assert ("bandit", "B602", "app.py", 2) in found
+    assert ("bandit", "B501", "app.py", 2) in found
     assert ("bandit", "B301", "declared.py", 4) in found
     skipped = {s["path"]: s["reason"] for r in report["runs"] for s in r["skipped"]}
     # bandit cannot parse these: reported, not silently dropped
@@ -168,7 +169,7 @@ def test_not_a_git_repository_and_missing_path(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "app.py").write_text(BANDIT_HIT, encoding="utf-8")
     result, sarif, _ = scan(folder, tmp_path)
-    assert result.code == 1 and ("bandit", "B602", "app.py", 2) in sarif_results(sarif)
+    assert result.code == 1 and ("bandit", "B501", "app.py", 2) in sarif_results(sarif)
     missing = run_gate("scan", "no/such/path", cwd=folder)
     assert missing.code == 2 and "path does not exist" in missing.stderr
     assert "Traceback" not in missing.output

@@ -189,7 +189,7 @@ def test_pre_commit_fails_despite_option_named_files(
                        *(["--all-files"] if all_files else []), cwd=work, env=env)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert "app.py:6 bandit/B602" in output, output
+    assert "app.py:6 semgrep/web-command-injection" in output, output
     assert "Usage:" not in output and "PASSED" not in output, output
 
 
@@ -217,9 +217,9 @@ def test_pre_commit_run_all_files_with_a_config(
     assert "Passed" not in output and "PASSED" not in output, output
     if refused:
         assert ADVICE in output and "exit code: 2" in output, output
-        assert "B602" not in output, output
+        assert "web-command-injection" not in output, output
     else:
-        assert "app.py:6 bandit/B602" in output, output
+        assert "app.py:6 semgrep/web-command-injection" in output, output
 
 
 @pytest.mark.slow  # the hook's environment, as above
@@ -230,6 +230,6 @@ def test_pre_commit_passes_a_staged_symlink_to_the_hook(
     done = _pre_commit("try-repo", str(source), "gate", "--verbose", cwd=work, env=env)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert "helper.py:6 bandit/B602" in output, output
+    assert "helper.py:6 semgrep/web-command-injection" in output, output
     assert "elsewhere.py" in output, output  # listed as a symlink not followed
     assert os.path.islink(work / "helper.py")

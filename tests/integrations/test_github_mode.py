@@ -13,7 +13,10 @@ import pytest
 
 from tests.helpers import make_repo
 
-SHELL = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+# B404 (low) at line 1 and B501 (high: TLS verification off, failing on bandit's word alone)
+# at line 6.
+SHELL = ("import subprocess\nimport requests\n\n\ndef run(url):\n"
+         "    return requests.get(url, verify=False, timeout=5)\n")
 HOSTILE_NAME = "::error title=x::pwned.py"
 HTML_NAME = "<img src=x onerror=alert(1)>.py"
 
@@ -23,7 +26,7 @@ def github_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, str,
     base = tmp_path_factory.mktemp("gh")
     files = {HOSTILE_NAME: SHELL, HTML_NAME: SHELL,
              "secret.py": 'password = "<img src=x onerror=alert(1)>"\n'}
-    files.update({f"m{i}.py": SHELL for i in range(12)})  # 14 x (B602 high, B404 low) + B105
+    files.update({f"m{i}.py": SHELL for i in range(12)})  # 14 x (B501 high, B404 low) + B105
     repo = make_repo(base / "repo", files)
     summary, output = base / "summary.md", base / "output.txt"
     summary.write_text("previous step\n", encoding="utf-8")
@@ -77,7 +80,7 @@ def test_summary_is_appended_and_explains_the_verdict(github_run) -> None:
     assert "**Why:**" in summary and "at or above the fail level" in summary
     assert "| bandit | ok | 29 |" in summary
     assert "### Failing findings (29)" in summary
-    assert "B602" in summary and "B105" in summary
+    assert "B501" in summary and "B105" in summary
 
 
 def test_outputs_hold_the_verdict_and_counts(github_run) -> None:
@@ -99,4 +102,4 @@ def test_markdown_format_prints_the_summary(tmp_path: Path) -> None:
                           text=True, timeout=300)
     assert proc.returncode == 1
     assert proc.stdout.startswith("## secops-gate: ❌ FAILED (exit 1)")
-    assert "| high | a\\.py&#58;5 | bandit/B602 |" in proc.stdout
+    assert "| high | a\\.py&#58;6 | bandit/B501 |" in proc.stdout

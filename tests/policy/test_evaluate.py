@@ -74,6 +74,25 @@ def test_inline_suppression_beats_baseline_and_deny_ignores_it() -> None:
     assert denied.items[0].disposition is Disposition.FAIL
 
 
+@pytest.mark.parametrize("comment", [InlineSuppression("gate", ("*",), "test key"),
+                                     InlineSuppression("kingfisher", (), "")])
+def test_no_inline_comment_accepts_a_credential_unless_the_policy_says_so(
+        comment: InlineSuppression) -> None:
+    token = finding("betterleaks.github-pat", path=".env", scanner="secrets",
+                    suppression=comment)
+    code = finding(suppression=InlineSuppression("gate", ("B602",), "constant"))
+    by_default = decide("", [token, code], [run("secrets"), run()])
+    dispositions = {i.finding.scanner: i for i in by_default.items}
+    assert dispositions["secrets"].disposition is Disposition.FAIL
+    assert "only a [[waivers]] entry of the policy can accept it" in \
+        dispositions["secrets"].reason
+    assert dispositions["bandit"].disposition is Disposition.WAIVED
+    inline = decide('secret_suppressions = "inline"\n', [token], [run("secrets")])
+    assert inline.items[0].disposition is Disposition.WAIVED
+    by_waiver = decide(waiver("betterleaks.github-pat"), [token], [run("secrets")])
+    assert by_waiver.items[0].disposition is Disposition.WAIVED
+
+
 def test_baseline_without_new_only_only_sets_state() -> None:
     f = finding()
     d = decide("", [f], baseline=baseline.create([f], TODAY))

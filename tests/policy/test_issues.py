@@ -61,7 +61,8 @@ def test_twins_on_lines_of_one_multi_line_call() -> None:
     assert issues.twins(call, spanning("B602", 48, 48, "bandit"))
     assert not issues.twins(spanning("B602", 49, 49, "bandit"), call)  # after the call
     assert not issues.twins(spanning("B602", 44, 44, "bandit"), call)  # before it
-    assert not issues.twins(spanning("x", 46, 46), call)  # the same scanner
+    assert not issues.twins(spanning("python-subprocess-shell-non-literal", 46, 46), call)
+    assert issues.twins(spanning("web-command-injection", 46, 46), call)  # a taint twin
     assert not issues.twins(spanning("B608", 47, 47, "bandit", cwe=(89,)), call)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,17 @@ from gate.policy.load import load_preset, load_text
 from gate.policy.model import Level, Policy
 from gate.policy.what_if import class_effects, what_if
 from gate.scanners import is_secret_finding
-from tests.helpers import finding, run_gate
+from tests.helpers import finding as helper_finding
+from tests.helpers import run_gate
+
+
+def finding(rule: str = "B501", *args: Any, **kwargs: Any) -> Finding:
+    """A constructed finding that fails under the default preset unless told otherwise:
+    bandit's B501 (TLS verification off, high), since the preset warns on B602 (a shell
+    sink with no known source)."""
+    if rule == "B501":
+        kwargs.setdefault("cwe", (295,))
+    return helper_finding(rule, *args, **kwargs)
 
 CTX = Context(today=dt.date(2026, 6, 1))
 DEFAULT = load_preset("default")
@@ -154,7 +165,7 @@ def test_severity_adjustment(setting: str, tool: Severity, expected: Severity) -
 
 
 def test_a_rules_severity_wins_over_the_class_shift() -> None:
-    policy = load_text('version = 1\n[paths.tests]\nseverity = -2\n[[rules]]\nid = "B602"\n'
+    policy = load_text('version = 1\n[paths.tests]\nseverity = -2\n[[rules]]\nid = "B501"\n'
                        'severity = "critical"\n', "p.toml")
     decided = _one(policy, finding(path="tests/t.py"))
     assert (decided.severity, decided.disposition) == (Severity.CRITICAL, Disposition.FAIL)
@@ -252,7 +263,7 @@ def test_what_if_counts_failing_per_class_and_each_class_effect() -> None:
     assert by_level[Severity.LOW] == {"tests": 0, "docs": 0, "examples": 0, None: 1}
     assert [(e.name, e.issues, e.failing, e.failing_without, e.kept_from_failing)
             for e in effects] == [
-        ("tests", 2, 0, 2, (("bandit", "B301"), ("bandit", "B602"))),
+        ("tests", 2, 0, 2, (("bandit", "B301"), ("bandit", "B501"))),
         ("docs", 1, 0, 0, ()),
         ("examples", 0, 0, 0, ())]
     assert effects[0].adjustments == '[paths.tests] fail_on = "critical"'

@@ -1,7 +1,7 @@
 """Headless Chromium for the report tests: the DOM after scripts ran, and screenshots.
 
-Debian's ``chromium`` package (``.ci/run`` installs it). Missing, the browser tests skip with
-the reason, except under ``CI=true``, where they fail.
+Debian's ``chromium`` package (``tests/install-prerequisites.sh`` installs it). Missing, the
+browser tests skip with the reason, except under ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def chromium() -> str:
         if found:
             return found
     if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail("CI=true and Chromium is missing: .ci/run installs Debian's chromium "
-                    "package for the browser tests")
+        pytest.fail("CI=true and Chromium is missing: tests/install-prerequisites.sh "
+                    "installs Debian's chromium package for the browser tests")
     pytest.skip("the browser tests need headless Chromium (Debian: apt-get install chromium)")
 
 

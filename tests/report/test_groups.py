@@ -69,7 +69,7 @@ def _classed_decision():  # type: ignore[no-untyped-def]
     from gate.policy.load import load_preset
     from gate.policy.what_if import class_effects, what_if
     from gate.runs import ScannerRun
-    from tests.helpers import finding
+    from tests.policy.test_path_classes import finding
 
     policy = load_preset("default")
     items = [finding(path="tests/test_<b>.py", line=4), finding(path="app.py", line=4),
@@ -95,7 +95,7 @@ def test_every_report_shows_the_path_class() -> None:
     console = text.render(decision)
     assert ("  by path class: tests: 1 (1 warn); docs: 0; examples: 1 (1 warn); "
             "no class: 1 (1 fail)") in console
-    assert "tests/test_<b>.py:4 bandit/B602: B602 here [tests]" in console
+    assert "tests/test_<b>.py:4 bandit/B501: B501 here [tests]" in console
     assert "By path class: tests&#58; 1 \\(1 warn\\)" in markdown.render(decision)
     report = json.loads(json_report.render(decision))
     assert [(f["path"], f["path_class"]) for f in report["findings"]] == [

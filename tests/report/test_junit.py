@@ -54,4 +54,5 @@ def test_scanned_text_that_xml_cannot_hold_is_made_safe() -> None:
     failure = root.find("./testsuite[@name='bandit']/testcase/failure")
     assert failure is not None and "]]></failure><x>&amp;" in (failure.text or "")
     error = root.find("./testsuite[@name='semgrep']/testcase/error")
-    assert error is not None and error.get("message", "").startswith("crashed a?b?[31mc?d?e")
+    assert error is not None and error.get("message", "").startswith(
+        "crashed a\\u0000b\\u001b[31mc\\u000bd\\ud800e")

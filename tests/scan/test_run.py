@@ -212,3 +212,21 @@ def test_the_coverage_line_names_who_read_the_files_no_content_scanner_analysed(
     assert (coverage["secrets_only"], coverage["secrets_only_read_by"]) == (1, ["bidi", "secrets"])
     only = run_gate("scan", ".", "--no-cache", "--scanners", "bandit,secrets", cwd=repo)
     assert "1 only by the secrets scanner;" in only.output, only.output
+
+
+def test_templates_count_as_analysed_by_a_content_scanner(tmp_path: Path) -> None:
+    """A Django or Jinja template is semgrep's (the template rules); a plain HTML page is
+    read only for credentials and hidden characters."""
+    repo = make_repo(tmp_path / "repo", {
+        "app.py": "x = 1\n",
+        "shop/templates/shop/cart.html": "<p>{{ cart.note|safe }}</p>\n",
+        "static/about.html": "<p>About us</p>\n",
+    })
+    result = run_gate("scan", ".", "--no-cache", "--scanners", "semgrep,secrets", "--json",
+                      str(tmp_path / "r.json"), cwd=repo)
+    assert ("3 file(s); 2 analysed by a content scanner; 1 only by the secrets scanner; "
+            "0 not analysed") in result.output, result.output
+    report = load_json(tmp_path / "r.json")
+    assert [(f["rule_id"], f["path"], f["start_line"], f["disposition"]) for f in report["findings"]
+            ] == [("template-safe-filter", "shop/templates/shop/cart.html", 1, "warn")]
+    assert result.code == 0

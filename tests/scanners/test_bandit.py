@@ -57,6 +57,7 @@ def test_every_finding_at_its_line_despite_bandit_config_and_nosec(result: ScanR
         ("B403", "app.py", 3), ("B404", "app.py", 4),
         ("B602", "app.py", 10),  # '# nosec B602' is for the gate to judge, not bandit
         ("B301", "app.py", 14), ("B324", "app.py", 18), ("B506", "app.py", 22),
+        ("B501", "app.py", 28),
         ("B605", "-rf.py", 2), ("B105", "settings.py", 2),
     }
     assert all(f.suppression is None for f in result.findings)
@@ -66,7 +67,7 @@ def test_run_record(result: ScanResult) -> None:
     run = result.run
     assert (run.scanner, run.tool, run.version) == ("bandit", "bandit", "1.9.4")
     assert run.exit_code == 1
-    assert run.arguments == ("-f", "json", "-q", "--ignore-nosec")
+    assert run.arguments == ("-f", "json", "-q", "--ignore-nosec", "--exclude=")
     assert run.files == 4  # app.py, broken.py, -rf.py, settings.py: never notes.txt
     assert [(s.path, s.reason) for s in run.skipped] == [
         ("broken.py", "syntax error while parsing AST from file")]
@@ -119,8 +120,8 @@ def test_select_and_rule_ownership() -> None:
     assert not scanner.owns_rule("python-subprocess-shell-non-literal")
     assert not scanner.owns_rule("PYSEC-2018-28")
     assert scanner.exit_code_for([]) == 0
-    assert scanner.raw_argv(Path("."), ["-x.py"])[-6:] == [
-        "-f", "json", "-q", "--ignore-nosec", "--", "./-x.py"]
+    assert scanner.raw_argv(Path("."), ["-x.py"])[-7:] == [
+        "-f", "json", "-q", "--ignore-nosec", "--exclude=", "--", "./-x.py"]
 
 
 @pytest.mark.parametrize("comment,rules,reason", [

@@ -11,7 +11,7 @@ from gate.findings import Finding, Severity
 from gate.runs import ScanResult
 from gate.scanners.interface import ScanContext
 from gate.scanners.pip_audit import CONFUSION, UNAUDITED, UNSUPPORTED
-from gate.scanners.pip_audit.adapter import PipAuditScanner
+from gate.scanners.pip_audit.adapter import OFFLINE_WAYS, PipAuditScanner
 from gate.scanners.pip_audit.options import CHECKS, Options, Resolve, Unaudited
 
 ALL_FILES = [
@@ -155,6 +155,11 @@ def test_unreachable_osv_url_is_an_error(app: Path, index_url: str) -> None:
     assert not result.run.ok
     assert result.findings == ()
     assert "pip-audit" in (result.run.error or "")
+    assert (result.run.error or "").startswith("advisory service unreachable (")
+    assert "no local advisory data" in (result.run.error or "")
+    assert result.run.warnings == OFFLINE_WAYS
+    assert ["gate advisories update" in w for w in OFFLINE_WAYS] == [True, False, False]
+    assert "--advisory-db" in OFFLINE_WAYS[1] and "GATE_OSV_URL" in OFFLINE_WAYS[2]
 
 
 def test_unreachable_index_without_advisory_db_is_an_error(app: Path) -> None:

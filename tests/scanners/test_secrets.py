@@ -11,9 +11,19 @@ from gate.findings import Confidence, Severity
 from gate.runs import ScanResult
 from gate.scanners import is_secret_finding
 from gate.scanners.interface import ScanContext
-from gate.scanners.secrets import SecretsScanner
+from gate.scanners.secrets import SecretsScanner, kept_suffix, neutral_name
 from tests.scanners.conftest import all_files, fake_command
 from tests.scanners.secret_fixture import Planted, build_secret_repo
+
+# A stand-in's helper: the path, as kingfisher prints it, of the mirrored file holding TEXT.
+MIRRORED_PATH = (
+    "def mirrored(text):\n"
+    "    for folder, _, names in sorted(os.walk('.')):\n"
+    "        for name in sorted(names):\n"
+    "            path = os.path.join(folder, name)\n"
+    "            if text in open(path, errors='replace').read():\n"
+    "                return path\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -175,13 +185,16 @@ def test_raw_value_fields_in_kingfishers_json_are_dropped(
                     "line": 2,
                     "column_start": 13,
                     "column_end": 13 + len(github.value) - 1,
-                    "path": "./.env",
+                    "path": "MIRRORED",
                 },
             }
         ]
     }
     (tmp_path / "report.json").write_text(json.dumps(report))
-    body = f'print(open({str(tmp_path / "report.json")!r}).read())\nsys.exit(200)\n'
+    body = MIRRORED_PATH + (
+        f'print(open({str(tmp_path / "report.json")!r}).read()'
+        '.replace("MIRRORED", mirrored("GITHUB_TOKEN")))\n'
+        'print(json.dumps({"findings": 1, "blobs_scanned": 6}))\nsys.exit(200)\n')
     monkeypatch.setenv("GATE_SECRETS_COMMAND", fake_command(tmp_path, body))
     result = scan(root)
     assert result.run.ok, result.run.error
@@ -190,3 +203,65 @@ def test_raw_value_fields_in_kingfishers_json_are_dropped(
     assert finding.message == "github-pat found (preview: ghp_…)"
     assert (finding.severity, finding.confidence) == (Severity.HIGH, Confidence.MEDIUM)
     assert github.value not in repr(result)
+
+
+def _report(path_expr: str, fingerprint: str = "1") -> str:
+    """Stand-in code printing one kingfisher report with a finding at ``path_expr``."""
+    return ("print(json.dumps({'findings': [{'rule': {'id': 'betterleaks.github-pat', "
+            "'name': 'github-pat'}, 'finding': {'fingerprint': '" + fingerprint + "', "
+            "'confidence': 'high', 'line': 2, 'column_start': 13, 'column_end': 52, "
+            f"'path': {path_expr}}}}}]}}))\n")
+
+
+SUMMARY = "print(json.dumps({{'findings': {n}, 'blobs_scanned': 6}}))\n"
+
+
+def _stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    monkeypatch.setenv("GATE_SECRETS_COMMAND",
+                       fake_command(tmp_path, MIRRORED_PATH + body + "sys.exit(200)\n"))
+
+
+def test_every_report_kingfisher_prints_is_read(
+    secret_repo: tuple[Path, list[Planted]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One report per repository it finds, then a summary: the findings of all count."""
+    root, _ = secret_repo
+    empty = "print(json.dumps({'findings': [], 'audit': {}, 'metadata': {}}))\n"
+    _stand_in(tmp_path, monkeypatch, empty * 11 + _report("mirrored('GITHUB_TOKEN')")
+              + _report("mirrored('STRIPE_API_KEY')", "2") + SUMMARY.format(n=2))
+    result = scan(root)
+    assert result.run.ok, result.run.error
+    assert sorted(f.location.path for f in result.findings) == [".env", "Dockerfile"]
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (_report("mirrored('GITHUB_TOKEN')") + "print(json.dumps([1, 2]))\n" + SUMMARY.format(n=1),
+     "printed a JSON document that is neither a report nor its summary"),
+    (_report("mirrored('GITHUB_TOKEN')"),
+     "printed 0 summaries (expected one): its findings cannot be counted"),
+    (_report("mirrored('GITHUB_TOKEN')") + SUMMARY.format(n=3),
+     "counted 3 finding(s) in its summary but reported 1"),
+    (_report("'./config/aws_settings.py'") + SUMMARY.format(n=1),
+     "reported a finding in a file the gate did not give it"),
+    (_report("'/etc/passwd'") + SUMMARY.format(n=1),
+     "reported a finding in a file the gate did not give it"),
+])
+def test_output_the_gate_cannot_account_for_is_a_failed_run(
+    secret_repo: tuple[Path, list[Planted]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    body: str, reason: str,
+) -> None:
+    root, _ = secret_repo
+    _stand_in(tmp_path, monkeypatch, body)
+    result = scan(root)
+    assert result.run.error == reason
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize(("name", "suffix"), [
+    ("key.pem", ".pem"), ("backup.tar.gz", ".tar.gz"), ("BUNDLE.ZIP", ".zip"),
+    ("brand.woff2", ""), ("logo.SVG", ""), ("ruby.gem", ".tar"), ("package-lock.json", ".json"),
+    ("gradlew", ""), (".env", ""), ("odd.na me", ""), ("jquery.min.js", ".js"),
+])
+def test_the_mirror_keeps_only_a_plain_extension(name: str, suffix: str) -> None:
+    assert kept_suffix(name) == suffix
+    assert neutral_name(1234, name) == f"1/1234{suffix}"

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from gate.scanners.semgrep.rulepacks import rules_dir
 from gate.scanners.semgrep.targets import (
     HEAD_CHARS,
     PACKS_BY_KIND,
+    TEMPLATE_GLOBS,
     WEB_PACKS,
     SemgrepRun,
+    chart_folders,
     is_compose,
     is_dockerfile,
     is_kubernetes,
     is_python,
+    is_template,
     packs_for,
     plan_semgrep_runs,
+    reads_head,
     semgrep_kind,
     semgrep_knows_name,
 )
@@ -92,8 +97,8 @@ def test_is_kubernetes() -> None:
     assert not is_kubernetes("image:\n  apiVersion: v1\n  kind: Pod\n")
     # apiVersion and kind must be in the same document
     assert not is_kubernetes("apiVersion: v1\n---\nkind: Pod\n")
-    # Helm templates are not plain YAML
-    assert not is_kubernetes("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.n }}\n")
+    # "{{" decides nothing: Helm templates are known by their chart (chart_folders)
+    assert is_kubernetes("apiVersion: v1\nkind: Pod\n# {{ }}\n")
     assert not is_kubernetes("")
 
 
@@ -119,14 +124,57 @@ def test_is_kubernetes_reads_only_the_head() -> None:
         ("config/values.yaml", "image: nginx\n", None),
         ("manifest.json", DEPLOYMENT, None),
         ("README.md", "", None),
+        ("blog/templates/blog/post.html", "", "template"),
+        ("app/jinja2/base.htm", "", "template"),
+        ("emails/welcome.jinja", "", "template"),
+        ("site/page.html", "<p>{% trans 'Hi' %}</p>", "template"),
+        ("site/page.html", "<html><body>static</body></html>", None),
+        ("templates/notes.txt", "{{ x|safe }}", None),
     ],
 )
 def test_semgrep_kind(path: str, head: str, expected: str | None) -> None:
     assert semgrep_kind(path, head) == expected
 
 
+@pytest.mark.parametrize(
+    ("path", "head", "expected"),
+    [
+        ("templates/index.html", "", True),
+        ("shop/templates/shop/cart.htm", "", True),
+        ("shop/jinja2/cart.html", "", True),
+        ("mail/receipt.jinja2", "", True),
+        ("roles/web/nginx.conf.j2", "", True),
+        ("docs/_build/index.html", "<html>{{ title }}</html>", True),
+        ("docs/_build/index.html", "<html>plain</html>", False),
+        ("templates/PAGE.HTML", "", False),  # the rules' globs are case-sensitive
+        ("templates/readme.md", "", False),
+        ("my_templates/x.html", "", False),
+    ],
+)
+def test_is_template(path: str, head: str, expected: bool) -> None:
+    assert is_template(path, head) is expected
+
+
+def test_is_template_reads_only_the_head() -> None:
+    padding = "<p>filler</p>\n" * (HEAD_CHARS // 14 + 1)
+    assert not is_template("site/page.html", padding + "{% block x %}")
+    assert reads_head("site/page.html") and reads_head("k.yaml") and not reads_head("a.py")
+
+
+def test_every_template_rule_reads_exactly_the_template_names() -> None:
+    """The template rules share the Python packs' run; their globs keep them on templates."""
+    import yaml
+
+    rules = yaml.safe_load((rules_dir() / "templates.yml").read_text(encoding="utf-8"))["rules"]
+    assert rules
+    for rule in rules:
+        assert rule["languages"] == ["generic"]
+        assert tuple(rule["paths"]["include"]) == TEMPLATE_GLOBS, rule["id"]
+
+
 def test_packs_by_kind() -> None:
-    assert set(PACKS_BY_KIND) == {"python", "dockerfile", "compose", "kubernetes"}
+    assert set(PACKS_BY_KIND) == {"python", "dockerfile", "compose", "kubernetes", "template"}
+    assert PACKS_BY_KIND["template"] == ("templates.yml",)
     assert PACKS_BY_KIND["python"] == ("python.yml", "settings.yml", *WEB_PACKS)
     assert all(p.startswith("web-") for p in WEB_PACKS) and list(WEB_PACKS) == sorted(WEB_PACKS)
     assert packs_for({"kubernetes", "python"}) == ("python.yml", "settings.yml", *WEB_PACKS,
@@ -149,12 +197,14 @@ def test_plan_semgrep_runs_splits_unknown_dockerfile_names() -> None:
             ("Containerfile", "dockerfile"),
             ("k8s/deploy.yaml", "kubernetes"),
             ("api/Dockerfile.prod", "dockerfile"),
+            ("templates/base.html", "template"),
         ]
     )
     assert runs == [
         SemgrepRun(
-            ("python.yml", "settings.yml", *WEB_PACKS, "dockerfile.yml", "kubernetes.yml"),
-            ("app.py", "Dockerfile", "k8s/deploy.yaml"),
+            ("python.yml", "settings.yml", *WEB_PACKS, "dockerfile.yml", "kubernetes.yml",
+             "templates.yml"),
+            ("app.py", "Dockerfile", "k8s/deploy.yaml", "templates/base.html"),
         ),
         SemgrepRun(
             ("dockerfile.yml",),
@@ -165,3 +215,9 @@ def test_plan_semgrep_runs_splits_unknown_dockerfile_names() -> None:
     assert plan_semgrep_runs([]) == []
     only_unknown = plan_semgrep_runs([("Containerfile", "dockerfile")])
     assert [r.extra_args for r in only_unknown] == [("--scan-unknown-extensions",)]
+
+
+def test_chart_folders() -> None:
+    assert chart_folders("charts/web/templates/deploy.yaml") == ["charts/web"]
+    assert chart_folders("templates/x.yaml") == [""]
+    assert chart_folders("k8s/deploy.yaml") == []

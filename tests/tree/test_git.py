@@ -98,3 +98,34 @@ def test_the_repositorys_fsmonitor_and_hooks_never_run(repo: Path, tmp_path: Pat
     gate_git.changed_files(repo, "HEAD~1")
     gate_git.read_from_ref(repo, "HEAD", "a.py")
     assert not marker.exists()
+
+
+def test_added_blobs_lists_each_file_version_the_commits_wrote(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "h", files={"a.txt": "one\n"})
+    git(root, "branch", "base")
+    (root / "a.txt").write_text("two\n")
+    (root / "node_modules" / "x").mkdir(parents=True)
+    (root / "node_modules" / "x" / "i.js").write_text("js\n")
+    (root / "link").symlink_to("a.txt")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "change")
+    git(root, "checkout", "-q", "-b", "side", "base")
+    (root / "side.txt").write_text("side\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "side")
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "-q", "--no-edit", "side")
+    git(root, "rm", "-q", "-r", "node_modules")
+    git(root, "commit", "-q", "-m", "remove")
+    base = git(root, "rev-parse", "base").strip()
+    blobs = gate_git.added_blobs(root, base)
+    assert sorted(b.path for b in blobs) == ["a.txt", "node_modules/x/i.js", "side.txt"]
+    contents = dict(gate_git.read_blobs(root, [b.blob for b in blobs]))
+    assert sorted(contents.values()) == [b"js\n", b"side\n", b"two\n"]
+    every = gate_git.added_blobs(root, None)
+    assert sorted(b.path for b in every) == ["a.txt", "a.txt", "node_modules/x/i.js",
+                                              "side.txt"]
+    assert gate_git.blob_sizes(root, [b.blob for b in blobs]) == {
+        b.blob: len(contents[b.blob]) for b in blobs}
+    with pytest.raises(GitError):
+        gate_git.added_blobs(tmp_path, None)

@@ -14,7 +14,10 @@ from gate.tree.discovery import LINK_OUT, TOO_LARGE, Targets
 from gate.tree.scope import hook_files, restrict
 from tests.helpers import git, load_json, make_repo, run_gate
 
-SHELL = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+# Request data in a shell command: fails the default preset (web-command-injection, with
+# bandit's B602 and semgrep's pattern rule on the same call).
+SHELL = ("import subprocess\nfrom flask import request\n\n\ndef run():\n"
+         "    return subprocess.call(request.args['cmd'], shell=True)\n")
 
 
 def test_changed_since_scans_only_the_changed_file_of_200(tmp_path: Path) -> None:

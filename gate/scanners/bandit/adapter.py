@@ -95,8 +95,10 @@ class BanditScanner(BaseScanner):
         return f"# nosec {','.join(suppression.rules)}".rstrip()
 
     def arguments(self) -> list[str]:
-        """The normalised arguments (no file names)."""
-        return ["-f", "json", "-q", "--ignore-nosec"]
+        """The normalised arguments (no file names). ``--exclude=`` empties bandit's default
+        exclude list, which matches ``.git`` as a substring (so no ``.py`` under
+        ``.github/`` was read): the gate decides what is excluded."""
+        return ["-f", "json", "-q", "--ignore-nosec", "--exclude="]
 
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
         """Bandit by hand with the gate's flags on ``files`` (for benchmarks)."""

@@ -47,6 +47,15 @@ _ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
 LOCK_KINDS = frozenset({"pylock", "uv.lock", "poetry.lock", "Pipfile.lock"})  # whole trees
 ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
 
+OFFLINE_WAYS: tuple[str, ...] = (
+    "to audit without reaching the advisory service: run 'gate advisories update' once "
+    "where it is reachable (or 'gate advisories update --from all.zip'), then scan again",
+    "or pass --advisory-db PATH (env GATE_ADVISORY_DB): a folder or zip of OSV records",
+    "or set GATE_OSV_URL (or --osv-url) to an OSV-compatible service this machine reaches",
+)
+"""Shown, one line each, when the live advisory service is unreachable and no local data
+was given."""
+
 
 class PipAuditScanner(BaseScanner):
     """The ``pip-audit`` scanner adapter."""
@@ -302,13 +311,18 @@ class _Audit:
                 return self.fail(server.errors[0], arguments, _code(result))
             if isinstance(result, ToolFailure):
                 self._probe(server, osv_url)
-                return self.fail(f"pip-audit {result.reason}", arguments, result.exit_code)
+                return self._offline(self.fail(f"pip-audit {result.reason}", arguments,
+                                               result.exit_code))
             code = result.returncode
             parsed = parse_output(result, lambda data: require_list(data, "dependencies"))
             if isinstance(parsed, ToolFailure):
                 self._probe(server, osv_url)
                 line = first_stderr_line(result.stderr)
                 detail = f"; its last error line: {line}" if line else ""
+                if self.unreachable:
+                    return self._offline(self.fail(
+                        f"{self.unreachable} and no local advisory data; pip-audit "
+                        f"{parsed.reason}{detail}", arguments, code))
                 return self.fail(f"pip-audit {parsed.reason}{detail} (is the advisory service "
                                  "reachable?)", arguments, code)
             reports.extend(d for d in parsed if isinstance(d, dict))
@@ -316,6 +330,12 @@ class _Audit:
         if error:
             return self.fail(error, arguments, code)
         return self._result(arguments, code)
+
+    def _offline(self, result: ScanResult) -> ScanResult:
+        """A failed run on an unreachable live service, with the ways to scan offline."""
+        if not self.unreachable:
+            return result
+        return ScanResult(result.findings, replace(result.run, warnings=OFFLINE_WAYS))
 
     def _probe(self, server: LoopbackOsv | None, osv_url: str | None) -> None:
         """After a failed pip-audit run on the live service: is the service reachable?"""

@@ -44,6 +44,9 @@ _Parsed = tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]
 MAX_TARGET_BYTES = 0
 _NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
+# Dockerfile-named binaries that are no Dockerfile: archives, images, executables.
+_ARCHIVE_SUFFIXES = (".tar", ".gz", ".tgz", ".zip", ".bz2", ".xz", ".zst", ".7z", ".bin",
+                     ".img", ".iso", ".exe", ".so", ".dll", ".png", ".jpg", ".gif", ".pdf")
 
 
 class SemgrepScanner(BaseScanner):
@@ -242,18 +245,30 @@ class SemgrepScanner(BaseScanner):
 
 
 def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
-    """What ``path`` is to the packs; binary YAML and Dockerfile-named files are nothing
-    (``Dockerfile.tar`` is no Dockerfile: it goes to the secrets scanner alone)."""
+    """What ``path`` is to the packs; binary YAML or HTML, Helm templates (by their chart)
+    and Dockerfile-named binaries with a binary suffix are nothing (``Dockerfile.tar`` is no
+    Dockerfile: it goes to the secrets scanner alone). A Dockerfile holding a NUL byte is
+    given to semgrep, which names it with its own reason when it cannot parse it."""
     head = ""
-    if path.lower().endswith((".yml", ".yaml")):
+    if path.lower().endswith((".yml", ".yaml")) and _helm_template(path, root):
+        return None
+    if targets.reads_head(path):
         text = repo_files.head(root, path, targets.HEAD_CHARS)
         if text is None or "\0" in text[:8192]:
             return None
         head = text
     kind = targets.semgrep_kind(path, head)
-    if kind == "dockerfile" and repo_files.looks_binary(root, path):
+    if (kind == "dockerfile" and path.lower().endswith(_ARCHIVE_SUFFIXES)
+            and repo_files.looks_binary(root, path)):
         return None
     return kind
+
+
+def _helm_template(path: str, root: Path) -> bool:
+    """A Helm template: below a ``templates/`` folder whose parent holds ``Chart.yaml``
+    (what the file holds never decides it)."""
+    return any((root / folder / "Chart.yaml").is_file()
+               for folder in targets.chart_folders(path))
 
 
 def _kind_tags(path: str, root: Path) -> tuple[str, ...]:
@@ -293,6 +308,7 @@ def _listed_skips(output: Mapping[str, Any]) -> list[SkippedFile]:
 
 def _errors(errors: list[Any]) -> tuple[tuple[SkippedFile, ...], str | None]:
     skipped: list[SkippedFile] = []
+    listed: set[str] = set()
     fatal: str | None = None
     for error in errors:
         if not isinstance(error, dict):
@@ -300,8 +316,12 @@ def _errors(errors: list[Any]) -> tuple[tuple[SkippedFile, ...], str | None]:
         kind = error.get("type")
         kind_text = str(kind[0] if isinstance(kind, list) and kind else kind or "error")
         if error.get("path"):
-            skipped.append(SkippedFile(relative_path(str(error["path"])), kind_text))
+            path = relative_path(str(error["path"]))
+            if path not in listed:  # one error per rule that timed out: the file once
+                listed.add(path)
+                skipped.append(SkippedFile(path, kind_text))
         elif str(error.get("level", "")).lower() == "error" and fatal is None:
             fatal = f"reported an error: {kind_text}"
     return tuple(skipped), fatal
+
 

@@ -21,7 +21,7 @@ from typing import Final, Literal
 
 from gate.scanners.semgrep import rulepacks
 
-SemgrepKind = Literal["python", "dockerfile", "compose", "kubernetes"]
+SemgrepKind = Literal["python", "dockerfile", "compose", "kubernetes", "template"]
 
 HEAD_CHARS: Final = 64 * 1024
 """How much of a file's start the caller should read for :func:`semgrep_kind`."""
@@ -36,6 +36,7 @@ PACKS_BY_KIND: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         "dockerfile": ("dockerfile.yml",),
         "compose": ("compose.yml",),
         "kubernetes": ("kubernetes.yml",),
+        "template": ("templates.yml",),
     }
 )
 """Rule pack file names (in ``policies/rules/``) to run on each kind of target."""
@@ -52,6 +53,16 @@ class SemgrepRun:
     paths: tuple[str, ...]
     extra_args: tuple[str, ...] = ()
 
+
+TEMPLATE_SUFFIXES: Final = (".jinja", ".jinja2", ".j2")
+"""Names that are always Jinja templates."""
+HTML_SUFFIXES: Final = (".html", ".htm")
+"""HTML files: templates when under a ``templates/`` or ``jinja2/`` folder or holding tags."""
+TEMPLATE_GLOBS: Final = tuple(f"*{suffix}" for suffix in (*HTML_SUFFIXES, *TEMPLATE_SUFFIXES))
+"""The ``paths.include`` of every rule in ``templates.yml``: the template rules share a
+semgrep run with the Python packs, and their language (generic) would read any file."""
+_TEMPLATE_FOLDERS: Final = frozenset({"templates", "jinja2"})
+_TEMPLATE_TAG = re.compile(r"\{%-?\s*[a-z]|\{\{")
 
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.\-_][^/]*)?\.ya?ml$", re.IGNORECASE)
 _YAML_SUFFIXES: Final = frozenset({".yml", ".yaml"})
@@ -89,27 +100,59 @@ def is_kubernetes(text: str) -> bool:
     """True if some YAML document in the text's first ``HEAD_CHARS`` has a top-level
     ``apiVersion`` and ``kind``.
 
-    Go-templated files (Helm charts, ``{{ ... }}``) are not plain manifests and return
-    False: semgrep cannot parse them.
+    ``{{`` in the text changes nothing (a comment ``# {{ }}`` must not switch semgrep off):
+    Helm templates are recognised by their chart (:func:`chart_folders`), and a file semgrep
+    cannot parse is listed with semgrep's reason.
     """
     head = text[:HEAD_CHARS]
-    if "{{" in head:
-        return False
     return any(
         _TOP_API_VERSION.search(doc) is not None and _TOP_KIND.search(doc) is not None
         for doc in _DOC_SEPARATOR.split(head)
     )
 
 
+def chart_folders(path: str) -> list[str]:
+    """The folders whose ``Chart.yaml`` would make ``path`` a Helm template: each folder
+    that holds a ``templates/`` folder on the way to ``path`` ("" for the root)."""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    return ["/".join(parts[:i]) for i, part in enumerate(parts) if part == "templates"]
+
+
+def is_template(path: str, head: str) -> bool:
+    """True for Django and Jinja templates: ``*.jinja``, ``*.jinja2``, ``*.j2``, and
+    ``*.html``/``*.htm`` under a ``templates/`` or ``jinja2/`` folder (Django's and Flask's
+    template folders) or holding a template tag (``{%``, ``{{``) in ``head``.
+
+    Suffixes are matched as written (lower case): the template rules' ``paths.include``
+    (``TEMPLATE_GLOBS``) is case-sensitive, so ``PAGE.HTML`` would be read for nothing.
+    """
+    name = _name(path)
+    if name.endswith(TEMPLATE_SUFFIXES):
+        return True
+    if not name.endswith(HTML_SUFFIXES):
+        return False
+    folders = path.replace("\\", "/").split("/")[:-1]
+    return bool(_TEMPLATE_FOLDERS.intersection(folders)) or (
+        _TEMPLATE_TAG.search(head[:HEAD_CHARS]) is not None)
+
+
+def reads_head(path: str) -> bool:
+    """True if :func:`semgrep_kind` needs the file's head to decide (YAML and HTML)."""
+    return PurePath(path).suffix.lower() in (*_YAML_SUFFIXES, *HTML_SUFFIXES)
+
+
 def semgrep_kind(path: str, head: str) -> SemgrepKind | None:
     """The kind of semgrep target ``path`` is, or None if no shipped pack applies.
 
-    ``head`` is the start of the file's text (only read for YAML files; pass "" if unread).
+    ``head`` is the start of the file's text (only read for YAML and HTML files, see
+    :func:`reads_head`; pass "" if unread).
     """
     if is_python(path):
         return "python"
     if is_dockerfile(path):
         return "dockerfile"
+    if is_template(path, head):
+        return "template"
     if PurePath(path).suffix.lower() not in _YAML_SUFFIXES:
         return None
     if is_compose(path):
