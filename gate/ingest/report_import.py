@@ -19,7 +19,7 @@ from gate.finding_codec import as_int as _int
 from gate.finding_codec import as_list as _list
 from gate.finding_codec import as_str as _str
 from gate.findings import Finding
-from gate.guards.bounded import TooComplex, loads_json
+from gate.guards.bounded import TooComplex, loads_json, unprintable_field
 from gate.policy.decision import Disposition
 from gate.runs import ScannerRun, SkippedFile
 from gate.scanners import REGISTRY
@@ -64,6 +64,9 @@ def read(path: Path) -> ImportedReport:
         raise SarifImportError(f"{path}: cannot be read: {exc}") from None
     except ValueError as exc:
         raise SarifImportError(f"{path}: not JSON ({exc})") from None
+    bad = unprintable_field(data)
+    if bad is not None:
+        raise SarifImportError(f"{path}: {bad[0] or 'the document'} holds {bad[1]}; refused")
     try:
         return _parse(str(path), data)
     except (TypeError, ValueError, KeyError) as exc:
