@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -197,8 +198,9 @@ class AdvisoryDatabase:
     export, is read whole at load time.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, deadline: float | None = None) -> None:
         self.path = path
+        self.deadline = deadline  # time.monotonic() by which reading must end (a scan's)
         self._lock = threading.Lock()
         self._by_name: dict[str, list[Advisory]] = {}
         self._folders: dict[str, list[Path]] = {}
@@ -229,6 +231,7 @@ class AdvisoryDatabase:
                            if not i.is_dir() and i.filename.endswith(_RECORD_SUFFIXES)]
                 _check_zip(path, members)
                 for info in members:
+                    self._in_time()
                     source = f"{path}!{info.filename}"
                     with archive.open(info) as handle:
                         data = handle.read(MAX_RECORD_BYTES + 1)
@@ -239,8 +242,14 @@ class AdvisoryDatabase:
         except (zipfile.BadZipFile, OSError) as exc:
             raise AdvisoryDataError(f"cannot read advisory zip {path}: {exc}") from exc
 
+    def _in_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise AdvisoryDataError(f"reading the advisory data {self.path} did not finish "
+                                    "within the scanner's timeout")
+
     def _add_files(self, files: Iterable[Path]) -> None:
         for file in files:
+            self._in_time()
             try:
                 with file.open("rb") as handle:
                     data = handle.read(MAX_RECORD_BYTES + 1)
