@@ -176,7 +176,7 @@ def check_existence(index_url: str, names: Iterable[str], timeout: float = 5.0,
     if len(result) < len(wanted):
         return Existence(index_url, {}, (
             f"{display_url(index_url)}: {len(result)} of {len(wanted)} package(s) checked "
-            f"within the scanner's timeout ({limit:g}s)"))
+            f"in {limit:.3g}s, the part of the scanner's timeout the check may use"))
     return Existence(index_url, result)
 
 
@@ -191,8 +191,7 @@ def _ask(index_url: str, names: Sequence[str], timeout: float, deadline: float,
         for name in names:
             out[name] = _exists(index_url, name, timeout)
         return out
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = kind(parts.hostname, parts.port, timeout=timeout)
+    connection, absolute = _connect(parts, timeout)
     headers = {"Accept": _ACCEPT, "User-Agent": "secops-gate", **_authorization(index_url)}
     method = "HEAD"
     try:
@@ -203,8 +202,14 @@ def _ask(index_url: str, names: Sequence[str], timeout: float, deadline: float,
             connection.timeout = min(timeout, left)
             if connection.sock is not None:
                 connection.sock.settimeout(connection.timeout)
-            path = urllib.parse.urlsplit(project_url(shown, name)).path
-            status = _status(connection, method, path, headers, shown)
+            path = project_url(shown, name)
+            path = path if absolute else urllib.parse.urlsplit(path).path
+            try:
+                status = _status(connection, method, path, headers, shown)
+            except IndexUnreachable:
+                if time.monotonic() >= deadline - 0.05:
+                    break  # cut off by the deadline, not an unreachable index
+                raise
             if status in (405, 501) and method == "HEAD":
                 method = "GET"
                 status = _status(connection, method, path, headers, shown)
@@ -219,6 +224,28 @@ def _ask(index_url: str, names: Sequence[str], timeout: float, deadline: float,
     finally:
         connection.close()
     return out
+
+
+def _connect(parts: urllib.parse.SplitResult, timeout: float
+             ) -> tuple[http.client.HTTPConnection, bool]:
+    """A connection to the index, through the proxy the environment names for it (as
+    urllib would use: ``https_proxy``, ``http_proxy``, ``no_proxy``); True when requests
+    must name the absolute URL (plain http through a proxy)."""
+    host, port = parts.hostname or "", parts.port
+    https = parts.scheme == "https"
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        via = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
+        if https:
+            tunnel = http.client.HTTPSConnection(via.hostname or "", via.port or 80,
+                                                 timeout=timeout)
+            tunnel.set_tunnel(host, port or 443)
+            return tunnel, False
+        return http.client.HTTPConnection(via.hostname or "", via.port or 80,
+                                          timeout=timeout), True
+    if https:
+        return http.client.HTTPSConnection(host, port, timeout=timeout), False
+    return http.client.HTTPConnection(host, port, timeout=timeout), False
 
 
 def _status(connection: http.client.HTTPConnection, method: str, path: str,

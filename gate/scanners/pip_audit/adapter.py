@@ -191,7 +191,8 @@ class _Audit:
         left = max(self.ctx.timeout - (time.monotonic() - self.started), 0.5)
         existence = judge(NAME, named, index_option=self.options.index_url,
                           private=self.options.private_packages,
-                          timeout=min(10.0, left), budget=left,
+                          timeout=min(10.0, left), budget=left / 2,  # half: the audit
+                          # itself needs the rest
                           offline=self.database is not None,
                           unaudited_severity=self.options.unaudited_severity,
                           wanted=self.options.existence_check.value)
