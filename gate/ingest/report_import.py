@@ -43,6 +43,7 @@ class ImportedReport:
     new_only: bool = False
     policy_ref: str = ""
     policy_changed: str = ""
+    overrides: tuple[str, ...] = ()
 
 
 def is_report(path: Path) -> bool:
@@ -74,6 +75,11 @@ def read(path: Path) -> ImportedReport:
                                f"({type(exc).__name__}: {exc})") from None
 
 
+def parse(source: str, data: Any) -> ImportedReport:
+    """A JSON report already parsed; TypeError, ValueError or KeyError when it is not one."""
+    return _parse(source, data)
+
+
 def _parse(source: str, data: Any) -> ImportedReport:
     if not isinstance(data, dict):
         raise TypeError("expected an object")
@@ -97,7 +103,8 @@ def _parse(source: str, data: Any) -> ImportedReport:
         baseline=baseline,
         new_only=any(item.get("disposition") == Disposition.BASELINE.value for item in items),
         policy_ref=str(data.get("policy_ref") or ""),
-        policy_changed=str(data.get("policy_changed") or ""))
+        policy_changed=str(data.get("policy_changed") or ""),
+        overrides=tuple(_str(o) for o in _list(data.get("overrides", []))))
 
 
 def _finding(item: Any) -> Finding:
