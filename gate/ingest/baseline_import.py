@@ -22,7 +22,7 @@ def load(path: Path, root: Path, reader: Callable[[Path], str] | None = None) ->
     read = reader or (lambda p: p.read_text(encoding="utf-8-sig"))
     try:
         text = read(path)
-    except (OSError, UnicodeDecodeError, KeyError) as exc:
+    except (OSError, UnicodeDecodeError, KeyError, ValueError) as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc}") from None
     origin = str(path)
     data = load_input(text, origin, BaselineError)
