@@ -210,7 +210,7 @@ def test_no_gate_variable_of_the_workflow_reaches_the_gate(runner: Runner,
 @pytest.mark.parametrize("kind", ["sarif", "json"])
 def test_the_baseline_input_takes_a_sarif_or_json_report(runner: Runner, tmp_path: Path,
                                                          kind: str) -> None:
-    repo, base = _workspace(tmp_path / "ws", {"report.py": SHELL})
+    repo, _ = _workspace(tmp_path / "ws", {"report.py": SHELL})
     earlier = tmp_path / f"earlier.{kind}"
     made = subprocess.run(
         [sys.executable, "-P", "-m", "gate", "scan", ".", "--no-cache", f"--{kind}",
