@@ -179,15 +179,15 @@ def _check_zip(path: Path, members: Sequence[zipfile.ZipInfo]) -> None:
     if total > MAX_ZIP_TOTAL_BYTES:
         raise AdvisoryDataError(f"advisory zip {path} unpacks to more than "
                                 f"{MAX_ZIP_TOTAL_BYTES // (1024 ** 3)} GB; refused")
-    packed = max(path.stat().st_size, 1)
-    if total > MAX_ZIP_TOTAL_RATIO * packed + (1 << 20):
-        raise AdvisoryDataError(f"advisory zip {path} unpacks to {total // packed} times its "
-                                f"size (at most {MAX_ZIP_TOTAL_RATIO} accepted); refused")
     for info in members:
         if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1) + 4096:
             raise AdvisoryDataError(f"advisory zip {path}: {info.filename} unpacks "
                                     f"{info.file_size // max(info.compress_size, 1)} times "
                                     "its packed size; refused")
+    packed = max(path.stat().st_size, 1)
+    if total > MAX_ZIP_TOTAL_RATIO * packed + (1 << 20):
+        raise AdvisoryDataError(f"advisory zip {path} unpacks to {total // packed} times its "
+                                f"size (at most {MAX_ZIP_TOTAL_RATIO} accepted); refused")
 
 
 class AdvisoryDatabase:
