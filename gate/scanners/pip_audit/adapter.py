@@ -303,7 +303,7 @@ class _Audit:
                 args += ["--index-url", self.options.index_url]
             if osv_url:
                 args += ["--osv-url", osv_url]
-            arguments = [_normalise_arg(a, work) for a in args]
+            arguments = [_normalise_arg(a, work, self.ctx.cache_dir) for a in args]
             if server is not None:
                 arguments = [a if a != osv_url else "http://127.0.0.1:PORT/v1/query"
                              for a in arguments]
@@ -425,10 +425,13 @@ def _code(result: ProcessResult | ToolFailure) -> int | None:
     return result.exit_code if isinstance(result, ToolFailure) else result.returncode
 
 
-def _normalise_arg(arg: str, work: Path) -> str:
-    """Arguments as recorded: temporary paths replaced so the record is deterministic."""
+def _normalise_arg(arg: str, work: Path, cache: Path | None = None) -> str:
+    """Arguments as recorded: temporary and cache paths replaced (``$TMP``, ``$CACHE``) so
+    the record is deterministic and names no folder of this machine."""
     text = str(arg)
     if text.startswith(str(work)):
         return "$TMP" + text[len(str(work)) :]
+    if cache is not None and text.startswith(str(cache) + "/"):
+        return "$CACHE" + text[len(str(cache)) :]
     return text
 
