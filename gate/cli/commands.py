@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -269,8 +270,6 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
 
 def with_overrides(decision: Decision) -> Decision:
     """``decision`` naming this process's overrides too (after those its input recorded)."""
-    from dataclasses import replace
-
     return replace(decision, overrides=tuple(dict.fromkeys(
         (*decision.overrides, *active_overrides()))))
 

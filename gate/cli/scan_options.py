@@ -12,7 +12,7 @@ import typer
 
 from gate.deps.advisory_store import store_dir
 from gate.errors import UsageError
-from gate.scanners import accepting
+from gate.scanners import REGISTRY, accepting
 
 PolicyFile = Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")]
 PolicyRef = Annotated[str | None, typer.Option(
@@ -54,8 +54,6 @@ TODAY_ENV = "GATE_TODAY"
 def active_overrides() -> tuple[str, ...]:
     """The environment settings that change what the gate decides, in words: a pinned date
     (``GATE_TODAY``) and every replaced scanner command (``GATE_<NAME>_COMMAND``)."""
-    from gate.scanners import REGISTRY
-
     out: list[str] = []
     today = os.environ.get(TODAY_ENV, "").strip()
     if today:
