@@ -13,14 +13,13 @@ from typing import Any
 from gate import __version__, suppressions
 from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
-from gate.baseline import load as load_baseline_file
 from gate.cache.store import open_cache
 from gate.deps import manifests
 from gate.errors import UsageError
 from gate.findings import Finding
 from gate.guards.bounded import loads_json
 from gate.guards.redact import scrub_finding
-from gate.ingest import report_import, sarif_import
+from gate.ingest import baseline_import, report_import, sarif_import
 from gate.policy import evaluate as policy_eval
 from gate.policy import from_ref as ref_policy
 from gate.policy.decision import Decision
@@ -253,7 +252,15 @@ def merge(reports: Sequence[Path], request: ScanRequest) -> Decision:
     outcome = replace(outcome, coverage=coverage(targets, work, outcome.runs))
     scanned = Scanned(replace(request, shard=None), root, from_ref, policy, targets,
                       False, work, outcome, any(d.cached for d in data))
-    return decide(scanned)
+    overrides = [o for path in reports for o in _recorded_overrides(path)]
+    return replace(decide(scanned), overrides=tuple(dict.fromkeys(overrides)))
+
+
+def _recorded_overrides(path: Path) -> list[str]:
+    """The overrides a shard's report names (its job's pinned date or replaced commands)."""
+    data = _read_json(path)
+    listed = data.get("overrides") if isinstance(data, dict) else None
+    return [f"{path.name}: {o}" for o in listed or [] if isinstance(o, str)]
 
 
 def _identity(root: Path, policy: Policy, files: Sequence[str]) -> dict[str, Any]:
@@ -334,9 +341,9 @@ def load_baseline(root: Path, request: ScanRequest, policy: Policy,
     a git ref under ``--policy-ref``); BaselineError when it cannot be read (exit 2).
     """
     if request.baseline_file is not None:
-        return load_baseline_file(request.baseline_file, reader)
+        return baseline_import.load(request.baseline_file, root, reader)
     if policy.baseline:
-        return load_baseline_file(root / policy.baseline, reader)
+        return baseline_import.load(root / policy.baseline, root, reader)
     return None
 
 
@@ -461,7 +468,7 @@ def evaluate_report(path: Path, request: ScanRequest) -> Decision:
         notes.append(f"{path} recorded the verdict {report.verdict} (exit {report.exit_code}); "
                      f"under this policy it is {decision.verdict.value}")
     return replace(decision, policy_changed=report.policy_changed,
-                   warnings=(*notes, *decision.warnings))
+                   warnings=(*notes, *decision.warnings), overrides=report.overrides)
 
 
 def policy_origins(root: Path, decision: Decision) -> dict[str, str]:

@@ -26,6 +26,7 @@ from gate.cache.location import default_dir
 from gate.cache.packs import PACKS, PackStore, read_regular, unlink
 from gate.errors import CacheError
 from gate.findings import Finding
+from gate.guards.bounded import walk
 from gate.runs import ScanResult, SkippedFile
 from gate.tree import git
 
@@ -115,7 +116,9 @@ class ResultCache:
 
         Run after a full scan, it keeps the cache to the current tree (what CI saves)."""
         removed = self._packs.prune(self._no_links)
-        for path in sorted(self.store.rglob("*.json")) if self.store.is_dir() else []:
+        entries = sorted(Path(folder) / name for folder, _, names in walk(str(self.store))
+                         for name in names if name.endswith(".json"))
+        for path in entries:
             if path.parent.name == PACKS:
                 continue
             with self._lock:

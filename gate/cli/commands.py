@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -24,6 +25,7 @@ from gate.cli.scan_options import (
     OsvUrl,
     PolicyFile,
     PolicyRef,
+    active_overrides,
     pinned_today,
     scanner_options,
 )
@@ -190,6 +192,7 @@ def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts:
                          "--hook or --changed-since ('gate merge' writes the SARIF)")
     with display:
         decision, report = gate_app.scan_shard(request, on_done=display.done)
+    decision = with_overrides(decision)
     _write(json_out, json_report.render(decision, extra={"shard": report}),
            _tree(request.paths[0]))
     if fmt == "github":
@@ -245,6 +248,7 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
           pr_comment: Path | None = None) -> NoReturn:
     """Write the requested files, print the console report and exit with the gate's code."""
     more = more or integrations.ReportFiles()
+    decision = with_overrides(decision)
     tree = _tree(more.root)
     if sarif:
         decision = _write_sarif(sarif, decision, include_waived, tree)
@@ -265,6 +269,12 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
     typer.echo(integrations.console(decision, fmt, quiet=quiet,
                                     color=integrations.colour(stream)), nl=False, err=to_stderr)
     raise typer.Exit(decision.exit_code)
+
+
+def with_overrides(decision: Decision) -> Decision:
+    """``decision`` naming this process's overrides too (after those its input recorded)."""
+    return replace(decision, overrides=tuple(dict.fromkeys(
+        (*decision.overrides, *active_overrides()))))
 
 
 def _write_sarif(path: Path, decision: Decision, include_waived: bool,
@@ -391,7 +401,7 @@ def report_cmd(
     policy (the same policy and date give the same verdict); exit 0 once written."""
     request = gate_app.ScanRequest(paths=(root,), policy_file=policy, today=pinned_today(),
                                    what_if=True)
-    decision = gate_app.evaluate_report(report, request)
+    decision = with_overrides(gate_app.evaluate_report(report, request))
     for path, content in integrations.reports(
             decision, junit=None, html=output, source=str(report),
             origins=lambda: gate_app.policy_origins(find_root([root]), decision)):

@@ -12,7 +12,7 @@ import typer
 
 from gate.deps.advisory_store import store_dir
 from gate.errors import UsageError
-from gate.scanners import accepting
+from gate.scanners import REGISTRY, accepting
 
 PolicyFile = Annotated[Path | None, typer.Option(help="Policy file (default: discovered).")]
 PolicyRef = Annotated[str | None, typer.Option(
@@ -49,6 +49,24 @@ def scanner_options(osv_url: str | None, advisory_db: Path | None,
 
 
 TODAY_ENV = "GATE_TODAY"
+
+
+def active_overrides() -> tuple[str, ...]:
+    """The environment settings that change what the gate decides, in words: a pinned date
+    (``GATE_TODAY``) and every replaced scanner command (``GATE_<NAME>_COMMAND``)."""
+    out: list[str] = []
+    today = os.environ.get(TODAY_ENV, "").strip()
+    if today:
+        out.append(f"{TODAY_ENV}={today[:40]}: the policy is applied as of that date, not "
+                   "today (waivers expire by it)")
+    for name in REGISTRY:
+        variable = "GATE_" + name.upper().replace("-", "_") + "_COMMAND"
+        command = os.environ.get(variable, "").strip()
+        if command:
+            shown = command if len(command) <= 120 else command[:117] + "..."
+            out.append(f"{variable}: the {name} scanner ran `{shown}`, not the installed tool")
+    return tuple(out)
+
 
 def pinned_today() -> dt.date | None:
     """The date from GATE_TODAY (tests pin the clock with it), else None (today in UTC)."""

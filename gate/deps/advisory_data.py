@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gate.guards.bounded import walk
+
 
 def data_version(path: Path) -> str:
     """A zip's size and modification time, or a folder's record count, total size and
@@ -14,7 +16,7 @@ def data_version(path: Path) -> str:
             stat = path.stat()
             return f"zip:{stat.st_size}:{stat.st_mtime_ns}"
         count = size = newest = 0
-        for folder, _, names in os.walk(path):
+        for folder, _, names in walk(str(path)):
             for name in names:
                 stat = os.stat(os.path.join(folder, name))
                 count, size = count + 1, size + stat.st_size

@@ -183,7 +183,11 @@ def update(source: str, folder: Path, *, timeout: float = 60.0,
             else:
                 with open(checked, "rb") as local:
                     _copy(local, out)
-        database = AdvisoryDatabase(partial)  # every record parsed, zip limits applied
+        try:  # every record parsed, zip limits applied; errors name the source, not the copy
+            database = AdvisoryDatabase(partial)
+        except AdvisoryDataError as exc:
+            raise AdvisoryDataError(str(exc).replace(str(partial), without_userinfo(source)[0])
+                                    ) from None
         records = database.all_advisories()
         if not records:
             raise AdvisoryDataError(f"{without_userinfo(source)[0]} holds no OSV records")

@@ -1,6 +1,12 @@
 """Judge declared packages by their existence on the package index: an unknown package is
 unaudited (the advisory service would pass it silently), a private one that exists on the
-public index is dependency confusion."""
+public index is dependency confusion.
+
+With local advisory data the audit is offline, and so is this check unless the user named
+an index (the policy's ``index_url``, ``PIP_INDEX_URL``, pip's config) or the policy asks
+for it (``existence_check = "on"``): internal package names never leave for the public
+index unasked.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 from gate.deps import findings as dep
-from gate.deps.index import check_existence, configured_index, display_url
+from gate.deps.index import check_existence, configured_index, display_url, user_index
 from gate.deps.manifests import Declared
 from gate.findings import Finding, Severity
 
@@ -25,15 +31,29 @@ class Existence:
 
 def judge(scanner: str, named: Sequence[Declared], *, index_option: str | None,
           private: Set[str], timeout: float, offline: bool,
-          unaudited_severity: Severity) -> Existence:
-    """Ask the index about every name in ``named``; with ``offline`` advisory data an
-    unreachable index is a note, else an error (a package could pass unseen)."""
+          unaudited_severity: Severity, budget: float | None = None,
+          wanted: str = "auto") -> Existence:
+    """Ask the index about every name in ``named`` (each request within ``timeout``, the
+    whole check within ``budget`` seconds); with ``offline`` advisory data an unreachable
+    index is a note, else an error (a package could pass unseen). ``wanted``: ``auto`` (with
+    ``offline`` data, only an index the user named is asked), ``on`` or ``off``."""
     out = Existence()
     if not named:
         return out
+    if wanted == "off":
+        out.notes.append("package-existence check off (existence_check = \"off\"): a "
+                         "package the advisory data does not know passes unseen")
+        return out
+    if wanted == "auto" and offline and user_index(index_option) is None:
+        out.notes.append("package-existence check skipped: the audit is offline (local "
+                         "advisory data) and no package index is configured, so no package "
+                         "name was sent to the public index (set index_url or PIP_INDEX_URL, "
+                         "or existence_check = \"on\" to ask it)")
+        return out
     configured = configured_index(index_option)
     index = display_url(configured)
-    existence = check_existence(configured, {d.name for d in named}, timeout=timeout)
+    existence = check_existence(configured, {d.name for d in named}, timeout=timeout,
+                                budget=budget)
     if existence.error:
         if offline:
             out.notes.append(f"package index unreachable ({existence.error}): the check that "

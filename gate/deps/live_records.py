@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from gate.deps.osv import Advisory
+from gate.deps.osv import MAX_RECORD_CONTAINERS, Advisory
+from gate.guards.bounded import loads_json
 from gate.guards.scrub import scrub_error
 
 DEFAULT_BASE = "https://api.osv.dev/v1"
@@ -81,7 +82,7 @@ class LiveRecords:
 
 
 def _record(data: bytes) -> dict[str, Any]:
-    record = json.loads(data)
+    record = loads_json(data.decode("utf-8"), max_containers=MAX_RECORD_CONTAINERS)
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         raise ValueError("not an OSV record")
     return record

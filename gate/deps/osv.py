@@ -7,9 +7,9 @@ ordering and PEP 503 name normalisation; withdrawn records are ignored.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
+import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,25 +19,10 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from gate.errors import AdvisoryDataError
+from gate.guards.bounded import TooComplex, loads_json, loads_yaml, walk
 
 _NAME_RE = re.compile(r"[-_.]+")
 _RECORD_SUFFIXES = (".json", ".yaml", ".yml")
-
-
-def _safe_yaml(data: bytes) -> Any:
-    """YAML with only plain data types; the C loader when PyYAML was built with it.
-
-    PyYAML is imported here, not at the top: a scan without YAML advisory records (every
-    commit hook run) does not pay its import. Its errors come back as ValueError.
-    """
-    import yaml
-
-    try:
-        if hasattr(yaml, "CSafeLoader"):
-            return yaml.load(data, Loader=yaml.CSafeLoader)
-        return yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        raise ValueError(str(exc) or type(exc).__name__) from exc
 
 
 def normalize(name: str) -> str:
@@ -157,9 +142,11 @@ def parse_record(data: bytes, source: str) -> dict[str, Any]:
     """Decode one OSV record (JSON or YAML by suffix); AdvisoryDataError names the file."""
     try:
         if source.endswith(".json"):
-            record = json.loads(data)
+            record = loads_json(data.decode("utf-8"), max_containers=MAX_RECORD_CONTAINERS)
         else:
-            record = _safe_yaml(data)
+            record = loads_yaml(data, max_nodes=MAX_RECORD_NODES)
+    except TooComplex as exc:
+        raise AdvisoryDataError(f"advisory record {source} refused: {exc}") from None
     except ValueError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AdvisoryDataError(f"malformed advisory record {source}: {first}") from exc
@@ -174,12 +161,20 @@ def parse_record(data: bytes, source: str) -> dict[str, Any]:
 
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024  # one OSV record; real ones are a few KB
-MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # all records unpacked (the PyPI export: ~0.3 GB)
+MAX_RECORD_CONTAINERS = 50_000  # lists and objects of one JSON record (real ones: < 1,000)
+MAX_RECORD_NODES = 200_000  # YAML nodes of one record
+MAX_ZIP_TOTAL_BYTES = 1024 * 1024 * 1024  # all records unpacked (the PyPI export: ~0.3 GB)
 MAX_ZIP_RATIO = 200  # unpacked size / packed size of one member
+MAX_ZIP_TOTAL_RATIO = 50  # unpacked size of every record / the archive's size
+MAX_ZIP_RECORDS = 250_000  # records in one archive (the PyPI export: ~30,000)
 
 
 def _check_zip(path: Path, members: Sequence[zipfile.ZipInfo]) -> None:
-    """Refuse an archive that would unpack to more than the limits (a zip bomb)."""
+    """Refuse an archive that would unpack to more than the limits (a zip bomb): records
+    in all, bytes in all, bytes per archive byte, and per member."""
+    if len(members) > MAX_ZIP_RECORDS:
+        raise AdvisoryDataError(f"advisory zip {path} holds {len(members)} records, more than "
+                                f"{MAX_ZIP_RECORDS}; refused")
     total = sum(info.file_size for info in members)
     if total > MAX_ZIP_TOTAL_BYTES:
         raise AdvisoryDataError(f"advisory zip {path} unpacks to more than "
@@ -189,6 +184,10 @@ def _check_zip(path: Path, members: Sequence[zipfile.ZipInfo]) -> None:
             raise AdvisoryDataError(f"advisory zip {path}: {info.filename} unpacks "
                                     f"{info.file_size // max(info.compress_size, 1)} times "
                                     "its packed size; refused")
+    packed = max(path.stat().st_size, 1)
+    if total > MAX_ZIP_TOTAL_RATIO * packed + (1 << 20):
+        raise AdvisoryDataError(f"advisory zip {path} unpacks to {total // packed} times its "
+                                f"size (at most {MAX_ZIP_TOTAL_RATIO} accepted); refused")
 
 
 class AdvisoryDatabase:
@@ -199,8 +198,9 @@ class AdvisoryDatabase:
     export, is read whole at load time.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, deadline: float | None = None) -> None:
         self.path = path
+        self.deadline = deadline  # time.monotonic() by which reading must end (a scan's)
         self._lock = threading.Lock()
         self._by_name: dict[str, list[Advisory]] = {}
         self._folders: dict[str, list[Path]] = {}
@@ -231,6 +231,7 @@ class AdvisoryDatabase:
                            if not i.is_dir() and i.filename.endswith(_RECORD_SUFFIXES)]
                 _check_zip(path, members)
                 for info in members:
+                    self._in_time()
                     source = f"{path}!{info.filename}"
                     with archive.open(info) as handle:
                         data = handle.read(MAX_RECORD_BYTES + 1)
@@ -241,12 +242,22 @@ class AdvisoryDatabase:
         except (zipfile.BadZipFile, OSError) as exc:
             raise AdvisoryDataError(f"cannot read advisory zip {path}: {exc}") from exc
 
+    def _in_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise AdvisoryDataError(f"reading the advisory data {self.path} did not finish "
+                                    "within the scanner's timeout")
+
     def _add_files(self, files: Iterable[Path]) -> None:
         for file in files:
+            self._in_time()
             try:
-                data = file.read_bytes()
+                with file.open("rb") as handle:
+                    data = handle.read(MAX_RECORD_BYTES + 1)
             except OSError as exc:
                 raise AdvisoryDataError(f"cannot read advisory record {file}: {exc}") from exc
+            if len(data) > MAX_RECORD_BYTES:
+                raise AdvisoryDataError(f"advisory record {file} is larger than "
+                                        f"{MAX_RECORD_BYTES // (1024 * 1024)} MB")
             self._add(parse_record(data, str(file)), str(file))
 
     def _add(self, record: dict[str, Any], source: str) -> None:
@@ -298,6 +309,9 @@ class AdvisoryDatabase:
 
 
 def _record_files(folder: Path) -> Iterator[Path]:
-    for file in folder.rglob("*"):
-        if file.is_file() and file.name.endswith(_RECORD_SUFFIXES):
-            yield file
+    """Record files below ``folder`` (any depth, no recursion, links not followed)."""
+    for parent, _, names in walk(str(folder)):
+        for name in names:
+            file = Path(parent) / name
+            if name.endswith(_RECORD_SUFFIXES) and file.is_file():
+                yield file

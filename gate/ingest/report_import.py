@@ -19,7 +19,7 @@ from gate.finding_codec import as_int as _int
 from gate.finding_codec import as_list as _list
 from gate.finding_codec import as_str as _str
 from gate.findings import Finding
-from gate.guards.bounded import TooComplex, loads_json
+from gate.guards.bounded import TooComplex, loads_json, unprintable_field
 from gate.policy.decision import Disposition
 from gate.runs import ScannerRun, SkippedFile
 from gate.scanners import REGISTRY
@@ -43,6 +43,7 @@ class ImportedReport:
     new_only: bool = False
     policy_ref: str = ""
     policy_changed: str = ""
+    overrides: tuple[str, ...] = ()
 
 
 def is_report(path: Path) -> bool:
@@ -64,11 +65,19 @@ def read(path: Path) -> ImportedReport:
         raise SarifImportError(f"{path}: cannot be read: {exc}") from None
     except ValueError as exc:
         raise SarifImportError(f"{path}: not JSON ({exc})") from None
+    bad = unprintable_field(data)
+    if bad is not None:
+        raise SarifImportError(f"{path}: {bad[0] or 'the document'} holds {bad[1]}; refused")
     try:
         return _parse(str(path), data)
     except (TypeError, ValueError, KeyError) as exc:
         raise SarifImportError(f"{path}: not a gate JSON report written by --json "
                                f"({type(exc).__name__}: {exc})") from None
+
+
+def parse(source: str, data: Any) -> ImportedReport:
+    """A JSON report already parsed; TypeError, ValueError or KeyError when it is not one."""
+    return _parse(source, data)
 
 
 def _parse(source: str, data: Any) -> ImportedReport:
@@ -94,7 +103,8 @@ def _parse(source: str, data: Any) -> ImportedReport:
         baseline=baseline,
         new_only=any(item.get("disposition") == Disposition.BASELINE.value for item in items),
         policy_ref=str(data.get("policy_ref") or ""),
-        policy_changed=str(data.get("policy_changed") or ""))
+        policy_changed=str(data.get("policy_changed") or ""),
+        overrides=tuple(_str(o) for o in _list(data.get("overrides", []))))
 
 
 def _finding(item: Any) -> Finding:

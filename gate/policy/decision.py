@@ -149,6 +149,9 @@ class Decision:
     what_if: tuple[WhatIfRow, ...] = ()  # one row per fail_on level, when asked for
     class_effects: tuple[ClassEffect, ...] = ()  # per adjusting path class, when asked for
     cache_used: bool = False  # the result cache was on (runs say how many files it reused)
+    # Settings from the environment that change the verdict (a pinned date, a replaced
+    # scanner command), in words: every report names them first.
+    overrides: tuple[str, ...] = ()
 
     def with_disposition(self, disposition: Disposition) -> list[Decided]:
         """Items with the given disposition, most severe first."""

@@ -71,7 +71,9 @@ def annotation_lines(decision: Decision, limit: int = MAX_ANNOTATIONS) -> str:
     """Annotations for the ``limit`` most severe failing findings, plus one line for the rest."""
     failing = entries([d for d in decision.with_disposition(Disposition.FAIL)
                        if d.duplicate_of is None])
-    lines = [_command(d) for d in failing[:limit]]
+    lines = [f"::warning title=secops-gate override::{escape_data(o)}"
+             for o in decision.overrides]
+    lines += [_command(d) for d in failing[:limit]]
     if len(failing) > limit:
         lines.append(f"::notice title=secops-gate::{count(failing[limit:])} more failing "
                      "finding(s) not annotated: see the step summary and the SARIF upload")

@@ -428,6 +428,7 @@ def _policy(decision: Decision, origins: Mapping[str, str] | None) -> str:
     notes = []
     if decision.policy_ref:
         notes.append(f"<p>Read from git ref <code>{e(decision.policy_ref)}</code>.</p>")
+    notes += [f"<p><strong>Override: {e(o)}</strong></p>" for o in decision.overrides]
     if decision.policy_changed:
         notes.append(f"<p><strong>{e(decision.policy_changed)}</strong></p>")
     scanners = list(dict.fromkeys(r.scanner for r in decision.runs))

@@ -33,6 +33,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
         "scanned": list(decision.scanned),
         "policy_ref": decision.policy_ref or None,
         "policy_changed": decision.policy_changed or None,
+        "overrides": list(decision.overrides),
         "policy": {"source": policy.source, "chain": list(policy.chain),
                    "fail_on": level_word(policy.fail_on), "report": level_word(policy.report)},
         "counts": decision.counts(),

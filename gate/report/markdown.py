@@ -113,6 +113,8 @@ def render(decision: Decision, *, max_bytes: int = BUDGET_BYTES,
 def _head(decision: Decision) -> list[str]:
     policy = decision.policy
     lines = [f"## secops-gate: {_VERDICT[decision.verdict]} (exit {decision.exit_code})", ""]
+    for override in decision.overrides:
+        lines += [f"> [!CAUTION]\n> **Override:** {md(override, 300)}", ""]
     if decision.policy_changed:
         lines += [f"> [!WARNING]\n> **{md(decision.policy_changed, 600)}**", ""]
     if decision.reasons:

@@ -48,6 +48,8 @@ def render(decision: Decision, *, quiet: bool = False, color: bool = False) -> s
                Verdict.ERROR: "ERROR (a scanner could not do its job)"}[decision.verdict]
     lines.append(f"gate: {paint(verdict, _VERDICT_COLOUR[decision.verdict])} "
                  f"(exit {decision.exit_code})")
+    for override in decision.overrides:
+        lines.append(f"  {paint('OVERRIDE:', 'yellow')} {plain(override, 300)}")
     for reason in decision.reasons:
         lines.append(f"  - {plain(reason)}")
     for warning in decision.warnings:

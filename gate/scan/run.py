@@ -95,7 +95,9 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
 
     ``jobs`` (default: the CPU count, all scanners at once) bounds the scanners run at once
     and is split between them as their own budgets (bandit shards, semgrep ``--jobs``);
-    ``cache`` reuses unchanged files' results; ``hook`` tells the scanners they run in the
+    ``cache`` reuses unchanged files' results, and its folder (checked to be outside the
+    tree) is the scanners' own cache folder (``ScanContext.cache_dir``: kingfisher's
+    compiled rules, pip-audit's downloads); ``hook`` tells the scanners they run in the
     commit hook.
     """
     options = options or {}
@@ -114,8 +116,8 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
                           options=merged, jobs=shares.get(name, 1), history_base=history_base,
-                          hook=hook,
-                          raw_names=targets.raw_names)
+                          hook=hook, raw_names=targets.raw_names,
+                          cache_dir=cache.folder if cache is not None else None)
         scanner = REGISTRY[name]
         try:
             result = cached_scan(scanner, ctx, cache,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pathspec
 
 from gate.errors import DiscoveryError
+from gate.guards.bounded import walk
 from gate.process import distrust
 from gate.runs import SkippedFile
 from gate.tree import git
@@ -85,7 +86,7 @@ def _walk_files(root: Path) -> list[str]:
     """Every file below ``root`` outside git (``.git`` folders left out)."""
     out: list[str] = []
     top = str(root)
-    for folder, dirs, files in os.walk(top, followlinks=False):
+    for folder, dirs, files in walk(top):
         dirs[:] = sorted(d for d in dirs if d != ".git")
         rel = folder[len(top):].strip(os.sep).replace(os.sep, "/")
         prefix = rel + "/" if rel else ""

@@ -129,7 +129,10 @@ def test_crash_keeps_every_other_scanner(all_scanners: AllScanners, tmp_path: Pa
     result, sarif, report = scan(all_scanners, tmp_path, scanner, "crash", None)
     others = [s for s in EXPECTED if s != scanner]  # the in-process bidi check too
     check(all_scanners, tmp_path, result, sarif, report, scanner, "crash", others)
-    head = result.stdout.splitlines()[1]
+    lines = result.stdout.splitlines()
+    variable = "GATE_" + scanner.upper().replace("-", "_") + "_COMMAND"
+    assert lines[1].startswith(f"  OVERRIDE: {variable}")  # the stand-in is named first
+    head = lines[2]
     assert "Traceback: internal error" not in head  # only the last stderr line, redacted
     assert "fatal: credential [REDACTED] rejected" in head
 

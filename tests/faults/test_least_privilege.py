@@ -47,7 +47,7 @@ def test_no_scanner_sees_credentials(all_scanners: AllScanners, tmp_path: Path) 
         for key, value in PASSING.items():
             assert seen.get(key) == value, (scanner, key)
         set_by_gate = {"GH_TOKEN", "PIP_ONLY_BINARY", "PIP_NO_INPUT", "GIT_CONFIG_PARAMETERS",
-                       "GIT_TERMINAL_PROMPT"}
+                       "GIT_TERMINAL_PROMPT", "KF_RULE_CACHE_DIR"}
         extra = set(seen) - ALLOWED_ENV - set_by_gate
         assert not extra, (scanner, extra)
         assert "'core.fsmonitor'='false'" in seen["GIT_CONFIG_PARAMETERS"]

@@ -180,15 +180,47 @@ def test_a_fork_pull_request_neither_uploads_nor_comments(runner: Runner,
 
 def test_a_scanner_error_exits_3_and_still_uploads_the_runs_that_worked(
         runner: Runner, tmp_path: Path) -> None:
-    repo, base = _workspace(tmp_path / "ws", {"util.py": CLEAN.replace("greet", "wave")})
-    crash = fake_tool(tmp_path / "crash.py", "sys.stderr.write('boom\\n'); sys.exit(99)")
-    report = runner.run(repo, "pull_request", _pull_request(base), github={
-        "ref": "refs/pull/7/merge"}, env={"GATE_BANDIT_COMMAND": crash})
+    # bandit cannot finish in a millisecond (the action passes on no GATE_<NAME>_COMMAND)
+    repo, base = _workspace(tmp_path / "ws", {
+        "util.py": CLEAN.replace("greet", "wave"),
+        "gate.toml": "version = 1\n[scanners.bandit]\ntimeout = 0.001\n"})
+    report = runner.run(repo, "pull_request", _pull_request(base),
+                        {"policy-ref": "working-tree"}, {"ref": "refs/pull/7/merge"})
     assert report["failed"] is True
     assert report["outputs"]["verdict"] == "error"
     assert "exited with code 3" in _step(report, "Fail with")["log_tail"]
     assert len(report["uploads"]) == 1 and report["uploads"][0]["runs"] == 3  # not bandit
     assert "### Scanner errors" in report["summary"] and "**bandit**" in report["summary"]
+
+
+def test_no_gate_variable_of_the_workflow_reaches_the_gate(runner: Runner,
+                                                          tmp_path: Path) -> None:
+    """A workflow's ``env:`` with a pinned date and a replaced bandit: the action drops both
+    (either would change the verdict), so bandit runs for real and its finding fails."""
+    repo, base = _workspace(tmp_path / "ws", {"report.py": SHELL})
+    quiet = fake_tool(tmp_path / "quiet.py", "print('{\"results\": [], \"errors\": []}')")
+    report = runner.run(repo, "pull_request", _pull_request(base), github={
+        "ref": "refs/pull/7/merge"}, env={"GATE_TODAY": "2000-01-01",
+                                          "GATE_BANDIT_COMMAND": quiet})
+    assert report["outputs"]["verdict"] == "fail" and report["failed"] is True
+    assert "B602" in report["summary"]
+    assert "Override" not in report["summary"] and "OVERRIDE" not in json.dumps(report)
+
+
+@pytest.mark.parametrize("kind", ["sarif", "json"])
+def test_the_baseline_input_takes_a_sarif_or_json_report(runner: Runner, tmp_path: Path,
+                                                         kind: str) -> None:
+    repo, _ = _workspace(tmp_path / "ws", {"report.py": SHELL})
+    earlier = tmp_path / f"earlier.{kind}"
+    made = subprocess.run(
+        [sys.executable, "-P", "-m", "gate", "scan", ".", "--no-cache", f"--{kind}",
+         str(earlier)], cwd=repo, capture_output=True, text=True, timeout=600,
+        env={k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"})
+    assert made.returncode == 1, made.stdout + made.stderr
+    report = runner.run(repo, "push", {"repository": {"default_branch": "main"}},
+                        {"baseline": str(earlier), "new-only": "true"},
+                        {"ref": "refs/heads/change"})
+    assert report["outputs"]["verdict"] == "pass" and report["failed"] is False, report["steps"]
 
 
 def test_two_shard_jobs_and_a_merge_job(runner: Runner, tmp_path: Path) -> None:

@@ -193,14 +193,18 @@ class _Audit:
         named = [d for d in manifests.declared if full or d.version is not None]
         if self.data is not None:
             try:
-                self.database = AdvisoryDatabase(self.data)
+                self.database = AdvisoryDatabase(
+                    self.data, deadline=self.started + self.ctx.timeout)
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
+        left = max(self.ctx.timeout - (time.monotonic() - self.started), 0.5)
         existence = judge(NAME, named, index_option=self.options.index_url,
                           private=self.options.private_packages,
-                          timeout=min(10.0, max(self.ctx.timeout, 1.0)),
+                          timeout=min(10.0, left), budget=left / 2,  # half: the audit
+                          # itself needs the rest
                           offline=self.database is not None,
-                          unaudited_severity=self.options.unaudited_severity)
+                          unaudited_severity=self.options.unaudited_severity,
+                          wanted=self.options.existence_check.value)
         if existence.error:  # the index did not answer
             self.unreachable = existence.error
             return self.fail(existence.error)
@@ -220,7 +224,10 @@ class _Audit:
             except AdvisoryDataError as exc:
                 return self.fail(str(exc))
             if not full and self.options.offline_engine is OfflineEngine.GATE:
-                return self._match_locally(audited, self.database)
+                try:
+                    return self._match_locally(audited, self.database)
+                except AdvisoryDataError as exc:
+                    return self.fail(str(exc))
         with ExitStack() as stack:
             server = None
             osv_url = self.options.osv_url
@@ -251,7 +258,12 @@ class _Audit:
 
     def _match_locally(self, audited: list[Declared], database: AdvisoryDatabase) -> ScanResult:
         """Pins matched by the gate's own matcher: no pip-audit, no loopback round trip."""
-        for declared in audited:
+        deadline = self.started + self.ctx.timeout
+        for number, declared in enumerate(audited):
+            if time.monotonic() > deadline:
+                return self.fail(f"{ENGINE_LOCAL} did not finish within the scanner's timeout "
+                                 f"({self.ctx.timeout:g}s): {number} of {len(audited)} pin(s) "
+                                 "matched")
             version = declared.version or ""
             self.components[Component(declared.name, version, declared.path, declared.line)] = None
             found = match(database, declared.name, version)
@@ -300,7 +312,7 @@ class _Audit:
                 args += ["--index-url", self.options.index_url]
             if osv_url:
                 args += ["--osv-url", osv_url]
-            arguments = [_normalise_arg(a, work) for a in args]
+            arguments = [_normalise_arg(a, work, self.ctx.cache_dir) for a in args]
             if server is not None:
                 arguments = [a if a != osv_url else "http://127.0.0.1:PORT/v1/query"
                              for a in arguments]
@@ -433,10 +445,13 @@ def _code(result: ProcessResult | ToolFailure) -> int | None:
     return result.exit_code if isinstance(result, ToolFailure) else result.returncode
 
 
-def _normalise_arg(arg: str, work: Path) -> str:
-    """Arguments as recorded: temporary paths replaced so the record is deterministic."""
+def _normalise_arg(arg: str, work: Path, cache: Path | None = None) -> str:
+    """Arguments as recorded: temporary and cache paths replaced (``$TMP``, ``$CACHE``) so
+    the record is deterministic and names no folder of this machine."""
     text = str(arg)
     if text.startswith(str(work)):
         return "$TMP" + text[len(str(work)) :]
+    if cache is not None and text.startswith(str(cache) + "/"):
+        return "$CACHE" + text[len(str(cache)) :]
     return text
 

@@ -28,6 +28,15 @@ class Resolve(enum.StrEnum):
     FULL = "full"
 
 
+class ExistenceCheck(enum.StrEnum):
+    """Whether declared packages are looked up on the index: ``auto`` (offline audits ask
+    only an index the user configured), always, or never."""
+
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
 class OfflineEngine(enum.StrEnum):
     """What matches local advisory data: the gate's matcher, or pip-audit over loopback."""
 
@@ -48,6 +57,7 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
     "default_severity": SEVERITY,
     "index_url": STRING,
     "offline_engine": choice(*OfflineEngine),
+    "existence_check": choice(*ExistenceCheck),
     "advisory_store": STRING,
     "max_age_days": non_negative_int,
     "stale_advisories": choice(*FailOrWarn),
@@ -66,6 +76,7 @@ class Options:
     default_severity: Severity = Severity.HIGH
     index_url: str | None = None
     offline_engine: OfflineEngine = OfflineEngine.GATE
+    existence_check: ExistenceCheck = ExistenceCheck.AUTO
     advisory_store: str | None = None  # the folder 'gate advisories update' writes
     max_age_days: int = 7
     stale_advisories: FailOrWarn = FailOrWarn.WARN
@@ -83,6 +94,7 @@ class Options:
             default_severity=Severity.from_word(str(severity)),
             index_url=options.get("index_url") or None,
             offline_engine=OfflineEngine(str(options.get("offline_engine") or "gate")),
+            existence_check=ExistenceCheck(str(options.get("existence_check") or "auto")),
             advisory_store=str(options["advisory_store"]) if options.get("advisory_store")
             else None,
             max_age_days=int(options.get("max_age_days", 7)),
