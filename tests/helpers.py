@@ -112,6 +112,17 @@ def sarif_results(sarif: dict[str, Any]) -> list[tuple[str, str, str, int]]:
     return sorted(out)
 
 
+def sarif_twins(sarif: dict[str, Any]) -> list[tuple[str, str, str, int]]:
+    """Findings folded into another scanner's result as one issue (``gate/also-found-by``)."""
+    out = []
+    for run in sarif["runs"]:
+        for result in run["results"]:
+            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for twin in result.get("properties", {}).get("gate/also-found-by", []):
+                out.append((twin["tool"], twin["ruleId"], uri, twin["startLine"]))
+    return out
+
+
 def validate_sarif(path: Path) -> tuple[int, str]:
     """Run the shared validator; (exit code, last line)."""
     require_shared(VALIDATE_SARIF, "the SARIF validator")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import EXPECTED, AllScanners
-from tests.helpers import run_gate, sarif_results
+from tests.helpers import run_gate, sarif_results, sarif_twins
 
 # Two full five-scanner scans at once (~10 s).
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def test_two_concurrent_scans_agree(all_scanners: AllScanners, tmp_path: Path) -
     assert [p.returncode for p in procs] == [1, 1], outputs
     first, second = (tmp_path / "1.sarif").read_bytes(), (tmp_path / "2.sarif").read_bytes()
     assert first == second
-    found = sarif_results(json.loads(first))
+    found = sarif_results(json.loads(first)) + sarif_twins(json.loads(first))
     assert set(EXPECTED.values()) <= set(found)
 
     def stable(path: Path) -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import EXPECTED, AllScanners
-from tests.helpers import GateRun, fake_tool, run_gate, sarif_results
+from tests.helpers import GateRun, fake_tool, run_gate, sarif_results, sarif_twins
 
 SCANNERS = ("bandit", "semgrep", "pip-audit", "zizmor", "secrets")
 RAW = "RAW-TOOL-OUTPUT-MARKER"
@@ -69,17 +69,6 @@ def scan(case: AllScanners, tmp: Path, scanner: str, fault: str, only: list[str]
     return result, json.loads(sarif.read_text()), json.loads(report.read_text())
 
 
-def twins_named(sarif: dict) -> list[tuple[str, str, str, int]]:
-    """Findings folded into another scanner's result as one issue (``gate/also-found-by``)."""
-    out = []
-    for run in sarif["runs"]:
-        for result in run["results"]:
-            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for twin in result.get("properties", {}).get("gate/also-found-by", []):
-                out.append((twin["tool"], twin["ruleId"], uri, twin["startLine"]))
-    return out
-
-
 def check(case: AllScanners, tmp: Path, result: GateRun, sarif: dict, report: dict,
           scanner: str, fault: str, others: list[str]) -> None:
     reason = expected_reason(scanner, fault)
@@ -88,7 +77,7 @@ def check(case: AllScanners, tmp: Path, result: GateRun, sarif: dict, report: di
     assert f"scanner {scanner} failed" in head and reason in head, head
     runs = [r["tool"]["driver"]["name"] for r in sarif["runs"]]
     assert runs == sorted(others), runs
-    found = sarif_results(sarif) + twins_named(sarif)
+    found = sarif_results(sarif) + sarif_twins(sarif)
     for other in others:
         assert EXPECTED[other] in found, (other, found)
     assert not [f for f in found if f[0] == scanner]

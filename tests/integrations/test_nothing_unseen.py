@@ -13,7 +13,8 @@ from tests.helpers import git, load_json, make_repo, run_gate, sarif_results
 
 pytestmark = pytest.mark.slow  # a real scan per coverage case
 
-HIT = "import subprocess\nsubprocess.call(input(), shell=True)\n"
+# TLS verification off (B501, high) on line 2: fails the default preset on bandit's word alone.
+HIT = "import requests\nrequests.get(input(), verify=False, timeout=5)\n"
 POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
        "    - name: c\n      image: nginx:1.27\n      securityContext:\n"
        "        privileged: true\n")
@@ -34,8 +35,8 @@ def test_folders_once_skipped_by_name_are_scanned(tmp_path: Path) -> None:
     code, out, sarif, report = _scan(repo, tmp_path, "--scanners", "bandit,semgrep")
     assert code == 1, out
     found = sarif_results(sarif)
-    assert ("bandit", "B602", "src/app/dist/handler.py", 2) in found
-    assert ("bandit", "B602", ".vscode/tasks.py", 2) in found
+    assert ("bandit", "B501", "src/app/dist/handler.py", 2) in found
+    assert ("bandit", "B501", ".vscode/tasks.py", 2) in found
     assert any(r[2] == "deploy/env/prod/pod.yaml" for r in found)
     assert report["coverage"]["files"] == 4 and report["coverage"]["not_analysed"] == []
 
@@ -112,7 +113,7 @@ def test_a_symlink_inside_the_tree_is_scanned_as_its_own_name(tmp_path: Path) ->
     git(repo, "commit", "-q", "-m", "link")
     code, out, sarif, _ = _scan(repo, tmp_path, "--scanners", "bandit")
     assert code == 1, out
-    assert ("bandit", "B602", "helper.py", 2) in sarif_results(sarif)
+    assert ("bandit", "B501", "helper.py", 2) in sarif_results(sarif)
 
 
 def test_submodules_and_nested_repositories_are_scanned_or_listed(tmp_path: Path) -> None:
@@ -120,7 +121,7 @@ def test_submodules_and_nested_repositories_are_scanned_or_listed(tmp_path: Path
     make_repo(repo / "vendor" / "lib", files={"lib.py": HIT})  # a nested repository
     code, out, sarif, _ = _scan(repo, tmp_path, "--scanners", "bandit")
     assert code == 1, out
-    assert ("bandit", "B602", "vendor/lib/lib.py", 2) in sarif_results(sarif)
+    assert ("bandit", "B501", "vendor/lib/lib.py", 2) in sarif_results(sarif)
     (repo / "gate.toml").write_text('version = 1\nsubmodules = "skip"\n', encoding="utf-8")
     code, out, sarif, report = _scan(repo, tmp_path, "--scanners", "bandit")
     assert code == 0, out
@@ -134,7 +135,7 @@ def test_a_policy_that_hides_everything_says_so(tmp_path: Path) -> None:
                                     'reason = "quiet"\n'})
     result = run_gate("scan", ".", "--no-cache", "--scanners", "bandit", cwd=repo)
     assert result.code == 0
-    assert "warning: [[rules]] #1 hides 2 of 2 finding(s) (every finding of bandit)" in \
+    assert "warning: [[rules]] #1 hides 1 of 1 finding(s) (every finding of bandit)" in \
         result.stdout.splitlines()[1]
     check = run_gate("policy", "check", cwd=repo)
     assert "[[rules]] #1 (id = '*') hides every finding" in check.stdout
@@ -153,10 +154,10 @@ def test_semgrep_files_it_silently_ignores_are_listed(tmp_path: Path) -> None:
 def test_lines_are_numbered_as_the_tool_numbers_them(tmp_path: Path) -> None:
     # U+2028 is not a line break for Python or semgrep: the comment on line 2 names nothing
     repo = make_repo(tmp_path / "r", files={
-        "app.py": "x = '\u2028'  # gate: ignore[B602] not this line\n" + HIT})
+        "app.py": "x = '\u2028'  # gate: ignore[B501] not this line\n" + HIT})
     code, out, sarif, _ = _scan(repo, tmp_path, "--scanners", "bandit")
     assert code == 1, out
-    assert ("bandit", "B602", "app.py", 3) in sarif_results(sarif)
+    assert ("bandit", "B501", "app.py", 3) in sarif_results(sarif)
 
 
 def test_a_skip_the_change_caused_fails_and_an_old_one_warns(tmp_path: Path) -> None:

@@ -17,27 +17,21 @@ from tests.helpers import REPO_ROOT, closed_port, git, make_repo, offline_hook_r
 pytestmark = pytest.mark.slow
 
 BAD = """import subprocess
-import sys
+
+from flask import request
 
 
-def run(user_input: str) -> int:
-    return subprocess.call(user_input, shell=True)
-
-
-if __name__ == "__main__":
-    run(sys.argv[1])
+def run() -> int:
+    return subprocess.call(request.args["cmd"], shell=True)
 """
 
 FIXED = """import subprocess
-import sys
+
+from flask import request
 
 
-def run(user_input: str) -> int:
-    return subprocess.call(["echo", user_input])
-
-
-if __name__ == "__main__":
-    run(sys.argv[1])
+def run() -> int:
+    return subprocess.call(["echo", request.args["cmd"]])
 """
 
 
@@ -93,7 +87,7 @@ def test_staged_shell_injection_fails_the_hook_and_fixing_it_passes(
     failed = _try_repo(hook_repo, work, env)
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
-    assert "B602" in output, output
+    assert "web-command-injection" in output and "also bandit" in output, output
     assert "tool.py:6" in output, output
     assert "notes.py" not in output, output  # only the staged files are scanned
 
