@@ -233,6 +233,7 @@ def test_secret_rules_are_marked() -> None:
         "django-hardcoded-secret-key",
         "flask-hardcoded-secret-key",
         "dockerfile-secret-in-env-or-arg",
+        "web-hardcoded-credential",
     }
 
 
