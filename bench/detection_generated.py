@@ -61,7 +61,8 @@ def _private_key_pem() -> str:
 
 
 def _password(n: int = 18) -> str:
-    return _pick(n, _ALNUM + "!#%+-_")
+    """A random password with at least one digit and one symbol (never a word-like slug)."""
+    return _pick(n - 2, _ALNUM + "!#%+-_") + _pick(1, string.digits) + _pick(1, "!#%+")
 
 
 def cases() -> dict[str, str]:
