@@ -14,6 +14,7 @@ from gate.runs import ScanResult
 from gate.scanners.interface import ScanContext
 from gate.scanners.semgrep import rulepacks
 from gate.scanners.semgrep.adapter import SemgrepScanner
+from gate.scanners.semgrep.targets import WEB_PACKS
 from tests.helpers import fake_tool
 
 APP = '''import subprocess
@@ -106,7 +107,9 @@ def test_run_record_names_packs_not_install_paths(result: ScanResult) -> None:
         "scan", "--experimental", "--metrics=off", "--disable-version-check", "--json",
         "--disable-nosem", "--verbose", "--max-target-bytes=0", "--timeout=30",
         "--config=policies/rules/python.yml",
-        "--config=policies/rules/settings.yml", "--config=policies/rules/dockerfile.yml")
+        "--config=policies/rules/settings.yml",
+        *(f"--config=policies/rules/{pack}" for pack in WEB_PACKS),
+        "--config=policies/rules/dockerfile.yml")
     assert run.skipped == ()
 
 
@@ -114,8 +117,8 @@ def test_unknown_dockerfile_names_get_their_own_run_planned() -> None:
     ctx = ScanContext(root=Path("."), files=("app.py", "Containerfile"), timeout=40)
     shown = SemgrepScanner().run_arguments(ctx)
     first, second = " ".join(shown).split(" && ")
-    assert first.endswith("--config=policies/rules/python.yml "
-                          "--config=policies/rules/settings.yml")
+    assert first.endswith(" ".join(
+        f"--config=policies/rules/{pack}" for pack in ("python.yml", "settings.yml", *WEB_PACKS)))
     assert "--timeout=10" in first
     assert second.endswith("--scan-unknown-extensions --config=policies/rules/dockerfile.yml")
 
