@@ -32,7 +32,7 @@ def load(text):
 
 @app.route("/calc")
 def calc():
-    return str(eval(request.args["expr"]))
+    return {"value": eval(request.args["expr"])}
 
 
 @app.route("/run")

@@ -1,8 +1,9 @@
 """The taint packs for Python web code (policies/rules/web-*.yml), held to the detection corpus.
 
 Each taint rule names outside data with the one shared definition (web_sources.yml), and
-the real semgrep, run with every web pack over tests/fixtures/detection/, hits each true
-case of its weakness and no decoy (a hit: a result in the case's file whose first CWE is of
+the real semgrep, run with every web pack over tests/fixtures/detection/ and the cases
+written at run time (bench/detection_generated.py: credentials in real formats), hits each
+true case of its weakness and no decoy (a hit: a result in the case's file whose first CWE is of
 the case's family). The corpus's full scoring, with bandit and the policy, is
 bench/detection.py; this test keeps the rules from drifting below what was measured.
 """
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.detection_generated import cases as generated_cases
 from gate.process import tool_path
 from gate.scanners.semgrep.rulepacks import rules_dir
 from gate.scanners.semgrep.targets import PACKS_BY_KIND, WEB_PACKS
@@ -43,6 +45,10 @@ KNOWN: dict[str, str] = {
     "path/django_tar_upload_unfiltered.py": "an archive extracted without filter= is "
     "python.yml's python-tarfile-extract-without-filter (CWE-22, high) whatever its source; "
     "no web pack repeats it",
+    "hardcoded-credentials/django_settings_secret_key.py":
+        "settings.yml's django-hardcoded-secret-key finds it; the web pack leaves SECRET_KEY to it",
+    "hardcoded-credentials/flask_app_secret_key.py":
+        "settings.yml's flask-hardcoded-secret-key finds it; the web pack leaves secret_key to it",
 }
 
 
@@ -65,25 +71,32 @@ def test_every_web_taint_rule_uses_the_shared_definition_of_outside_data() -> No
 
 
 @pytest.fixture(scope="module")
-def verdicts() -> dict[str, tuple[bool, bool]]:
-    """Each corpus case -> (labelled a flaw, hit by the web packs)."""
-    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix != ".pyc")
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bool, bool]]:
+    """Each corpus case (committed or generated) -> (labelled a flaw, hit by the web packs)."""
+    generated = tmp_path_factory.mktemp("generated")
+    for rel, text in generated_cases().items():
+        (generated / rel).parent.mkdir(parents=True, exist_ok=True)
+        (generated / rel).write_text(text, encoding="utf-8")
+    files = {p.relative_to(root).as_posix(): p
+             for root in (CORPUS, generated)
+             for p in sorted(root.rglob("*")) if p.is_file() and p.suffix != ".pyc"}
     labels: dict[str, tuple[bool, int]] = {}
-    for path in files:
+    for rel, path in files.items():
         match = MARKER.search(path.read_text(encoding="utf-8", errors="replace"))
         if match:
-            labels[path.relative_to(CORPUS).as_posix()] = (match[1] == "true", int(match[2]))
+            labels[rel] = (match[1] == "true", int(match[2]))
+    by_path = {str(files[rel].resolve()): rel for rel in labels}
     argv = [tool_path("semgrep"), "scan", "--metrics=off", "--disable-version-check", "--json",
             "--quiet",
             *(f"--config={rules_dir() / pack}" for pack in (*WEB_PACKS, *TEMPLATE_PACKS)),
             "--",
-            *(str(CORPUS / rel) for rel in sorted(labels))]
+            *(str(files[rel]) for rel in sorted(labels))]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
     data = json.loads(done.stdout)
     assert data["errors"] == []
     found: dict[str, list[int]] = {}
     for result in data["results"]:
-        rel = Path(result["path"]).resolve().relative_to(CORPUS.resolve()).as_posix()
+        rel = by_path[str(Path(result["path"]).resolve())]
         cwe = result["extra"]["metadata"]["cwe"][0]
         found.setdefault(rel, []).append(int(re.search(r"\d+", cwe).group(0)))
     return {rel: (flaw, any(same_family(c, cwe) for c in found.get(rel, ())))
