@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bench.action_bench import snapshot_action
-from tests.helpers import REPO_ROOT, fake_tool, git, make_repo
+from tests.helpers import REPO_ROOT, fake_tool, git, make_repo, validate_sarif
 from tests.integrations.github_api_standin import serve
 
 pytestmark = pytest.mark.slow  # each case installs and runs the whole action through run-action
@@ -73,6 +73,7 @@ def _workspace(path: Path, pr_files: dict[str, str] | None = None) -> tuple[Path
     if pr_files:
         git(repo, "checkout", "-q", "-b", "change")
         for name, text in pr_files.items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
             (repo / name).write_text(text, encoding="utf-8")
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "change")
@@ -229,3 +230,61 @@ def test_a_tampered_install_cache_never_changes_what_is_installed(runner: Runner
     digest = hashlib.sha256(used).hexdigest()
     assert f"--hash=sha256:{digest}" in (REPO_ROOT / "requirements/action.txt").read_text()
     assert digest != hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+
+ZIZMOR_TOKEN = "zizmor-online-token-5c0ffee"
+WORKFLOW_TEXT = ("on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
+                 "    steps:\n      - run: echo hi\n")
+
+
+def _recorder(path: Path, record: Path, then: str) -> str:
+    """A GATE_<NAME>_COMMAND stand-in that writes its environment to ``record`` (as JSON),
+    then runs ``then`` (a Python body) with the same arguments."""
+    return fake_tool(path, f"import json, pathlib\n"
+                           f"pathlib.Path({str(record)!r}).write_text(json.dumps(dict(os.environ)))"
+                           f"\n{then}")
+
+
+def test_the_github_token_input_reaches_zizmor_only(runner: Runner, tmp_path: Path) -> None:
+    repo, base = _workspace(tmp_path / "ws", {".github/workflows/ci.yml": WORKFLOW_TEXT})
+    zizmor_env, bandit_env = tmp_path / "zizmor-env.json", tmp_path / "bandit-env.json"
+    zizmor = _recorder(tmp_path / "zizmor.py", zizmor_env,
+                       "print('zizmor 1.9.0') if '--version' in sys.argv else print('[]')")
+    bandit_bin = runner.temp / "secops-gate-venv" / "bin" / "bandit"
+    bandit = _recorder(tmp_path / "bandit.py", bandit_env,
+                       f"os.execv({str(bandit_bin)!r}, [{str(bandit_bin)!r}, *sys.argv[1:]])")
+    report = runner.run(repo, "pull_request", _pull_request(base),
+                        {"github-token": ZIZMOR_TOKEN}, github={"ref": "refs/pull/7/merge"},
+                        env={"GATE_ZIZMOR_COMMAND": zizmor, "GATE_BANDIT_COMMAND": bandit})
+    assert report["failed"] is False and report["outputs"]["verdict"] == "pass", report["steps"]
+    seen = json.loads(zizmor_env.read_text(encoding="utf-8"))
+    assert seen["GH_TOKEN"] == ZIZMOR_TOKEN  # zizmor's own variable: online audits on
+    assert ZIZMOR_TOKEN not in json.dumps(json.loads(bandit_env.read_text(encoding="utf-8")))
+    # nowhere else: step logs, outputs, summary, the uploaded SARIF, the cache store
+    assert ZIZMOR_TOKEN not in json.dumps(report)
+    assert ZIZMOR_TOKEN not in (repo / "gate.sarif").read_text(encoding="utf-8")
+    for path in [*runner.store.rglob("*"), *runner.temp.rglob("secops-gate-cache/**/*")]:
+        assert ZIZMOR_TOKEN not in path.name
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            assert ZIZMOR_TOKEN.encode() not in path.read_bytes(), path
+    sarif = json.loads((repo / "gate.sarif").read_text(encoding="utf-8"))
+    zizmor_run = next(r for r in sarif["runs"] if r["tool"]["driver"]["name"] == "zizmor")
+    assert "--offline" not in json.dumps(zizmor_run)
+    code, last = validate_sarif(repo / "gate.sarif")
+    assert code == 0, last
+
+
+def test_without_the_input_zizmor_runs_offline_and_gets_no_token(runner: Runner,
+                                                                  tmp_path: Path) -> None:
+    repo, base = _workspace(tmp_path / "ws", {".github/workflows/ci.yml": WORKFLOW_TEXT})
+    zizmor_env = tmp_path / "zizmor-env.json"
+    zizmor = _recorder(tmp_path / "zizmor.py", zizmor_env,
+                       "print('zizmor 1.9.0') if '--version' in sys.argv else print('[]')")
+    report = runner.run(repo, "pull_request", _pull_request(base),
+                        github={"ref": "refs/pull/7/merge"},
+                        env={"GATE_ZIZMOR_COMMAND": zizmor, "GATE_GITHUB_TOKEN": "outer"})
+    assert report["failed"] is False, report["steps"]
+    seen = json.loads(zizmor_env.read_text(encoding="utf-8"))
+    assert "GH_TOKEN" not in seen and "GATE_GITHUB_TOKEN" not in seen
+    sarif = (repo / "gate.sarif").read_text(encoding="utf-8")
+    assert "--offline" in sarif
