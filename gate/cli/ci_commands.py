@@ -19,7 +19,14 @@ from gate.cli.commands import (
     _level,
     app,
 )
-from gate.cli.report_options import BaselineFile, Category, NewOnly, SarifIncludeWaived
+from gate.cli.report_options import (
+    BaselineFile,
+    Category,
+    CodeQuality,
+    GitlabSast,
+    NewOnly,
+    SarifIncludeWaived,
+)
 from gate.cli.scan_options import pinned_today
 from gate.github import pr_comment
 from gate.policy.model import LEVEL_WORDS
@@ -54,6 +61,8 @@ def merge(
         help="Write the self-contained HTML report here ('-': standard output).")] = None,
     junit: Annotated[Path | None, typer.Option(
         help="Write JUnit XML here ('-': standard output).")] = None,
+    codequality: CodeQuality = None,
+    gitlab_sast: GitlabSast = None,
 ) -> None:
     """Merge the shard reports into the outputs of one full scan; exit like 'gate scan'.
 
@@ -65,11 +74,14 @@ def merge(
         fail_on=_level(fail_on) if fail_on else None, fail_on_set=fail_on is not None,
         category=_category(category), today=pinned_today(), baseline_file=baseline,
         new_only=new_only, what_if=html is not None)
-    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
+    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html,
+                               codequality=codequality, gitlab_sast=gitlab_sast)
     decision = gate_app.merge(reports, request)
     _emit(decision, sarif, json_out, sarif_include_waived,
           integrations.console_format(output_format), quiet,
-          more=integrations.ReportFiles(junit, html, root), pr_comment=pr_comment_file)
+          more=integrations.ReportFiles(junit, html, root, codequality=codequality,
+                                        gitlab_sast=gitlab_sast),
+          pr_comment=pr_comment_file)
 
 
 @app.command("comment")

@@ -18,7 +18,14 @@ from gate.cli import outfiles, progress
 from gate.cli import output as integrations
 from gate.cli.advisories import advisories_app
 from gate.cli.hook_args import FileNamesCommand, check_hook_paths
-from gate.cli.report_options import BaselineFile, Category, NewOnly, SarifIncludeWaived
+from gate.cli.report_options import (
+    BaselineFile,
+    Category,
+    CodeQuality,
+    GitlabSast,
+    NewOnly,
+    SarifIncludeWaived,
+)
 from gate.cli.scan_options import (
     AdvisoryDb,
     CacheDir,
@@ -136,13 +143,16 @@ def scan(
         help="Scan shard I of N (e.g. 2/3) and write its report with --json for "
              "'gate merge'; exits 0 once the report is written.")] = None,
     pr_comment: Annotated[Path | None, PR_COMMENT] = None,
+    codequality: CodeQuality = None,
+    gitlab_sast: GitlabSast = None,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error).
 
     With --hook, the file names follow `--` (pre-commit appends them after the hook's args)."""
     if hook:
         check_hook_paths(ctx, len(paths or ()))
-    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
+    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html,
+                               codequality=codequality, gitlab_sast=gitlab_sast)
     request = gate_app.ScanRequest(
         paths=tuple(paths or [Path(".")]),
         policy_file=policy,
@@ -178,7 +188,8 @@ def scan(
 
         _write(sbom, sbom_render.render(decision), _tree(request.paths[0]))
     _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook,
-          more=integrations.ReportFiles(junit, html, request.paths[0]), pr_comment=pr_comment)
+          more=integrations.ReportFiles(junit, html, request.paths[0], codequality=codequality,
+                                        gitlab_sast=gitlab_sast), pr_comment=pr_comment)
 
 
 def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts: bool,
@@ -256,6 +267,7 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
         _write(json_out, json_report.render(decision), tree)
     for path, content in integrations.reports(
             decision, junit=more.junit, html=more.html, source=more.source,
+            codequality=more.codequality, gitlab_sast=more.gitlab_sast,
             origins=lambda: gate_app.policy_origins(find_root([more.root]), decision)):
         _write(path, content, tree)
     links = integrations.source_links()
@@ -264,7 +276,8 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
     if fmt == "github":
         integrations.github_files(decision, str(sarif or ""), _append, links)
     to_stderr = integrations.stdout_report(sarif=sarif, json=json_out, junit=more.junit,
-                                           html=more.html)
+                                           html=more.html, codequality=more.codequality,
+                                           gitlab_sast=more.gitlab_sast)
     stream = sys.stderr if to_stderr else sys.stdout
     typer.echo(integrations.console(decision, fmt, quiet=quiet,
                                     color=integrations.colour(stream)), nl=False, err=to_stderr)
@@ -376,16 +389,21 @@ def evaluate_cmd(
     sarif_include_waived: SarifIncludeWaived = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and failures.")
                      ] = False,
+    codequality: CodeQuality = None,
+    gitlab_sast: GitlabSast = None,
 ) -> None:
     """Apply the policy to SARIF files or one JSON report, without scanning; exit like scan."""
-    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html)
+    integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html,
+                               codequality=codequality, gitlab_sast=gitlab_sast)
     request = gate_app.ScanRequest(
         paths=(root,), policy_file=policy, fail_on=_level(fail_on) if fail_on else None,
         fail_on_set=fail_on is not None, category=_category(category), today=pinned_today(),
         baseline_file=baseline, new_only=new_only, what_if=html is not None)
     decision = gate_app.evaluate_files(files, request)
     _emit(decision, sarif, json_out, sarif_include_waived, integrations.console_format(None),
-          quiet, more=integrations.ReportFiles(junit, html, root, ", ".join(map(str, files))))
+          quiet, more=integrations.ReportFiles(junit, html, root, ", ".join(map(str, files)),
+                                               codequality=codequality,
+                                               gitlab_sast=gitlab_sast))
 
 
 @app.command("report")

@@ -1,5 +1,6 @@
 """Glue between the CLI and the renderers: which console format, colour or not, which report
-goes to standard output, the JUnit and HTML files, and GitHub's summary and outputs files."""
+goes to standard output, the JUnit, HTML and GitLab files, and GitHub's summary and outputs
+files."""
 
 from __future__ import annotations
 
@@ -66,20 +67,24 @@ def stdout_report(**outputs: Path | None) -> bool:
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """The JUnit and HTML reports asked for; ``root`` locates the policy for its provenance,
-    ``source`` names what was evaluated."""
+    """The JUnit, HTML and GitLab reports asked for; ``root`` locates the policy for its
+    provenance, ``source`` names what was evaluated."""
 
     junit: Path | None = None
     html: Path | None = None
     root: Path = Path(".")
     source: str = ""
+    codequality: Path | None = None
+    gitlab_sast: Path | None = None
 
 
 def reports(decision: Decision, *, junit: Path | None, html: Path | None,
-            origins: Callable[[], Mapping[str, str]], source: str = ""
+            origins: Callable[[], Mapping[str, str]], source: str = "",
+            codequality: Path | None = None, gitlab_sast: Path | None = None
             ) -> list[tuple[Path, str]]:
-    """The JUnit and HTML reports asked for, as (file, text); ``origins`` gives the policy's
-    provenance (read only when the HTML report is wanted)."""
+    """The JUnit, HTML and GitLab reports asked for, as (file, text); ``origins`` gives the
+    policy's provenance (read only when the HTML report is wanted)."""
+    from gate.report import gitlab
     from gate.report import html as html_report
     from gate.report import junit as junit_report
 
@@ -88,6 +93,10 @@ def reports(decision: Decision, *, junit: Path | None, html: Path | None,
         out.append((junit, junit_report.render(decision)))
     if html is not None:
         out.append((html, html_report.render(decision, origins(), source)))
+    if codequality is not None:
+        out.append((codequality, gitlab.render_code_quality(decision)))
+    if gitlab_sast is not None:
+        out.append((gitlab_sast, gitlab.render_sast(decision)))
     return out
 
 

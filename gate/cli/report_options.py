@@ -14,3 +14,9 @@ NewOnly = Annotated[bool, typer.Option(
     "--new-only", help="Findings in the baseline cannot fail the gate.")]
 SarifIncludeWaived = Annotated[bool, typer.Option(
     "--sarif-include-waived", help="Keep waived findings in the SARIF with suppressions.")]
+CodeQuality = Annotated[Path | None, typer.Option(
+    "--codequality", help="Write GitLab's Code Quality report (JSON) here ('-': standard "
+    "output).")]
+GitlabSast = Annotated[Path | None, typer.Option(
+    "--gitlab-sast", help="Write GitLab's SAST report (JSON, schema 15) here ('-': standard "
+    "output).")]

@@ -19,7 +19,8 @@ import pytest
 from tests.helpers import git, make_repo, run_gate
 
 PRECIOUS = "do not overwrite\n"
-OUTPUTS = ("--sarif", "--json", "--html", "--junit", "--sbom", "--pr-comment")
+OUTPUTS = ("--sarif", "--json", "--html", "--junit", "--sbom", "--pr-comment", "--codequality",
+           "--gitlab-sast")
 NEWLINE_NAME = "a\n::warning title=pwned::owned.txt"
 BIDI_NAME = "evil\u202etxt.py.txt"
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bench.action_bench import snapshot_action
-from tests.helpers import REPO_ROOT, fake_tool, git, make_repo
+from tests.helpers import REPO_ROOT, fake_tool, git, make_repo, validate_sarif
 from tests.integrations.github_api_standin import serve
 
 pytestmark = pytest.mark.slow  # each case installs and runs the whole action through run-action
@@ -73,6 +73,7 @@ def _workspace(path: Path, pr_files: dict[str, str] | None = None) -> tuple[Path
     if pr_files:
         git(repo, "checkout", "-q", "-b", "change")
         for name, text in pr_files.items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
             (repo / name).write_text(text, encoding="utf-8")
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "change")
@@ -261,3 +262,44 @@ def test_a_tampered_install_cache_never_changes_what_is_installed(runner: Runner
     digest = hashlib.sha256(used).hexdigest()
     assert f"--hash=sha256:{digest}" in (REPO_ROOT / "requirements/action.txt").read_text()
     assert digest != hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+
+ZIZMOR_TOKEN = "zizmor-online-token-5c0ffee"
+WORKFLOW_TEXT = ("on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
+                 "    steps:\n      - run: echo hi\n")
+
+
+def test_the_github_token_input_leaks_nowhere(runner: Runner, tmp_path: Path) -> None:
+    """The input reaches the gate step alone (as INPUT_GITHUB_TOKEN, exported there as
+    GATE_GITHUB_TOKEN, which the gate hands to zizmor only: tests/scanners/test_zizmor.py)
+    and appears in no log, output, summary, SARIF or cache. The Action passes on no GATE_*
+    variable of the job, so a stand-in command cannot be slipped in to watch zizmor here."""
+    action = (REPO_ROOT / "action.yml").read_text(encoding="utf-8")
+    assert action.count("inputs.github-token") == 1
+    assert "INPUT_GITHUB_TOKEN: ${{ inputs.github-token }}" in action
+    assert 'export GATE_GITHUB_TOKEN="$INPUT_GITHUB_TOKEN"' in action
+    repo, base = _workspace(tmp_path / "ws", {})
+    report = runner.run(repo, "pull_request", _pull_request(base),
+                        {"github-token": ZIZMOR_TOKEN}, github={"ref": "refs/pull/7/merge"})
+    assert report["failed"] is False and report["outputs"]["verdict"] == "pass", report["steps"]
+    assert ZIZMOR_TOKEN not in json.dumps(report)
+    assert ZIZMOR_TOKEN not in (repo / "gate.sarif").read_text(encoding="utf-8")
+    for path in [*runner.store.rglob("*"), *runner.temp.rglob("secops-gate-cache/**/*")]:
+        assert ZIZMOR_TOKEN not in path.name
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            assert ZIZMOR_TOKEN.encode() not in path.read_bytes(), path
+    code, last = validate_sarif(repo / "gate.sarif")
+    assert code == 0, last
+
+
+def test_without_the_input_zizmor_runs_offline_whatever_the_job_sets(
+        runner: Runner, tmp_path: Path) -> None:
+    """A GATE_GITHUB_TOKEN in the job's environment does not reach the gate: the real
+    zizmor runs offline (online, with no network here, it would fail the scan)."""
+    repo, base = _workspace(tmp_path / "ws", {".github/workflows/ci.yml": WORKFLOW_TEXT})
+    report = runner.run(repo, "pull_request", _pull_request(base),
+                        github={"ref": "refs/pull/7/merge"},
+                        env={"GATE_GITHUB_TOKEN": "outer"})
+    assert report["failed"] is False, report["steps"]
+    sarif = (repo / "gate.sarif").read_text(encoding="utf-8")
+    assert "--offline" in sarif

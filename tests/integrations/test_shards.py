@@ -47,14 +47,21 @@ def test_three_shards_merged_are_byte_identical_to_one_scan(
         tree: AllScanners, tmp_path: Path, sarif_validator: None) -> None:
     full = run_gate("scan", "--policy", str(tree.policy), "--sarif", str(tmp_path / "full.sarif"),
                     "--json", str(tmp_path / "full.json"), "--cache-dir", str(tmp_path / "c1"),
-                    cwd=tree.repo, env=ENV)
+                    "--codequality", str(tmp_path / "full-cq.json"), "--gitlab-sast",
+                    str(tmp_path / "full-sast.json"), cwd=tree.repo, env=ENV)
     assert full.code == 1, full.output
     reports = _shards(tree, tmp_path, 3, "--cache-dir", str(tmp_path / "c2"))
     merged = run_gate("merge", *map(str, reversed(reports)), "--policy", str(tree.policy),
                       "--sarif", str(tmp_path / "merged.sarif"), "--json",
-                      str(tmp_path / "merged.json"), cwd=tree.repo, env=ENV)
+                      str(tmp_path / "merged.json"), "--codequality",
+                      str(tmp_path / "merged-cq.json"), "--gitlab-sast",
+                      str(tmp_path / "merged-sast.json"), cwd=tree.repo, env=ENV)
     assert merged.code == 1, merged.output
     assert (tmp_path / "merged.sarif").read_bytes() == (tmp_path / "full.sarif").read_bytes()
+    for kind in ("cq", "sast"):  # GitLab's reports: the same bytes too, and not empty
+        merged_report = (tmp_path / f"merged-{kind}.json").read_bytes()
+        assert merged_report == (tmp_path / f"full-{kind}.json").read_bytes()
+        assert b"PYSEC-9999-1" in merged_report
     assert validate_sarif(tmp_path / "merged.sarif")[0] == 0
     results = sarif_results(load_json(tmp_path / "merged.sarif"))
     assert ("zizmor", "dangerous-triggers", ".github/workflows/pr-target.yml", 3) in results

@@ -121,7 +121,9 @@ def build(tmp: Path) -> Scanned:
     scanned = Scanned(repo, policy, baseline, out, GateRun(0, "", ""))
     run = scanned.gate(*scanned.args(
         "--json", str(out / "report.json"), "--html", str(out / "report.html"),
-        "--junit", str(out / "report.xml"), "--sarif", str(out / "report.sarif")))
+        "--junit", str(out / "report.xml"), "--sarif", str(out / "report.sarif"),
+        "--codequality", str(out / "codequality.json"),
+        "--gitlab-sast", str(out / "gl-sast-report.json")))
     return Scanned(repo, policy, baseline, out, run)
 
 

@@ -171,3 +171,11 @@ def test_without_token_no_token_variable_reaches_zizmor(
     dump = json.loads((tmp_path / "fake_zizmor.py.json").read_text())
     assert "GH_TOKEN" not in dump["env"]
     assert "--offline" in dump["argv"]
+
+
+def test_zizmor_results_are_never_cached_so_a_token_cannot_reach_the_cache() -> None:
+    from gate.scanners.interface import BaseScanner
+    from gate.scanners.zizmor import ZizmorScanner
+
+    assert ZizmorScanner.cache_per_file is False
+    assert ZizmorScanner.cache_key is BaseScanner.cache_key  # None: no whole-run entry
