@@ -108,14 +108,14 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
     pooled = [name for name in work if not REGISTRY[name].in_process]
     workers = max(1, len(pooled) if jobs is None else min(len(pooled) or 1, budget))
     shares = core_shares(pooled, budget, workers)
+    tests = next((k.patterns for k in policy.paths if k.name == "tests"), ())
 
     def one(name: str) -> ScanResult:
         settings = policy.scanner(name)
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
                           options=merged, jobs=shares.get(name, 1), history_base=history_base,
-                          hook=hook,
-                          raw_names=targets.raw_names)
+                          hook=hook, raw_names=targets.raw_names, test_paths=tests)
         scanner = REGISTRY[name]
         try:
             result = cached_scan(scanner, ctx, cache,

@@ -51,6 +51,7 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
     "advisory_store": STRING,
     "max_age_days": non_negative_int,
     "stale_advisories": choice(*FailOrWarn),
+    "not_imported": choice(*FailOrWarn),
 })
 
 
@@ -69,6 +70,9 @@ class Options:
     advisory_store: str | None = None  # the folder 'gate advisories update' writes
     max_age_days: int = 7
     stale_advisories: FailOrWarn = FailOrWarn.WARN
+    # a vulnerable pin nothing reaches (per a lock file's graph): capped at warn, or judged
+    # like any other (read by the policy's evaluation, not by the adapter)
+    not_imported: FailOrWarn = FailOrWarn.WARN
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Options:
@@ -87,6 +91,7 @@ class Options:
             else None,
             max_age_days=int(options.get("max_age_days", 7)),
             stale_advisories=FailOrWarn(str(options.get("stale_advisories") or "warn")),
+            not_imported=FailOrWarn(str(options.get("not_imported") or "warn")),
         )
 
     @property
