@@ -398,9 +398,11 @@ def _depends(package: Mapping[str, object], kind: str) -> set[str]:
 class Reachability:
     """Each distribution's ``Reach`` from the uses and the graph (computed once)."""
 
-    def __init__(self, uses: Uses, graph: Graph | None, names: Names | None = None) -> None:
+    def __init__(self, uses: Uses, graph: Graph | None, names: Names | None = None,
+                 complete: bool = True) -> None:
         self.uses = uses
         self.graph = graph
+        self.complete = complete  # every file of the tree was seen
         self.names = names or load_names()
         self._via: dict[str, Reach] | None = None
 
@@ -413,7 +415,8 @@ class Reachability:
         through = self._through().get(name)
         if through is not None:
             return through
-        if self.graph is None or name not in self.graph.edges or self.uses.unreadable:
+        if (self.graph is None or name not in self.graph.edges or self.uses.unreadable
+                or not self.complete):
             return Reach(UNKNOWN)
         return Reach(NOT_IMPORTED)
 
@@ -447,7 +450,9 @@ class Reachability:
 
 
 def analyse(root: Path, files: Iterable[str], locks: Iterable[str],
-            tests: Sequence[str] = ()) -> Reachability:
+            tests: Sequence[str] = (), *, complete: bool = True) -> Reachability:
     """Reachability for a scan: the uses in ``files`` (outside ``tests``) and the graph of
-    the lock files among ``locks``."""
-    return Reachability(collect(root, files, tests), lock_graph(root, locks))
+    the lock files among ``locks``; ``complete`` False when ``files`` are part of the tree
+    (a partial scan: then nothing is ``not-imported``)."""
+    return Reachability(collect(root, files, tests), lock_graph(root, locks),
+                        complete=complete)

@@ -90,13 +90,14 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
                  jobs: int | None = None,
                  on_done: Callable[[ScannerRun], None] | None = None,
                  cache: ResultCache | None = None,
-                 history_base: str | None = None, hook: bool = False) -> ScanOutcome:
+                 history_base: str | None = None, hook: bool = False,
+                 partial: bool = False) -> ScanOutcome:
     """Run each scanner in ``work`` on its files, concurrently, and gather the results.
 
     ``jobs`` (default: the CPU count, all scanners at once) bounds the scanners run at once
     and is split between them as their own budgets (bandit shards, semgrep ``--jobs``);
     ``cache`` reuses unchanged files' results; ``hook`` tells the scanners they run in the
-    commit hook.
+    commit hook; ``partial`` that they see part of the tree (no conclusion from absence).
     """
     options = options or {}
     budget = max(1, jobs or os.cpu_count() or 2)
@@ -115,7 +116,8 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
                           options=merged, jobs=shares.get(name, 1), history_base=history_base,
-                          hook=hook, raw_names=targets.raw_names, test_paths=tests)
+                          hook=hook, raw_names=targets.raw_names, test_paths=tests,
+                          partial=partial)
         scanner = REGISTRY[name]
         try:
             result = cached_scan(scanner, ctx, cache,

@@ -181,3 +181,11 @@ def test_no_lock_no_graph(tmp_path: Path) -> None:
     assert reach.graph is None
     assert reach.of("unused") == Reach(UNKNOWN)
     assert reach.of("flask") == Reach(IMPORTED, "app.py:1")
+
+
+def test_a_partial_scan_concludes_nothing_from_absence(tmp_path: Path) -> None:
+    """--changed-since, the hook or a sub-folder: the importing file may be elsewhere."""
+    files = _write(tmp_path, {"poetry.lock": POETRY_LOCK, "app.py": "import flask\n"})
+    reach = analyse(tmp_path, files, ["poetry.lock"], complete=False)
+    assert reach.of("unused") == Reach(UNKNOWN)
+    assert reach.of("markupsafe").label == "imported (via flask)"

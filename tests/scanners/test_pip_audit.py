@@ -45,6 +45,7 @@ def test_select() -> None:
         "setup.py",
         "backend.py",  # read for reachability only
     ]
+    assert PipAuditScanner().select(["app.py", "Dockerfile"], Path(".")) == []  # no manifest
 
 
 def test_vulnerabilities_at_their_lines(app: Path, osv_db: Path, index_url: str) -> None:

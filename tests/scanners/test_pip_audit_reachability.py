@@ -194,3 +194,21 @@ def test_a_bad_not_imported_value_is_a_policy_error(tmp_path: Path) -> None:
     assert result.code == 2, result.stdout + result.stderr
     text = result.stdout + result.stderr
     assert "not_imported" in text and "fail" in text and "warn" in text
+
+
+def test_a_partial_scan_never_says_not_imported(tmp_path: Path,
+                                                world: tuple[Path, Path]) -> None:
+    """--changed-since sees the edited manifests, not the code that imports them."""
+    db, index = world
+    repo = _repo(tmp_path / "app", index)
+    for name in ("requirements.txt", "uv.lock"):
+        with (repo / name).open("a", encoding="utf-8") as handle:
+            handle.write("# touched\n")
+    result = run_gate("scan", ".", "--scanners", "pip-audit", "--advisory-db", str(db),
+                      "--no-cache", "--changed-since", "HEAD", "--json",
+                      str(tmp_path / "r.json"), cwd=repo)
+    assert result.code == 1, result.stderr + result.stdout
+    answers = _answers(load_json(tmp_path / "r.json"))
+    assert answers["requests"] == ("unknown", None, "fail")
+    assert answers["gunicorn"] == ("unknown", None, "fail")  # the Dockerfile is not in scope
+    assert answers["jinja2"] == ("unknown", None, "fail")

@@ -75,7 +75,10 @@ class PipAuditScanner(BaseScanner):
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Manifests the gate reads, plus known kinds it reports as unsupported, and the
-        files that tell which dependencies the code reaches (Python, Dockerfiles, ...)."""
+        files that tell which dependencies the code reaches (Python, Dockerfiles, ...); none
+        without a manifest (then there is nothing to audit)."""
+        if not any(kind_of(f) is not None for f in files):
+            return []
         return [f for f in files if kind_of(f) is not None or is_source(f)]
 
     def cache_key(self, ctx: ScanContext) -> str | None:
@@ -92,7 +95,7 @@ class PipAuditScanner(BaseScanner):
             return None
         for part in (version, data_version(Path(options.advisory_db)),
                      json.dumps(dict(ctx.options), sort_keys=True, default=str),
-                     json.dumps(ctx.test_paths)):
+                     json.dumps([ctx.test_paths, ctx.partial])):
             digest.update(part.encode() + b"\0")
         # every file the audit reads: the manifests and what they include with -r/-c
         read = set(ctx.files) | set(read_manifests(ctx.root, manifest_files(ctx)).read)
@@ -437,7 +440,8 @@ class _Audit:
         if not any(dict(f.extra).get("package") for f in self.findings):
             return
         sources = [f for f in self.ctx.files if is_source(f)]
-        reach = analyse(self.ctx.root, sources, self.read, self.ctx.test_paths)
+        reach = analyse(self.ctx.root, sources, self.read, self.ctx.test_paths,
+                        complete=not self.ctx.partial)
         counts: dict[str, int] = {}
         for index, finding in enumerate(self.findings):
             package = dict(finding.extra).get("package")
@@ -449,6 +453,9 @@ class _Audit:
             counts.items())) + f" finding(s) from {len(sources)} file(s) outside the tests "
             "class" + (f"; lock graph from {', '.join(reach_locks(self.read))}"
                        if reach.graph is not None else "; no lock file gives the graph"))
+        if self.ctx.partial:
+            self.notes.append("reachability: a partial scan sees part of the tree: nothing "
+                              "is not-imported")
         if reach.uses.unreadable:
             shown = ", ".join(reach.uses.unreadable[:3])
             self.notes.append(f"reachability: {len(reach.uses.unreadable)} Python file(s) "
