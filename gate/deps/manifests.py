@@ -335,18 +335,22 @@ def _add_requirement(path: str, number: int, text: str, out: Manifests,
 
 
 class _LineFinder:
-    """Finds the line of a quoted string in a TOML file, each occurrence used once."""
+    """Finds the line of a quoted string in a TOML file, each occurrence used once (several
+    on one line, as in a one-line ``dependencies = [...]``, each keep that line)."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.used: set[int] = set()
+        self.used: set[tuple[int, int]] = set()  # (line index, column) of each occurrence
 
     def find(self, value: str, after: int = 0) -> int:
         for quoted in (json.dumps(value), f"'{value}'"):
             for index in range(after, len(self.lines)):
-                if quoted in self.lines[index] and index not in self.used:
-                    self.used.add(index)
-                    return index + 1
+                column = self.lines[index].find(quoted)
+                while column >= 0:
+                    if (index, column) not in self.used:
+                        self.used.add((index, column))
+                        return index + 1
+                    column = self.lines[index].find(quoted, column + 1)
         return max(after, 1)
 
     def section(self, header: str) -> int:

@@ -244,3 +244,15 @@ def test_the_documented_unpinned_rule_is_the_one_reported(tmp_path: Path) -> Non
                 for f in (unpinned("pip-audit", d) for d in found.declared)}
     assert reported == {("requirements.txt", "gate/unpinned-dependency", "medium"),
                         ("setup.cfg", "gate/unpinned-dependency", "low")}
+
+
+def test_each_dependency_of_a_one_line_list_keeps_its_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n'
+        'dependencies = ["flask==1.0", "pyyaml==5.3", \'jinja2==2.10\', "requests==2.19.0"]\n'
+        '[project.optional-dependencies]\nx = ["flask==1.0"]\n'
+        '[dependency-groups]\ndev = ["pytest==8.0.0", "flask==1.0"]\n', encoding="utf-8")
+    found = read_manifests(tmp_path, ["pyproject.toml"])
+    assert [(d.name, d.line) for d in found.declared] == [
+        ("flask", 4), ("pyyaml", 4), ("jinja2", 4), ("requests", 4), ("flask", 6),
+        ("pytest", 8), ("flask", 8)]
