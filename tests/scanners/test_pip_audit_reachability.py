@@ -109,7 +109,7 @@ def _repo(tmp_path: Path, index: Path, *, lock: bool = True, main: str = MAIN) -
 def _scan(repo: Path, db: Path, out: Path) -> tuple[int, str, dict[str, Any]]:
     result = run_gate("scan", ".", "--scanners", "pip-audit", "--advisory-db", str(db),
                       "--no-cache", "--json", str(out / "r.json"), "--sarif",
-                      str(out / "r.sarif"), cwd=repo)
+                      str(out / "r.sarif"), "--html", str(out / "r.html"), cwd=repo)
     assert result.code in (0, 1), result.stderr + result.stdout
     return result.code, result.stdout, load_json(out / "r.json")
 
@@ -157,6 +157,9 @@ def test_the_target_application(tmp_path: Path, world: tuple[Path, Path]) -> Non
     assert pyyaml["properties"]["reachability"] == "imported"
     assert pyyaml["properties"]["gate/reachable-at"] == "app/main.py:2"
     assert "reachability: imported at app/main.py:2" in pyyaml["message"]["text"]
+    html = (tmp_path / "out" / "r.html").read_text(encoding="utf-8")
+    assert '<div class="note">requests <b>not-imported</b></div>' in html
+    assert '<div class="note">jinja2 <b>imported (via flask)</b></div>' in html
 
     # without the lock file no graph is known: what nothing imports is unknown, and fails
     without = _repo(tmp_path / "nolock", index, lock=False)
