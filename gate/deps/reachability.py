@@ -33,6 +33,7 @@ from gate.tree.repo_files import read_text
 IMPORTED, NOT_IMPORTED, UNKNOWN = "imported", "not-imported", "unknown"
 GRAPH_LOCKS = ("uv.lock", "poetry.lock")
 MAX_PYTHON_BYTES = 2 * 1024 * 1024
+_URL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _MODULE_RE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[\w.]+)?$")
 _ASSIGN_RE = re.compile(r"^[A-Za-z_]\w*=")
 _YAML_KEY_RE = re.compile(r"^(\s*)(?:-\s+)?(run|command|entrypoint)\s*:\s*(.*)$")
@@ -61,11 +62,17 @@ class Names:
 
     imports: Mapping[str, tuple[str, ...]]
     scripts: Mapping[str, tuple[str, ...]]
+    implied: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # use -> dists
 
     def import_names(self, dist: str) -> tuple[str, ...]:
         """The shipped names, plus the default: the normalised name with ``-`` as ``_``."""
         name = normalize(dist)
         return tuple(dict.fromkeys((*self.imports.get(name, ()), name.replace("-", "_"))))
+
+    def implied_by(self, dist: str) -> tuple[str, ...]:
+        """The modules and URL schemes (``url:SCHEME``) whose use loads ``dist``."""
+        name = normalize(dist)
+        return tuple(use for use, dists in self.implied.items() if name in dists)
 
     def script_names(self, dist: str) -> tuple[str, ...]:
         """The shipped console scripts, plus one named like the distribution."""
@@ -79,7 +86,8 @@ def load_names() -> Names:
     text = resources.files("gate.deps").joinpath("import_names.toml").read_text("utf-8")
     data = tomli.loads(text)
     return Names({normalize(k): tuple(v) for k, v in data["imports"].items()},
-                 {normalize(k): tuple(v) for k, v in data["scripts"].items()})
+                 {normalize(k): tuple(v) for k, v in data["scripts"].items()},
+                 {k: tuple(normalize(d) for d in v) for k, v in data["implied"].items()})
 
 
 @dataclass
@@ -103,9 +111,12 @@ class Uses:
     def first_place(self, dist: str, names: Names) -> str | None:
         """Where ``dist`` is first used (files in sorted order), or None."""
         places: list[str] = []
-        for name in names.import_names(dist):
+        for name in names.import_names(dist):  # `import google` may reach google.cloud.x
             places += [w for m, w in self.modules.items()
                        if m == name or m.startswith(name + ".") or name.startswith(m + ".")]
+        for use in names.implied_by(dist):
+            places += [w for m, w in self.modules.items()
+                       if m == use or m.startswith(use + ".")]
         places += [self.commands[s] for s in names.script_names(dist) if s in self.commands]
         return min(places, key=_place_key) if places else None
 
@@ -219,6 +230,11 @@ def _string(node: ast.AST, where: str, uses: Uses, *, dotted_only: bool) -> None
     if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return
     text = node.value.strip()
+    url = _URL_RE.match(text)
+    if url:  # a database or broker URL names its driver by scheme
+        for part in url.group(1).lower().split("+"):
+            uses.module(f"url:{part}", f"{where.rpartition(':')[0]}:{getattr(node, 'lineno', 1)}")
+        return
     if len(text) > 200 or not _MODULE_RE.match(text):
         return
     module = text.partition(":")[0]

@@ -33,7 +33,7 @@ def test_the_shipped_mapping_loads_and_names_the_usual_differences() -> None:
     names = load_names()
     raw = tomli.loads((Path(__file__).parents[2] / "gate" / "deps" / "import_names.toml")
                       .read_text(encoding="utf-8"))
-    assert set(raw) == {"imports", "scripts"}
+    assert set(raw) == {"imports", "scripts", "implied"}
     for dist, module in [("PyYAML", "yaml"), ("beautifulsoup4", "bs4"), ("Pillow", "PIL"),
                          ("python-dateutil", "dateutil"), ("scikit-learn", "sklearn"),
                          ("opencv-python", "cv2"), ("PyJWT", "jwt"),
@@ -189,3 +189,20 @@ def test_a_partial_scan_concludes_nothing_from_absence(tmp_path: Path) -> None:
     reach = analyse(tmp_path, files, ["poetry.lock"], complete=False)
     assert reach.of("unused") == Reach(UNKNOWN)
     assert reach.of("markupsafe").label == "imported (via flask)"
+
+
+def test_drivers_loaded_by_name_count_as_imported(tmp_path: Path) -> None:
+    """Django's ENGINE and database URLs load a driver no first-party line imports."""
+    files = _write(tmp_path, {
+        "site/settings.py": "import django\nDATABASES = {'default': {'ENGINE': "
+                            "'django.db.backends.postgresql'}}\n",
+        "worker.py": "import os\nBROKER = os.environ.get('BROKER', 'redis://localhost:6379/0')\n"
+                     "DB = 'mysql+pymysql://u@h/db'\n",
+        "poetry.lock": POETRY_LOCK})
+    reach = analyse(tmp_path, files, ["poetry.lock"])
+    assert reach.of("psycopg2-binary") == Reach(IMPORTED, "site/settings.py:2")
+    assert reach.of("redis") == Reach(IMPORTED, "worker.py:2")
+    assert reach.of("PyMySQL") == Reach(IMPORTED, "worker.py:3")
+    assert reach.of("mysqlclient") == Reach(IMPORTED, "worker.py:3")  # url:mysql
+    # `import django` alone loads no driver
+    assert reach.uses.first_place("asyncpg", load_names()) is None
