@@ -120,7 +120,9 @@ def run_scan(request: ScanRequest, on_done: Callable[[ScannerRun], None] | None 
                    if from_ref is not None else request.options)
         outcome = run_scanners(policy, targets, work, options, request.jobs, on_done,
                                cache, history_base(root, request),
-                               hook=request.only_files is not None)
+                               hook=request.only_files is not None,
+                               partial=partial or any(Path(p).resolve() != root.resolve()
+                                                      for p in request.paths))
     if cache is not None and request.prune_cache and not partial:
         cache.prune()
     return Scanned(request, root, from_ref, policy, targets, partial, work, outcome,

@@ -73,6 +73,7 @@ class Manifests:
     unaudited: list[Unaudited] = field(default_factory=list)
     unsupported: list[Unsupported] = field(default_factory=list)
     read: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was seen and is no finding
 
 
 def is_requirements_file(path: str) -> bool:
@@ -254,9 +255,16 @@ def _read_requirements(root: Path, path: str, out: Manifests, seen: set[str]) ->
             continue
         editable = _option(line, _EDITABLE_OPTIONS)
         if editable is not None:
-            if not _own_project(root, path, editable):
+            if _own_project(root, path, editable):
+                out.notes.append(f"{path}:{number}: '{short}' is the project itself "
+                                 "(a folder of the repository), not a dependency")
+            else:
                 out.unaudited.append(Unaudited(path, number, short,
                                                "editable install is not audited"))
+            continue
+        if _own_project(root, path, line):
+            out.notes.append(f"{path}:{number}: '{short}' is the project itself "
+                             "(a folder of the repository), not a dependency")
             continue
         if line.startswith("-"):
             continue  # global options such as --pre, --only-binary, --require-hashes
@@ -266,10 +274,12 @@ def _read_requirements(root: Path, path: str, out: Manifests, seen: set[str]) ->
 
 
 def _own_project(root: Path, path: str, target: str) -> bool:
-    """True when ``target`` (``.``, ``./pkg[extra]``) is a project folder inside the
-    repository: its code is scanned and its own manifest audited, so it is no outside
-    dependency (like the project's own entry in ``uv.lock``)."""
+    """True when ``target`` (``.``, ``./pkg[extra]``, ``file:./pkg``) is a folder inside the
+    repository: its code is scanned and its own manifest audited, so it is the project
+    itself, no outside dependency (like the project's own entry in ``uv.lock``)."""
     folder = re.sub(r"\[[^\]]*\]$", "", target.strip())
+    if folder.startswith("file:") and not folder.startswith("file://"):
+        folder = folder[len("file:"):]
     if not folder or _URL_RE.match(folder) or not folder.startswith((".", "/")):
         return False
     resolved = ((root / path).parent / folder).resolve()
@@ -277,8 +287,7 @@ def _own_project(root: Path, path: str, target: str) -> bool:
         resolved.relative_to(root.resolve())
     except ValueError:
         return False
-    return resolved.is_dir() and any((resolved / name).is_file()
-                                     for name in ("pyproject.toml", "setup.py", "setup.cfg"))
+    return resolved.is_dir()
 
 
 def _follow_include(
@@ -326,18 +335,22 @@ def _add_requirement(path: str, number: int, text: str, out: Manifests,
 
 
 class _LineFinder:
-    """Finds the line of a quoted string in a TOML file, each occurrence used once."""
+    """Finds the line of a quoted string in a TOML file, each occurrence used once (several
+    on one line, as in a one-line ``dependencies = [...]``, each keep that line)."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.used: set[int] = set()
+        self.used: set[tuple[int, int]] = set()  # (line index, column) of each occurrence
 
     def find(self, value: str, after: int = 0) -> int:
         for quoted in (json.dumps(value), f"'{value}'"):
             for index in range(after, len(self.lines)):
-                if quoted in self.lines[index] and index not in self.used:
-                    self.used.add(index)
-                    return index + 1
+                column = self.lines[index].find(quoted)
+                while column >= 0:
+                    if (index, column) not in self.used:
+                        self.used.add((index, column))
+                        return index + 1
+                    column = self.lines[index].find(quoted, column + 1)
         return max(after, 1)
 
     def section(self, header: str) -> int:
@@ -528,6 +541,12 @@ def _read_setup_py(path: str, text: str, out: Manifests) -> None:
         if not (isinstance(call, ast.Call) and _call_name(call.func) == "setup"):
             continue
         for keyword in call.keywords:
+            if keyword.arg is None:  # setup(**options): its dependencies cannot be told
+                found = True
+                out.unsupported.append(Unsupported(
+                    path, f"setup.py passes **{ast.unparse(keyword.value)[:40]} to setup() "
+                          f"(line {keyword.value.lineno}); not read"))
+                continue
             if keyword.arg not in ("install_requires", "extras_require"):
                 continue
             found = True
@@ -548,9 +567,9 @@ def _read_setup_py(path: str, text: str, out: Manifests) -> None:
                     assert isinstance(element, ast.Constant)
                     _add_requirement(path, element.lineno, str(element.value), out,
                                      library=True)
-    if not found:
-        out.unsupported.append(Unsupported(path, "setup.py has no literal install_requires "
-                                                 "in a setup() call; not read"))
+    if not found:  # no dependencies declared, or a script that is no setuptools setup
+        out.notes.append(f"{path}: declares no dependencies in a setup() call; "
+                         "not a manifest")
 
 
 def _call_name(func: object) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from gate import suppressions
 from gate.baseline import Baseline, BaselineState
 from gate.baseline import match as baseline_match
+from gate.deps.reachability import NOT_IMPORTED
 from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
 from gate.findings import Finding, Severity
 from gate.policy import issues
@@ -406,9 +407,14 @@ def _threshold(policy: Policy, finding: Finding, severity: Severity,
     fail_level, fail_by, report_level, report_by = _levels(
         policy, finding.scanner, severity, klass, effects if effects is not None else [])
     if reaches(severity, fail_level):
-        return Decided(finding, Disposition.FAIL, severity,
-                       f"severity {severity.word} reaches fail_on = "
-                       f"{level_word(fail_level)}{fail_by}")
+        reason = (f"severity {severity.word} reaches fail_on = "
+                  f"{level_word(fail_level)}{fail_by}")
+        if dict(finding.extra).get("reachability") == NOT_IMPORTED and \
+                settings.options.get("not_imported", "warn") != "fail":
+            return Decided(finding, Disposition.WARN, severity,
+                           f"{reason}, but not-imported: capped at warn by "
+                           f'[scanners.{finding.scanner}] not_imported = "warn"')
+        return Decided(finding, Disposition.FAIL, severity, reason)
     below = f"below fail_on = {level_word(fail_level)}{fail_by}; " if fail_by else ""
     if reaches(severity, report_level):
         return Decided(finding, Disposition.WARN, severity,

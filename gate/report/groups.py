@@ -36,8 +36,8 @@ class PackageGroup:
         return max(i.severity for i in self.items)
 
     def headline(self) -> str:
-        """``django 1.8.3 (requirements.txt:1): 2 advisories (1 critical, 1 high); upgrade
-        to 1.8.19 fixes all``."""
+        """``django 1.8.3 [imported] (requirements.txt:1): 2 advisories (1 critical, 1 high);
+        upgrade to 1.8.19 fixes all`` (the reachability word when the scanner gave one)."""
         extra = dict(self.first.finding.extra)
         loc = self.first.finding.location
         counts = Counter(i.severity for i in self.items)
@@ -45,7 +45,8 @@ class PackageGroup:
         n = len(self.items)
         fix = extra.get("fixes_all", "")
         action = f"upgrade to {fix} fixes all" if fix else "no unaffected version"
-        return (f"{extra.get('package', '')} {extra.get('version', '')} "
+        reach = f" [{extra['reachability']}]" if extra.get("reachability") else ""
+        return (f"{extra.get('package', '')} {extra.get('version', '')}{reach} "
                 f"({loc.path}:{loc.start_line}): {n} advisor{'y' if n == 1 else 'ies'} "
                 f"({words}); {action}")
 

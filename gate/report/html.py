@@ -330,6 +330,10 @@ def _finding_row(item: Decided, hint: list[str] | None) -> str:
     loc = f.location
     scanners = (f.scanner, *item.also_found_by)
     detail = [f'<div class="msg">{e(f.message)}</div>']
+    extra = dict(f.extra)
+    if extra.get("reachability"):  # a vulnerable pin: does the code reach it
+        detail.append(f'<div class="note">{e(extra.get("package", ""))} '
+                      f'<b>{e(extra["reachability"])}</b></div>')
     if f.remediation:
         detail.append(f'<div class="note msg">fix: {e(f.remediation)}</div>')
     if f.help_uri and f.help_uri not in f.remediation:

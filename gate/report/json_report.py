@@ -78,7 +78,10 @@ def _dependency(extra: dict[str, str]) -> dict[str, Any]:
     return {"package": extra["package"], "version": extra.get("version"),
             "fixed_versions": [v for v in fixed.split(",") if v],
             "fixes_all": extra.get("fixes_all") or None,
-            "severity_source": extra.get("severity_source")}
+            "severity_source": extra.get("severity_source"),
+            **({"reachability": extra["reachability"],
+                "reachable_at": extra.get("reachable_at") or None}
+               if "reachability" in extra else {})}
 
 
 def _twin(f: Finding) -> dict[str, Any]:

@@ -182,6 +182,10 @@ def _result(item: Decided, rule_index: int, rule_cwe: tuple[int, ...]) -> om.Res
         props.update({"gate/package": extra["package"], "gate/version": extra.get("version", ""),
                       "gate/fixed-versions": [v for v in extra.get("fixed_versions", "")
                                               .split(",") if v]})
+        if "reachability" in extra:  # does the code reach it, and where first
+            props["reachability"] = extra["reachability"]
+            if extra.get("reachable_at"):
+                props["gate/reachable-at"] = extra["reachable_at"]
     if "member" in extra:  # found inside an archive or database: the location is the file
         props["gate/member"] = extra["member"]
     result = om.Result(

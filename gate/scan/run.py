@@ -90,7 +90,8 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
                  jobs: int | None = None,
                  on_done: Callable[[ScannerRun], None] | None = None,
                  cache: ResultCache | None = None,
-                 history_base: str | None = None, hook: bool = False) -> ScanOutcome:
+                 history_base: str | None = None, hook: bool = False,
+                 partial: bool = False) -> ScanOutcome:
     """Run each scanner in ``work`` on its files, concurrently, and gather the results.
 
     ``jobs`` (default: the CPU count, all scanners at once) bounds the scanners run at once
@@ -98,7 +99,7 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
     ``cache`` reuses unchanged files' results, and its folder (checked to be outside the
     tree) is the scanners' own cache folder (``ScanContext.cache_dir``: kingfisher's
     compiled rules, pip-audit's downloads); ``hook`` tells the scanners they run in the
-    commit hook.
+    commit hook; ``partial`` that they see part of the tree (no conclusion from absence).
     """
     options = options or {}
     budget = max(1, jobs or os.cpu_count() or 2)
@@ -110,13 +111,15 @@ def run_scanners(policy: Policy, targets: Targets, work: dict[str, list[str]],
     pooled = [name for name in work if not REGISTRY[name].in_process]
     workers = max(1, len(pooled) if jobs is None else min(len(pooled) or 1, budget))
     shares = core_shares(pooled, budget, workers)
+    tests = next((k.patterns for k in policy.paths if k.name == "tests"), ())
 
     def one(name: str) -> ScanResult:
         settings = policy.scanner(name)
         merged = {**settings.options, **options.get(name, {})}
         ctx = ScanContext(root=targets.root, files=tuple(work[name]), timeout=settings.timeout,
                           options=merged, jobs=shares.get(name, 1), history_base=history_base,
-                          hook=hook, raw_names=targets.raw_names,
+                          hook=hook, raw_names=targets.raw_names, test_paths=tests,
+                          partial=partial,
                           cache_dir=cache.folder if cache is not None else None)
         scanner = REGISTRY[name]
         try:

@@ -44,6 +44,10 @@ class ScanContext:
     hook: bool = False  # the commit hook: a network service it cannot reach is a warning
     # Files whose names are not UTF-8: shown name (as in ``files``) -> name on disk.
     raw_names: Mapping[str, str] = field(default_factory=dict)
+    # The tests path class's patterns: files there are not the project's running code.
+    test_paths: tuple[str, ...] = ()
+    # A partial scan (--changed-since, the hook, a sub-folder): not every file is here.
+    partial: bool = False
 
     def path_of(self, rel: str) -> Path:
         """Where a file of ``files`` is on disk (a shown name mapped back to its raw one)."""

@@ -102,11 +102,11 @@ def test_update_then_offline_scan(tmp_path: Path, served: tuple[str, Path]) -> N
     result = _scan(repo, cache, "--json", str(out / "r.json"))
     assert result.code == 1, result.stderr
     assert f"advisory data from {day}, 1 day old" in result.stdout
-    assert ("critical pip-audit: requests 2.19.0 (requirements.txt:1): 2 advisories "
+    assert ("critical pip-audit: requests 2.19.0 [unknown] (requirements.txt:1): 2 advisories "
             "(1 critical, 1 high); upgrade to 2.21.0 fixes all "
             "[PYSEC-2021-1, PYSEC-2021-2]") in result.stdout
-    assert ("critical pip-audit: jinja2 2.10 (requirements.txt:2): 1 advisory (1 critical); "
-            "upgrade to 2.11.3 fixes all [GHSA-jjjj-2222-bbbb]") in result.stdout
+    assert ("critical pip-audit: jinja2 2.10 [unknown] (requirements.txt:2): 1 advisory "
+            "(1 critical); upgrade to 2.11.3 fixes all [GHSA-jjjj-2222-bbbb]") in result.stdout
     assert "1 advisory without a severity counted as high" in result.stdout
     report = load_json(out / "r.json")
     found = {f["rule_id"]: f for f in report["findings"]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gate.deps.findings import unpinned
 from gate.deps.manifests import kind_of, read_manifests
 
@@ -29,7 +31,25 @@ def test_pyproject_lines_and_unsupported(app: Path) -> None:
     found = read_manifests(app, ["pyproject.toml", "setup.py", "backend.py"])
     pins = {(d.line, d.name, d.version) for d in found.declared}
     assert pins == {(10, "jinja2", "2.10"), (11, "requests", "2.19.0"), (15, "pyyaml", "5.4.1")}
-    assert [(u.path, u.reason[:8]) for u in found.unsupported] == [("setup.py", "setup.py")]
+    # the fixture's setup.py is a script that calls no setup(): not a manifest, no finding
+    assert found.unsupported == []
+    assert found.notes == ["setup.py: declares no dependencies in a setup() call; "
+                           "not a manifest"]
+
+
+@pytest.mark.parametrize(("text", "unsupported"), [
+    ("from setuptools import setup\nsetup(name='app', version='1')\n", False),
+    ("import sys\nprint(sys.argv)\n", False),
+    ("from setuptools import setup\nOPTS = {}\nsetup(**OPTS)\n", True),
+    ("from setuptools import setup\nsetup(install_requires=reqs())\n", True),
+])
+def test_a_setup_py_without_dependencies_is_no_manifest(
+        tmp_path: Path, text: str, unsupported: bool) -> None:
+    (tmp_path / "setup.py").write_text(text, encoding="utf-8")
+    found = read_manifests(tmp_path, ["setup.py"])
+    assert found.declared == [] and found.unaudited == []
+    assert bool(found.unsupported) is unsupported
+    assert bool(found.notes) is not unsupported
 
 
 def test_requirement_forms(tmp_path: Path) -> None:
@@ -167,12 +187,17 @@ def test_editable_install_of_the_repositorys_own_project_is_no_outside_dependenc
     (tmp_path / "plugins" / "extra").mkdir(parents=True)
     (tmp_path / "requirements-dev.txt").write_text(
         "-e .[socks]\n-e ./plugins/extra\n-e ../elsewhere\n"
-        "-e git+https://example.invalid/x.git#egg=x\n", encoding="utf-8")
+        "-e git+https://example.invalid/x.git#egg=x\n./plugins/extra\nfile:./plugins/extra\n"
+        "file:///opt/wheels/x.whl\n", encoding="utf-8")
     found = read_manifests(tmp_path, ["requirements-dev.txt"])
-    # "." holds the project; plugins/extra has no project file; the others leave the tree
+    # folders of the repository are the project itself: a note each, no finding; the
+    # others leave the tree
     assert [(u.line, u.reason) for u in found.unaudited] == [
-        (2, "editable install is not audited"), (3, "editable install is not audited"),
-        (4, "editable install is not audited")]
+        (3, "editable install is not audited"), (4, "editable install is not audited"),
+        (7, "direct URL or path is not audited")]
+    assert [n.split(":")[1] for n in found.notes] == ["1", "2", "5", "6"]
+    assert found.notes[0] == ("requirements-dev.txt:1: '-e .[socks]' is the project itself "
+                              "(a folder of the repository), not a dependency")
 
 
 def _doc_table(heading: str) -> list[list[str]]:
@@ -219,3 +244,15 @@ def test_the_documented_unpinned_rule_is_the_one_reported(tmp_path: Path) -> Non
                 for f in (unpinned("pip-audit", d) for d in found.declared)}
     assert reported == {("requirements.txt", "gate/unpinned-dependency", "medium"),
                         ("setup.cfg", "gate/unpinned-dependency", "low")}
+
+
+def test_each_dependency_of_a_one_line_list_keeps_its_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n'
+        'dependencies = ["flask==1.0", "pyyaml==5.3", \'jinja2==2.10\', "requests==2.19.0"]\n'
+        '[project.optional-dependencies]\nx = ["flask==1.0"]\n'
+        '[dependency-groups]\ndev = ["pytest==8.0.0", "flask==1.0"]\n', encoding="utf-8")
+    found = read_manifests(tmp_path, ["pyproject.toml"])
+    assert [(d.name, d.line) for d in found.declared] == [
+        ("flask", 4), ("pyyaml", 4), ("jinja2", 4), ("requests", 4), ("flask", 6),
+        ("pytest", 8), ("flask", 8)]

@@ -108,7 +108,7 @@ def test_adapter_severity_from_data(tmp_path: Path, write_db, index_url: str) ->
     assert merged.aliases == ("CVE-2020-1", "GHSA-dddd-1111-aaaa")
     assert merged.severity is Severity.CRITICAL
     assert dict(merged.extra)["severity_source"] == "CVSS_V3 9.8 via GHSA-dddd-1111-aaaa"
-    assert merged.message.endswith("(CVSS 9.8 via GHSA-dddd-1111-aaaa)")
+    assert merged.message.endswith("(CVSS 9.8 via GHSA-dddd-1111-aaaa); reachability: unknown")
     v4 = found["GHSA-eeee-2222-bbbb"]
     assert v4.severity is Severity.CRITICAL
     assert dict(v4.extra)["severity_source"] == "CVSS_V4 9.3"

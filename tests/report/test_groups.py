@@ -30,11 +30,11 @@ def test_grouped_in_every_report(tmp_path: Path) -> None:
     text = run_gate(*common, "--json", str(tmp_path / "r.json"),
                     "--sarif", str(tmp_path / "r.sarif"), cwd=repo)
     assert text.code == 1, text.stderr
-    assert ("critical pip-audit: requests 2.2.0 (requirements.txt:1): 3 advisories "
+    assert ("critical pip-audit: requests 2.2.0 [unknown] (requirements.txt:1): 3 advisories "
             "(2 critical, 1 high); upgrade to 2.2.3 fixes all "
             "[GHSA-eeee-2222-bbbb, PYSEC-2020-1, PYSEC-2020-3]") in text.stdout
-    assert ("critical pip-audit: flask 1.0 (requirements.txt:2): 1 advisory (1 critical); "
-            "no unaffected version [MAL-2024-7]") in text.stdout
+    assert ("critical pip-audit: flask 1.0 [unknown] (requirements.txt:2): 1 advisory "
+            "(1 critical); no unaffected version [MAL-2024-7]") in text.stdout
     assert "1 advisory without a severity counted as high" in text.stdout
     listed = "\n".join(line for line in text.stdout.splitlines()
                        if not line.startswith("        "))  # the findings, not the hints
@@ -60,7 +60,7 @@ def test_grouped_in_every_report(tmp_path: Path) -> None:
     assert pysec_result["properties"]["gate/package"] == "requests"
     assert pysec_result["properties"]["gate/fixed-versions"] == ["2.2.1"]
     markdown = run_gate(*common, "--format", "markdown", cwd=repo)
-    assert "requests 2\\.2\\.0 \\(requirements\\.txt&#58;1\\)&#58; 3 advisories" in (
+    assert "requests 2\\.2\\.0 \\[unknown\\] \\(requirements\\.txt&#58;1\\)&#58; 3 advisories" in (
         markdown.stdout)
     assert "upgrade to 2\\.2\\.3 fixes all" in markdown.stdout
     github = run_gate(*common, "--format", "github", cwd=repo)

@@ -43,7 +43,9 @@ def test_select() -> None:
         "requirements/base.txt",
         "pyproject.toml",
         "setup.py",
+        "backend.py",  # read for reachability only
     ]
+    assert PipAuditScanner().select(["app.py", "Dockerfile"], Path(".")) == []  # no manifest
 
 
 def test_vulnerabilities_at_their_lines(app: Path, osv_db: Path, index_url: str) -> None:
@@ -66,8 +68,10 @@ def test_vulnerabilities_at_their_lines(app: Path, osv_db: Path, index_url: str)
     }
     requests = vulns[("PYSEC-9999-1", "requirements/base.txt", 1)]
     assert requests.message == (
-        "requests 2.19.0 is affected by PYSEC-9999-1; upgrade to 2.20.0 or later (CVSS 9.8)"
+        "requests 2.19.0 is affected by PYSEC-9999-1; upgrade to 2.20.0 or later (CVSS 9.8); "
+        "reachability: unknown"  # no lock file: nothing that is not imported is known
     )
+    assert dict(requests.extra)["reachability"] == "unknown"
     assert requests.severity is Severity.CRITICAL
     assert requests.aliases == ("CVE-9999-0001", "GHSA-aaaa-bbbb-cccc")
     assert requests.rule_ids == ("PYSEC-9999-1", "CVE-9999-0001", "GHSA-aaaa-bbbb-cccc")
@@ -80,7 +84,8 @@ def test_vulnerabilities_at_their_lines(app: Path, osv_db: Path, index_url: str)
     assert "no fixed version is known" in pyyaml.message
     flask = vulns[("PYSEC-9999-4", "requirements.txt", 3)]
     assert flask.message == (
-        "flask 0.12.2 is affected by PYSEC-9999-4; no fixed version is known (severity unknown)"
+        "flask 0.12.2 is affected by PYSEC-9999-4; no fixed version is known (severity unknown); "
+        "reachability: unknown"
     )
     assert flask.severity is Severity.HIGH  # default_severity
     jinja = vulns[("CVE-9999-0005", "pyproject.toml", 10)]
@@ -97,8 +102,10 @@ def test_vulnerabilities_at_their_lines(app: Path, osv_db: Path, index_url: str)
     # a private package that exists publicly is loud; one that does not is fine
     confusion = by_rule(result, CONFUSION)
     assert where(confusion) == set()  # shared-name is not private in this scan
-    assert where(by_rule(result, UNSUPPORTED)) == {("setup.py", 1)}
-    assert any("setup.py: found but not supported" in n for n in result.run.notes)
+    # the fixture's setup.py calls no setup(): no manifest, a note and no finding
+    assert where(by_rule(result, UNSUPPORTED)) == set()
+    assert "setup.py: declares no dependencies in a setup() call; not a manifest" in (
+        result.run.notes)
 
 
 def test_fingerprint_stable_under_line_moves(app: Path, osv_db: Path, index_url: str) -> None:

@@ -30,6 +30,7 @@ from gate.deps.live_records import LiveRecords, unreachable
 from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
 from gate.deps.matcher import fixes_all, fixes_all_reported, match, merge_reported, related
 from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
+from gate.deps.reachability import NOT_IMPORTED, UNKNOWN, Reach, analyse, is_source
 from gate.deps.server import LoopbackOsv
 from gate.errors import AdvisoryDataError
 from gate.findings import Finding
@@ -73,8 +74,12 @@ class PipAuditScanner(BaseScanner):
         return _ADVISORY.match(pattern) is not None or super().owns_rule(pattern)
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
-        """Manifests the gate reads, plus known kinds it reports as unsupported."""
-        return [f for f in files if kind_of(f) is not None]
+        """Manifests the gate reads, plus known kinds it reports as unsupported, and the
+        files that tell which dependencies the code reaches (Python, Dockerfiles, ...); none
+        without a manifest (then there is nothing to audit)."""
+        if not any(kind_of(f) is not None for f in files):
+            return []
+        return [f for f in files if kind_of(f) is not None or is_source(f)]
 
     def cache_key(self, ctx: ScanContext) -> str | None:
         """A key for the whole audit: manifests, options, advisory-data and tool versions.
@@ -89,10 +94,11 @@ class PipAuditScanner(BaseScanner):
         if version == "unknown":  # a replaced command: nothing reliable to key on
             return None
         for part in (version, data_version(Path(options.advisory_db)),
-                     json.dumps(dict(ctx.options), sort_keys=True, default=str)):
+                     json.dumps(dict(ctx.options), sort_keys=True, default=str),
+                     json.dumps([ctx.test_paths, ctx.partial])):
             digest.update(part.encode() + b"\0")
         # every file the audit reads: the manifests and what they include with -r/-c
-        read = set(ctx.files) | set(read_manifests(ctx.root, ctx.files).read)
+        read = set(ctx.files) | set(read_manifests(ctx.root, manifest_files(ctx)).read)
         for rel in sorted(read):
             digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
             try:
@@ -148,7 +154,7 @@ def _not_audited(scanner: PipAuditScanner, ctx: ScanContext, audit: _Audit, why:
                "in this commit hook ('gate advisories update' keeps a local copy for offline "
                "use; the CI gate audits them)")
     record = scanner.record(ctx, version=audit.version, arguments=(), exit_code=None,
-                            skipped=[SkippedFile(path, reason) for path in ctx.files],
+                            skipped=[SkippedFile(path, reason) for path in manifest_files(ctx)],
                             notes=audit.notes, duration=time.monotonic() - audit.started)
     run = replace(record, data="advisory data: none reachable", warnings=(warning,))
     return ScanResult(tuple(audit.findings), run)
@@ -178,6 +184,7 @@ class _Audit:
         self.complete = False
         self.version = scanner.tool_version()
         self.unreachable = ""  # why the index or the live advisory service did not answer
+        self.read: list[str] = []  # the manifests and lock files read
 
     def fail(
         self, error: str, arguments: Sequence[str] = (), code: int | None = None
@@ -187,7 +194,9 @@ class _Audit:
                                    duration=time.monotonic() - self.started)
 
     def run(self) -> ScanResult:
-        manifests = read_manifests(self.ctx.root, self.ctx.files)
+        manifests = read_manifests(self.ctx.root, manifest_files(self.ctx))
+        self.read = list(manifests.read)
+        self.notes += manifests.notes
         self._report_manifest_problems(manifests)
         full = self.options.resolve is Resolve.FULL
         named = [d for d in manifests.declared if full or d.version is not None]
@@ -429,11 +438,66 @@ class _Audit:
         return found
 
     def _result(self, arguments: Sequence[str], code: int | None) -> ScanResult:
+        self._reachability()
         record = self.scanner.record(
             self.ctx, version=self.version, arguments=arguments, exit_code=code,
-            notes=self.notes, duration=time.monotonic() - self.started)
+            notes=self.notes, duration=time.monotonic() - self.started,
+            files=len(manifest_files(self.ctx)))
         return ScanResult(tuple(self.findings), replace(
             record, components=tuple(self.components), components_complete=self.complete))
+
+
+    def _reachability(self) -> None:
+        """Each vulnerable pin's reachability, in its message and its ``extra``."""
+        if not any(dict(f.extra).get("package") for f in self.findings):
+            return
+        sources = [f for f in self.ctx.files if is_source(f)]
+        reach = analyse(self.ctx.root, sources, self.read, self.ctx.test_paths,
+                        complete=not self.ctx.partial)
+        counts: dict[str, int] = {}
+        for index, finding in enumerate(self.findings):
+            package = dict(finding.extra).get("package")
+            if package:
+                answer = reach.of(package)
+                counts[answer.value] = counts.get(answer.value, 0) + 1
+                self.findings[index] = with_reach(finding, answer)
+        self.notes.append("reachability: " + ", ".join(f"{n} {v}" for v, n in sorted(
+            counts.items())) + f" finding(s) from {len(sources)} file(s) outside the tests "
+            "class" + (f"; lock graph from {', '.join(reach_locks(self.read))}"
+                       if reach.graph is not None else "; no lock file gives the graph"))
+        if self.ctx.partial:
+            self.notes.append("reachability: a partial scan sees part of the tree: nothing "
+                              "is not-imported")
+        if reach.uses.unreadable:
+            shown = ", ".join(reach.uses.unreadable[:3])
+            self.notes.append(f"reachability: {len(reach.uses.unreadable)} Python file(s) "
+                              f"could not be parsed ({shown}): nothing is not-imported")
+
+
+def manifest_files(ctx: ScanContext) -> list[str]:
+    """The manifests among the scanner's files (the others feed reachability only)."""
+    return [f for f in ctx.files if kind_of(f) is not None]
+
+
+def reach_locks(read: Sequence[str]) -> list[str]:
+    """The lock files among ``read`` that give a dependency graph."""
+    return [p for p in read if p.rpartition("/")[2] in ("uv.lock", "poetry.lock")]
+
+
+def with_reach(finding: Finding, reach: Reach) -> Finding:
+    """``finding`` with ``reachability`` (and where) in its extra and its message."""
+    if reach.value == NOT_IMPORTED:
+        said = ("not-imported: no first-party code imports or runs it, nor anything that "
+                "depends on it in the lock file")
+    elif reach.value == UNKNOWN:
+        said = "unknown"
+    elif reach.via:
+        said = f"{reach.label}, which {reach.where} uses"
+    else:
+        said = f"imported at {reach.where}"
+    extra = (*[(k, v) for k, v in finding.extra if k not in ("reachability", "reachable_at")],
+             ("reachability", reach.label), ("reachable_at", reach.where))
+    return replace(finding, message=f"{finding.message}; reachability: {said}", extra=extra)
 
 
 def _ids(vuln: dict[str, Any]) -> list[str]:

@@ -61,6 +61,7 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
     "advisory_store": STRING,
     "max_age_days": non_negative_int,
     "stale_advisories": choice(*FailOrWarn),
+    "not_imported": choice(*FailOrWarn),
 })
 
 
@@ -80,6 +81,9 @@ class Options:
     advisory_store: str | None = None  # the folder 'gate advisories update' writes
     max_age_days: int = 7
     stale_advisories: FailOrWarn = FailOrWarn.WARN
+    # a vulnerable pin nothing reaches (per a lock file's graph): capped at warn, or judged
+    # like any other (read by the policy's evaluation, not by the adapter)
+    not_imported: FailOrWarn = FailOrWarn.WARN
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Options:
@@ -99,6 +103,7 @@ class Options:
             else None,
             max_age_days=int(options.get("max_age_days", 7)),
             stale_advisories=FailOrWarn(str(options.get("stale_advisories") or "warn")),
+            not_imported=FailOrWarn(str(options.get("not_imported") or "warn")),
         )
 
     @property
