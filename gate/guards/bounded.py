@@ -180,7 +180,6 @@ def loads_yaml(data: bytes | str, *, max_depth: int = MAX_DEPTH,
     if len(data) > max_bytes:
         raise TooComplex(f"larger than {_size(max_bytes)}")
     parser = getattr(yaml, "CParser", None)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     depth = nodes = 0
     try:
         for event in (yaml.parse(data, Loader=parser) if parser else yaml.parse(data)):
@@ -196,7 +195,9 @@ def loads_yaml(data: bytes | str, *, max_depth: int = MAX_DEPTH,
                     raise TooComplex(f"nested deeper than {max_depth} levels")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-        return yaml.load(data, Loader=loader)  # noqa: S506 - a safe loader
+        if hasattr(yaml, "CSafeLoader"):  # the C loader when libyaml is built in: faster
+            return yaml.load(data, Loader=yaml.CSafeLoader)
+        return yaml.safe_load(data)
     except yaml.YAMLError as exc:
         raise ValueError(str(exc) or type(exc).__name__) from exc
     except RecursionError:

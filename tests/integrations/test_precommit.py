@@ -88,7 +88,7 @@ def test_staged_shell_injection_fails_the_hook_and_fixing_it_passes(
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
     assert "web-command-injection" in output and "also bandit" in output, output
-    assert "tool.py:6" in output, output
+    assert "tool.py:7" in output, output
     assert "notes.py" not in output, output  # only the staged files are scanned
 
     (work / "tool.py").write_text(FIXED, encoding="utf-8")

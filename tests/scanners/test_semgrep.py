@@ -14,7 +14,7 @@ from gate.runs import ScanResult
 from gate.scanners.interface import ScanContext
 from gate.scanners.semgrep import rulepacks
 from gate.scanners.semgrep.adapter import SemgrepScanner
-from gate.scanners.semgrep.targets import WEB_PACKS
+from gate.scanners.semgrep.targets import NEEDS, PACKS_BY_KIND, packs_for
 from tests.helpers import fake_tool
 
 APP = '''import subprocess
@@ -107,20 +107,23 @@ def test_run_record_names_packs_not_install_paths(result: ScanResult) -> None:
     assert run.arguments == (
         "scan", "--experimental", "--metrics=off", "--disable-version-check", "--json",
         "--disable-nosem", "--verbose", "--max-target-bytes=0", "--timeout=30",
-        "--config=policies/rules/python.yml", "--config=policies/rules/settings.yml",
-        *(f"--config=policies/rules/{pack}" for pack in WEB_PACKS),
-        "--config=policies/rules/dockerfile.yml")
+        # app.py holds none of the words the packs of NEEDS need: one run, without them
+        *(f"--config=policies/rules/{pack}" for pack in packs_for({"python", "dockerfile"})
+          if pack not in NEEDS))
     assert run.skipped == ()
 
 
 def test_unknown_dockerfile_names_get_their_own_run_planned() -> None:
     ctx = ScanContext(root=Path("."), files=("app.py", "Containerfile"), timeout=40)
     shown = SemgrepScanner().run_arguments(ctx)
-    first, second = " ".join(shown).split(" && ")
+    first, *conditional, last = " ".join(shown).split(" && ")
     assert first.endswith(" ".join(f"--config=policies/rules/{pack}" for pack in (
-        "python.yml", "settings.yml", *WEB_PACKS)))
+        PACKS_BY_KIND["python"]) if pack not in NEEDS))
     assert "--timeout=10" in first
-    assert second.endswith("--scan-unknown-extensions --config=policies/rules/dockerfile.yml")
+    # app.py cannot be read here: it is given to every pack of NEEDS (nothing left out)
+    assert {arg.removeprefix("--config=policies/rules/") for run in conditional
+            for arg in run.split() if arg.startswith("--config=")} == set(NEEDS)
+    assert last.endswith("--scan-unknown-extensions --config=policies/rules/dockerfile.yml")
 
 
 @pytest.mark.slow  # two more semgrep processes (~5 s)
@@ -268,3 +271,29 @@ def test_severity_words_and_cwe_forms_from_metadata(tmp_path: Path,
     assert [found[n].cwe for n in (6, 7, 10)] == [(78, 88), (502,), ()]
     assert found[7].confidence is Confidence.LOW
     assert found[8].confidence is Confidence.MEDIUM
+
+
+def test_each_pack_of_needs_reads_only_the_files_it_can_match(tmp_path: Path) -> None:
+    """A request handler, a token from random and a plain module: the outside-data packs
+    read the handler alone, the weak-random pack the token module alone, and the findings
+    are the same as with every pack on every file."""
+    files = write(tmp_path, {
+        "views.py": "import subprocess\nfrom flask import request\n\n\n"
+                    "def run():\n    return subprocess.call(request.args['c'], shell=True)\n",
+        "tokens.py": "import random\n\n\ndef reset():\n"
+                     "    reset_token = str(random.getrandbits(64))\n    return reset_token\n",
+        "plain.py": "def add(a, b):\n    return a + b\n"})
+    scanner = SemgrepScanner()
+    runs = scanner.plans(files, tmp_path)
+    by_pack = {pack: run.paths for run in runs for pack in run.packs}
+    assert by_pack["web-command.yml"] == ("views.py",)
+    assert by_pack["web-weak-random.yml"] == ("tokens.py",)
+    assert "web-weak-hash.yml" not in by_pack and "python-sql-strings.yml" not in by_pack
+    assert by_pack["python.yml"] == ("plain.py", "tokens.py", "views.py")
+    found = scan(tmp_path, files)
+    assert sorted((f.rule_id, f.location.path) for f in found.findings) == [
+        ("python-insecure-random-for-secret", "tokens.py"),
+        ("python-subprocess-shell-non-literal", "views.py"),
+        ("web-command-injection", "views.py")]
+    every = [run for run in scanner.plans(files, tmp_path, every_pack=True)]
+    assert len(every) == 1 and set(every[0].packs) >= set(NEEDS)

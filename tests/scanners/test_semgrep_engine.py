@@ -174,7 +174,7 @@ def test_both_engines_agree_on_every_rule_fixture(index: int) -> None:
 @pytest.mark.slow  # both engines on the targeting fixture, with a pack and a slow rule (~15 s)
 def test_both_engines_agree_on_the_targeting_fixture(targeting: Path) -> None:
     names = sorted(n for n in TARGETING if not n.startswith("."))
-    plan = SemgrepRun(("python.yml", "compose.yml"), tuple(names))
+    plan = SemgrepRun(("python.yml", "python-sql-strings.yml", "compose.yml"), tuple(names))
     python, ocaml = _both(plan, targeting)
     assert python == ocaml
     assert python["scanned"] == names  # nothing left out: size, .semgrepignore, git

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from gate.scanners.semgrep.rulepacks import rules_dir
 from gate.scanners.semgrep.targets import (
     HEAD_CHARS,
+    NEEDS,
+    OUTSIDE_DATA_PACKS,
     PACKS_BY_KIND,
+    REQUEST_ATTRIBUTES,
+    ROUTE_METHODS,
     TEMPLATE_GLOBS,
     WEB_PACKS,
     SemgrepRun,
@@ -22,6 +29,7 @@ from gate.scanners.semgrep.targets import (
     reads_head,
     semgrep_kind,
     semgrep_knows_name,
+    unneeded,
 )
 
 DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
@@ -175,10 +183,10 @@ def test_every_template_rule_reads_exactly_the_template_names() -> None:
 def test_packs_by_kind() -> None:
     assert set(PACKS_BY_KIND) == {"python", "dockerfile", "compose", "kubernetes", "template"}
     assert PACKS_BY_KIND["template"] == ("templates.yml",)
-    assert PACKS_BY_KIND["python"] == ("python.yml", "settings.yml", *WEB_PACKS)
+    python = ("python.yml", "python-sql-strings.yml", "settings.yml", *WEB_PACKS)
+    assert PACKS_BY_KIND["python"] == python
     assert all(p.startswith("web-") for p in WEB_PACKS) and list(WEB_PACKS) == sorted(WEB_PACKS)
-    assert packs_for({"kubernetes", "python"}) == ("python.yml", "settings.yml", *WEB_PACKS,
-                                                   "kubernetes.yml")
+    assert packs_for({"kubernetes", "python"}) == (*python, "kubernetes.yml")
     assert packs_for(set()) == ()
 
 
@@ -202,8 +210,7 @@ def test_plan_semgrep_runs_splits_unknown_dockerfile_names() -> None:
     )
     assert runs == [
         SemgrepRun(
-            ("python.yml", "settings.yml", *WEB_PACKS, "dockerfile.yml", "kubernetes.yml",
-             "templates.yml"),
+            (*PACKS_BY_KIND["python"], "dockerfile.yml", "kubernetes.yml", "templates.yml"),
             ("app.py", "Dockerfile", "k8s/deploy.yaml", "templates/base.html"),
         ),
         SemgrepRun(
@@ -221,3 +228,75 @@ def test_chart_folders() -> None:
     assert chart_folders("charts/web/templates/deploy.yaml") == ["charts/web"]
     assert chart_folders("templates/x.yaml") == [""]
     assert chart_folders("k8s/deploy.yaml") == []
+
+
+@pytest.mark.parametrize("text", [
+    "from flask import request as r\nr.args\n",
+    "import flask\n",
+    "value = request.GET['q']\n",
+    "value = self.request . POST\n",
+    "x = (req  # the request\n     .json)\n",
+    "def view(  # a view\n    request, slug):\n    pass\n",
+    "async def view(request: HttpRequest, pk: int):\n    pass\n",
+    "def app(environ, start_response):\n    pass\n",
+    "from http.server import BaseHTTPRequestHandler as H\n",
+    "slug = self.kwargs['slug']\n",
+    "@app.get('/items/{item_id}')\nasync def read(item_id: int): ...\n",
+    "@router.api_route(\n    '/x')\ndef x(q: str): ...\n",
+    "@ api . v1 . post ('/y')\ndef y(q): ...\n",
+])
+def test_every_shape_of_a_shared_source_keeps_the_outside_data_packs(text: str) -> None:
+    assert not unneeded(text) & set(OUTSIDE_DATA_PACKS), text
+
+
+@pytest.mark.parametrize("text", [
+    "import requests\nrequests.get(url, timeout=5)\n",
+    "def helper(self, request):\n    return request\n",  # no view: request is not first
+    "@property\ndef get(self):\n    return self._get\n",
+    "x = os.environ.get('HOME')\n",
+])
+def test_files_without_a_source_skip_the_outside_data_packs(text: str) -> None:
+    assert set(OUTSIDE_DATA_PACKS) <= unneeded(text), text
+
+
+def test_a_coding_declaration_is_read_both_ways() -> None:
+    """Semgrep reads UTF-8 bytes, Python the declared encoding: a word in either counts."""
+    assert "web-weak-random.yml" not in unneeded("x = 1\n", "import random\n")
+    assert "web-weak-random.yml" in unneeded("x = 1\n", "y = 2\n")
+    assert "web-weak-hash.yml" not in unneeded("from Cryptodome.Hash import MD5\n")
+    assert "python-sql-strings.yml" not in unneeded("cur.executemany(q, rows)\n")
+
+
+SOURCES = Path(__file__).with_name("web_sources.yml")
+
+
+def test_outside_data_packs_hold_only_rules_from_the_shared_sources() -> None:
+    """The condition is sound only if every rule of those packs starts at a shared source
+    (or at a label only a shared source gives), and the words mirror the shared block."""
+    shared = yaml.safe_load(SOURCES.read_text(encoding="utf-8"))
+    for pack in OUTSIDE_DATA_PACKS:
+        for rule in yaml.safe_load((rules_dir() / pack).read_text(encoding="utf-8"))["rules"]:
+            assert rule.get("mode") == "taint", (pack, rule["id"])
+            for source in rule["pattern-sources"]:
+                plain = {k: v for k, v in source.items() if k not in ("label", "by-side-effect")}
+                assert plain == shared or "requires" in source, (pack, rule["id"])
+    text = SOURCES.read_text(encoding="utf-8")
+    assert "regex: ^(" + "|".join(REQUEST_ATTRIBUTES) + ")$" in text
+    assert "regex: ^(" + "|".join(ROUTE_METHODS) + ")$" in text
+    taint_packs = {p for p in WEB_PACKS if all(
+        r.get("mode") == "taint" and all(
+            {k: v for k, v in s.items() if k not in ("label", "by-side-effect")} == shared
+            or "requires" in s for s in r["pattern-sources"])
+        for r in yaml.safe_load((rules_dir() / p).read_text(encoding="utf-8"))["rules"])}
+    assert taint_packs == set(OUTSIDE_DATA_PACKS)
+
+
+def test_plan_gives_each_conditional_pack_its_own_run() -> None:
+    none = frozenset(NEEDS)
+    runs = plan_semgrep_runs(
+        [("a.py", "python"), ("b.py", "python"), ("t/x.html", "template")],
+        {"a.py": none, "b.py": none - {"web-weak-random.yml"}})
+    assert runs == [
+        SemgrepRun(tuple(p for p in packs_for({"python", "template"}) if p not in NEEDS),
+                   ("a.py", "b.py", "t/x.html")),
+        SemgrepRun(("web-weak-random.yml",), ("b.py",))]

@@ -149,15 +149,19 @@ class SemgrepScanner(BaseScanner):
 
         Dockerfiles semgrep does not know by name need a second run; they are left out.
         """
-        plans = self.plans(files, root)
+        plans = self.plans(files, root, every_pack=True)
         if not plans:
             return []
         return [tool_path("semgrep"), *self.command_line(plans[0], 600.0)]
 
-    def plans(self, files: Sequence[str], root: Path) -> list[targets.SemgrepRun]:
-        """The semgrep runs that cover ``files`` (at most two: see ``targets``)."""
-        return targets.plan_semgrep_runs(
-            (f, kind) for f in files if (kind := _kind(f, root)) is not None)
+    def plans(self, files: Sequence[str], root: Path,
+              every_pack: bool = False) -> list[targets.SemgrepRun]:
+        """The semgrep runs that cover ``files`` (see ``targets.plan_semgrep_runs``): each
+        Python file only with the packs it can match, or with all (``every_pack``)."""
+        kinds = [(f, kind) for f in files if (kind := _kind(f, root)) is not None]
+        unneeded = None if every_pack else {
+            f: _unneeded(f, root) for f, kind in kinds if kind == "python"}
+        return targets.plan_semgrep_runs(kinds, unneeded)
 
     def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
         return self.plans(ctx.files, ctx.root)
@@ -207,7 +211,7 @@ class SemgrepScanner(BaseScanner):
                 return self.failed(ctx, fatal, exit_code=result.returncode, version=version,
                                    arguments=shown, duration=duration)
             findings += got
-            skipped += run_skipped
+            skipped += [s for s in run_skipped if s not in skipped]  # a file in two runs
         return ScanResult(tuple(findings), self.record(
             ctx, version=version, arguments=shown, exit_code=exit_code, duration=duration,
             skipped=skipped))
@@ -262,6 +266,14 @@ def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
             and repo_files.looks_binary(root, path)):
         return None
     return kind
+
+
+def _unneeded(path: str, root: Path) -> frozenset[str]:
+    """The packs and rules ``path`` cannot match, judged on its text as semgrep reads it (UTF-8) and
+    as Python decodes it (a ``# coding:`` declaration); unreadable, none left out."""
+    texts = [t for t in (repo_files.read_text(root, path), repo_files.read_source(root, path))
+             if t is not None]
+    return targets.unneeded(*texts) if texts else frozenset()
 
 
 def _helm_template(path: str, root: Path) -> bool:

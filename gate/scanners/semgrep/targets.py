@@ -8,6 +8,16 @@ Semgrep 1.185 picks a parser from the file name: it recognises ``*.py``, ``*.yml
 ``--scan-unknown-extensions`` makes it scan them, but then it tries EVERY language of the
 loaded rules on them (python and yaml parse errors). So such files get their own semgrep
 run with only the dockerfile pack and that flag: see :func:`plan_semgrep_runs`.
+
+Some packs cannot match a file that lacks certain words (``NEEDS``): every
+taint rule of the outside-data packs starts at a request, a route function, a WSGI
+``environ`` or an ``http.server`` handler, all written with a word the file must hold; the
+weak-random and weak-hash rules need ``random`` and ``hashlib``/``Crypto``, the SQL-string
+rule a cursor's ``execute`` or SQLAlchemy. Semgrep's own prefilter cannot see this (a
+source such as ``@$APP.$METHOD(...)`` has no literal), and matching those rules on every
+file costs most of a scan; so those packs run in runs of their own, each given only the
+Python files it can match (:func:`unneeded`). Semgrep matches within one file, so nothing
+is lost; a file given to two runs is parsed twice, which costs far less.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ WEB_PACKS: Final[tuple[str, ...]] = tuple(
 
 PACKS_BY_KIND: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {
-        "python": ("python.yml", "settings.yml", *WEB_PACKS),
+        "python": ("python.yml", "python-sql-strings.yml", "settings.yml", *WEB_PACKS),
         "dockerfile": ("dockerfile.yml",),
         "compose": ("compose.yml",),
         "kubernetes": ("kubernetes.yml",),
@@ -40,6 +50,42 @@ PACKS_BY_KIND: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     }
 )
 """Rule pack file names (in ``policies/rules/``) to run on each kind of target."""
+
+OUTSIDE_DATA_PACKS: Final[tuple[str, ...]] = tuple(
+    f"web-{name}.yml" for name in (
+        "code", "command", "deserialisation", "header", "ldap", "log", "path", "redirect",
+        "sql", "ssrf", "ssti", "trust-boundary", "xpath", "xss", "xxe"))
+"""The packs whose every rule is a taint rule from the shared outside-data sources
+(``tests/scanners/web_sources.yml``; a test holds them to it)."""
+
+REQUEST_ATTRIBUTES: Final = (
+    "GET", "POST", "COOKIES", "META", "FILES", "body", "headers", "data", "query_params",
+    "path_params", "cookies", "args", "form", "values", "files", "json", "get_json", "stream",
+    "environ", "url", "full_path", "path", "query_string")
+"""The request attributes the shared sources name (``request.$DATA``)."""
+
+ROUTE_METHODS: Final = (
+    "route", "get", "post", "put", "patch", "delete", "head", "options", "api_route",
+    "websocket")
+"""The decorator methods that make a route function (``@$APP.$METHOD(...)``)."""
+
+_GAP = r"(?:\s|\\|#[^\n]*)*"  # what may stand between two tokens: space, \, a comment
+OUTSIDE_DATA_WORDS: Final = re.compile(
+    r"\bflask\b"  # flask.request, however imported
+    rf"|\b(?:request|req){_GAP}\.{_GAP}(?:{'|'.join(REQUEST_ATTRIBUTES)})\b"
+    rf"|\bself{_GAP}\.{_GAP}kwargs\b"  # class-based views' URLconf kwargs
+    rf"|\bdef{_GAP}\w+{_GAP}\({_GAP}(?:request|environ)\b"  # Django views, WSGI apps
+    r"|\bBaseHTTPRequestHandler\b"
+    rf"|@[\s\\(]*[\w.\s\\]*\.{_GAP}(?:{'|'.join(ROUTE_METHODS)})[\s\\)]*\(")
+"""What a file holds if one of the shared outside-data sources can match in it."""
+
+NEEDS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType({
+    **{pack: OUTSIDE_DATA_WORDS for pack in OUTSIDE_DATA_PACKS},
+    "web-weak-random.yml": re.compile(r"\brandom\b"),
+    "web-weak-hash.yml": re.compile(r"\b(?:hashlib|Crypto|Cryptodome)\b"),
+    "python-sql-strings.yml": re.compile(r"\b(?:execute|executemany|sqlalchemy)\b"),
+})
+"""Python packs that can match only a file holding one of these words."""
 
 UNKNOWN_NAME_ARGS: Final[tuple[str, ...]] = ("--scan-unknown-extensions",)
 """Extra semgrep arguments for a run over Dockerfiles whose names semgrep does not know."""
@@ -167,6 +213,15 @@ def packs_for(kinds: set[SemgrepKind] | frozenset[SemgrepKind]) -> tuple[str, ..
     return tuple(pack for kind, packs in PACKS_BY_KIND.items() if kind in kinds for pack in packs)
 
 
+def unneeded(*texts: str) -> frozenset[str]:
+    """The packs of ``NEEDS`` that can match none of ``texts`` (one file's text as semgrep
+    reads it and as Python decodes it): it is not given to them."""
+    distinct = set(texts)
+    found = {needs: any(needs.search(text) for text in distinct)
+             for needs in set(NEEDS.values())}
+    return frozenset(name for name, needs in NEEDS.items() if not found[needs])
+
+
 def semgrep_knows_name(path: str) -> bool:
     """True if semgrep picks a language for this file name on its own."""
     name = _name(path)
@@ -179,25 +234,39 @@ def semgrep_knows_name(path: str) -> bool:
     )
 
 
-def plan_semgrep_runs(targets: Iterable[tuple[str, SemgrepKind]]) -> list[SemgrepRun]:
-    """Group ``(path, kind)`` targets into as few semgrep runs as work (at most two).
+def plan_semgrep_runs(targets: Iterable[tuple[str, SemgrepKind]],
+                      unneeded: Mapping[str, frozenset[str]] | None = None
+                      ) -> list[SemgrepRun]:
+    """Group ``(path, kind)`` targets into as few semgrep runs as work.
 
-    Files semgrep recognises by name share one run with the packs their kinds need.
-    Dockerfiles with other names (``Containerfile``, ``Dockerfile.prod``) get a second run
-    with only the dockerfile pack and ``--scan-unknown-extensions``. Paths keep their order.
+    Without ``unneeded``, files semgrep recognises by name share one run with the packs
+    their kinds need. With it (path to :func:`unneeded`), that run leaves out the packs of
+    ``NEEDS``, and each group of them sharing one condition gets a run of its own over the
+    Python files not listed as unable to match it. Dockerfiles with other names
+    (``Containerfile``, ``Dockerfile.prod``) get a last run with only the dockerfile pack
+    and ``--scan-unknown-extensions``. Paths keep their order.
     """
-    known: list[str] = []
-    known_kinds: set[SemgrepKind] = set()
+    known: list[tuple[str, SemgrepKind]] = []
     unknown: list[str] = []
     for path, kind in targets:
         if kind == "dockerfile" and not semgrep_knows_name(path):
             unknown.append(path)
         else:
-            known.append(path)
-            known_kinds.add(kind)
+            known.append((path, kind))
     runs: list[SemgrepRun] = []
     if known:
-        runs.append(SemgrepRun(packs_for(known_kinds), tuple(known)))
+        packs = packs_for({kind for _, kind in known})
+        split = [] if unneeded is None else [p for p in packs if p in NEEDS]
+        runs.append(SemgrepRun(tuple(p for p in packs if p not in split),
+                               tuple(path for path, _ in known)))
+        conditions: dict[re.Pattern[str], list[str]] = {}
+        for pack in split:
+            conditions.setdefault(NEEDS[pack], []).append(pack)
+        for group in conditions.values():
+            paths = tuple(path for path, kind in known if kind == "python"
+                          and group[0] not in (unneeded or {}).get(path, frozenset()))
+            if paths:
+                runs.append(SemgrepRun(tuple(group), paths))
     if unknown:
         runs.append(SemgrepRun(PACKS_BY_KIND["dockerfile"], tuple(unknown), UNKNOWN_NAME_ARGS))
     return runs
