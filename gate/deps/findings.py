@@ -6,9 +6,11 @@ the advisories up.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from packageurl import PackageURL
 from packaging.version import InvalidVersion, Version
 
 from gate.deps.manifests import Declared
@@ -23,6 +25,9 @@ UNPINNED = "gate/unpinned-dependency"
 RULE_IDS = frozenset({UNAUDITED, UNSUPPORTED, CONFUSION, UNPINNED})
 _ID_ORDER = ("PYSEC-", "GHSA-", MALICIOUS_PREFIX, "CVE-")
 DEFAULTED = "default"  # severity_source of a finding no record scores
+# The ids OSV gives PyPI advisories (a rule glob naming advisories starts so too).
+ADVISORY_ID = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
+ONE_ADVISORY_ID = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-[A-Za-z0-9._-]+$", re.IGNORECASE)
 
 
 def dependency_finding(scanner: str, rule_id: str, rule_name: str, message: str,
@@ -112,8 +117,7 @@ def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str
     if scored is None and rule_id.startswith(MALICIOUS_PREFIX):
         scored = Scored(Severity.CRITICAL, "malicious package")
     fixes = sorted(fixed)
-    installed = parse_version(version)
-    later = [f for f in fixes if installed is None or f > installed]
+    later = later_fixes(fixes, version)
     name = declared.name
     if later:
         action = f"upgrade to {later[0]} or later"
@@ -151,6 +155,34 @@ def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str
                ("severity_source", source),
                ("fixes_all", str(fixes_all) if fixes_all is not None else ""), *marker),
     )
+
+
+def later_fixes(fixes: Sequence[Version], version: str) -> list[Version]:
+    """The fixed versions above the pinned ``version`` (all of them when it is no PEP 440
+    version), sorted."""
+    installed = parse_version(version)
+    return sorted(f for f in fixes if installed is None or f > installed)
+
+
+def is_advisory(finding: Finding) -> bool:
+    """True for a vulnerable pin: a finding of one advisory on one pinned package."""
+    return "package" in dict(finding.extra) and finding.rule_id not in RULE_IDS
+
+
+def fixing_version(finding: Finding) -> str | None:
+    """The lowest version above the pin that the advisory data says fixes this vulnerable
+    pin's advisory; None when none is known yet (or ``finding`` is no vulnerable pin)."""
+    extra = dict(finding.extra)
+    if not is_advisory(finding):
+        return None
+    fixes = versions([v for v in extra.get("fixed_versions", "").split(",") if v])
+    later = later_fixes(fixes, extra.get("version", ""))
+    return str(later[0]) if later else None
+
+
+def purl(name: str, version: str) -> str:
+    """The package URL of a PyPI release (``pkg:pypi/django@1.8.3``; the name normalised)."""
+    return str(PackageURL(type="pypi", name=name, version=version))
 
 
 def parse_version(version: str) -> Version | None:

@@ -320,7 +320,25 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], rule_id: str, s
         remediation=_plain(_get(rule, "help", "text") or _get(rule, "fullDescription", "text")),
         tags=tuple(t for t in tags if not _CWE.search(t)),
         suppression=_in_source(result),
+        extra=_pin(result_props),
     )
+
+
+def _pin(props: Any) -> tuple[tuple[str, str], ...]:
+    """A vulnerable pin's package, version, fixed versions and reachability, from the
+    properties the gate's SARIF gives it (``until_fixed`` waivers and VEX need them)."""
+    if not isinstance(props, dict) or not isinstance(props.get("gate/package"), str):
+        return ()
+    fixed = props.get("gate/fixed-versions")
+    fixed_list = [_plain(v, 100) for v in fixed if isinstance(v, str)] \
+        if isinstance(fixed, list) else []
+    out = [("package", _plain(props["gate/package"], 200)),
+           ("version", _plain(props.get("gate/version"), 200)),
+           ("fixed_versions", ",".join(fixed_list))]
+    for key, name in (("reachability", "reachability"), ("gate/reachable-at", "reachable_at")):
+        if isinstance(props.get(key), str):
+            out.append((name, _plain(props[key], 500)))
+    return tuple(out)
 
 
 def _cwe_list(tags: list[str]) -> tuple[int, ...]:

@@ -88,6 +88,8 @@ class Decided:
     # what that class changed, in words (or why it changed nothing: a secret).
     path_class: str | None = None
     path_effects: tuple[str, ...] = ()
+    # The index of the ``until_fixed`` waiver that a fixed version ended for it (None: none).
+    waiver_ended: int | None = None
 
 
 @dataclass(frozen=True)
@@ -192,12 +194,14 @@ def sort_key(item: Decided) -> tuple[int, str, int, str]:
 
 class WaiverStatus(enum.StrEnum):
     """What became of a waiver: it waived something, matched nothing in what was scanned,
-    could only concern unscanned files or failed scanners (not judged), or expired."""
+    could only concern unscanned files or failed scanners (not judged), expired, or (an
+    ``until_fixed`` waiver) ended because a version fixes what it waived."""
 
     USED = "used"
     UNUSED = "unused"
     NOT_JUDGED = "not judged"
     EXPIRED = "expired"
+    FIXED = "fixed"
 
 
 @dataclass(frozen=True)
@@ -211,3 +215,4 @@ class WaiverState:
     matched: int = 0
     expiring: bool = False
     waiver_warned: bool = False  # an unused waiver that only warns (unused_waivers = "warn")
+    fixed_by: str = ""  # until_fixed: "requests 2.20.0 fixes PYSEC-…" when a fix ended it

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from gate import suppressions
 from gate.baseline import Baseline, BaselineState
 from gate.baseline import match as baseline_match
+from gate.deps.findings import fixing_version
 from gate.deps.reachability import NOT_IMPORTED
 from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
 from gate.findings import Finding, Severity
@@ -99,6 +100,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
     items: list[Decided] = []
     used: dict[int, int] = {}
     expired_hits: dict[int, Waiver] = {}
+    ended: dict[int, str] = {}  # until_fixed waivers that a fixed version ended: its text
     states: list[BaselineState | None] = [None] * len(findings)
     absent: list[dict[str, object]] = []
     if ctx.baseline is not None:
@@ -106,7 +108,7 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
         states = list(found)
     new_only = ctx.new_only or policy.new_only
     for finding, state in zip(findings, states, strict=True):
-        decided = _decide(policy, finding, ctx, used, expired_hits,
+        decided = _decide(policy, finding, ctx, used, expired_hits, ended,
                           state is BaselineState.UNCHANGED and new_only)
         items.append(replace(decided, baseline_state=state) if state else decided)
     items = issues.merge(items)
@@ -152,10 +154,17 @@ def evaluate(policy: Policy, findings: Sequence[Finding], runs: Sequence[Scanner
         worst = max(d.severity for d in failing)
         reasons.append(f"{len(failing)} finding(s) at or above the fail level; the most severe "
                        f"is {worst.word}")
-    states_of_waivers = _waiver_states(policy, runs, ctx, used, expired_hits)
+    states_of_waivers = _waiver_states(policy, runs, ctx, used, expired_hits, ended)
     waiver_warnings: list[str] = []
     for waiver_state in states_of_waivers:
         waiver = waiver_state.waiver
+        if waiver_state.fixed_by:
+            fails = [d for d in failing if d.waiver_ended == waiver.index]
+            hit = (f"and no longer waives {len(fails)} failing finding(s)" if fails
+                   else "and no longer applies")
+            (reasons if fails else waiver_warnings).append(
+                f"{waiver.label} ended (until_fixed): {waiver_state.fixed_by} {hit}: "
+                f"{waiver.reason}")
         if waiver_state.status is WaiverStatus.EXPIRED:
             fails = [d for d in failing
                      if any(waiver_matches(waiver, f) for f in (d.finding, *d.twins))]
@@ -257,8 +266,8 @@ def _ok_scope(ctx: Context, runs: Sequence[ScannerRun]) -> dict[str, frozenset[s
 
 
 def _waiver_states(policy: Policy, runs: Sequence[ScannerRun], ctx: Context,
-                   used: Mapping[int, int], expired_hits: Mapping[int, Waiver]
-                   ) -> list[WaiverState]:
+                   used: Mapping[int, int], expired_hits: Mapping[int, Waiver],
+                   ended: Mapping[int, str]) -> list[WaiverState]:
     scope = _ok_scope(ctx, runs)
     ran = {r.scanner for r in runs}
     ok = {r.scanner for r in runs if r.ok}
@@ -269,6 +278,8 @@ def _waiver_states(policy: Policy, runs: Sequence[ScannerRun], ctx: Context,
             status = WaiverStatus.EXPIRED
         elif waiver.index in used:
             status = WaiverStatus.USED
+        elif waiver.index in ended:
+            status = WaiverStatus.FIXED
         elif judged(waiver, ran, ok, scope, ctx.partial):
             status = WaiverStatus.UNUSED
         else:
@@ -277,7 +288,8 @@ def _waiver_states(policy: Policy, runs: Sequence[ScannerRun], ctx: Context,
         out.append(WaiverState(waiver, status, days, matched,
                                0 <= days <= policy.warn_before_days,
                                status is WaiverStatus.UNUSED
-                               and policy.unused_waivers is OnProblem.WARN))
+                               and policy.unused_waivers is OnProblem.WARN,
+                               fixed_by=ended.get(waiver.index, "")))
     return out
 
 
@@ -289,7 +301,8 @@ def relaxable(finding: Finding) -> bool:
 
 
 def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
-            expired_hits: dict[int, Waiver], in_baseline: bool = False) -> Decided:
+            expired_hits: dict[int, Waiver], ended: dict[int, str],
+            in_baseline: bool = False) -> Decided:
     """The disposition, with the rules that set its severity, every waiver naming it, and its
     path class with what the class changed."""
     klass = policy.path_class(finding.location.path)
@@ -307,8 +320,8 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
                     else "hidden text that runs like any code")
             effects.append(f"not relaxed by {klass.describe()}: {finding.scanner} findings "
                            f"({what}) are never relaxed by path")
-    decided = _disposition(policy, finding, ctx, used, expired_hits, in_baseline, applied,
-                           effects)
+    decided = _disposition(policy, finding, ctx, used, expired_hits, ended, in_baseline,
+                           applied, effects)
     setting = tuple(r for r in policy.rules if r.severity is not None and not r.ignore
                     and rule_matches(r, finding))
     naming = tuple(w for w in policy.waivers if waiver_matches(w, finding))
@@ -325,7 +338,7 @@ def inline_accepts(policy: Policy, finding: Finding) -> bool:
 
 
 def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int],
-                 expired_hits: dict[int, Waiver], in_baseline: bool,
+                 expired_hits: dict[int, Waiver], ended: dict[int, str], in_baseline: bool,
                  klass: PathClass | None, effects: list[str]) -> Decided:
     severity = finding.severity
     if klass is not None and klass.adjust(severity) != severity:
@@ -339,8 +352,15 @@ def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int,
                                f"ignored by [[rules]] #{rule.index + 1}: {rule.reason}")
             if rule.severity is not None:
                 severity = rule.severity
+    fixed_end: tuple[Waiver, str] | None = None
     for waiver in policy.waivers:
         if waiver_matches(waiver, finding):
+            fix = fixing_version(finding) if waiver.until_fixed else None
+            if fix is not None and waiver.expires >= ctx.today:
+                ended[waiver.index] = (f"{dict(finding.extra)['package']} {fix} fixes "
+                                       f"{finding.rule_id}")
+                fixed_end = fixed_end or (waiver, fix)
+                continue
             if waiver.expires >= ctx.today:
                 used[waiver.index] = used.get(waiver.index, 0) + 1
                 return Decided(finding, Disposition.WAIVED, severity,
@@ -368,6 +388,10 @@ def _disposition(policy: Policy, finding: Finding, ctx: Context, used: dict[int,
     if expired and decided.disposition is not Disposition.HIDDEN:
         names = ", ".join(f"{w.label} expired on {w.expires.isoformat()}" for w in expired)
         decided = replace(decided, reason=f"{decided.reason}; {names}")
+    if fixed_end is not None and decided.disposition is not Disposition.HIDDEN:
+        waiver, fix = fixed_end
+        decided = replace(decided, reason=f"{decided.reason}; {waiver.label} ended: version "
+                          f"{fix} fixes it (until_fixed)", waiver_ended=waiver.index)
     return decided
 
 

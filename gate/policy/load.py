@@ -198,6 +198,8 @@ def build(raw: Mapping[str, Any], source: str, chain: tuple[str, ...] = ()) -> P
             reason=str(w["reason"]), expires=_as_date(w["expires"]), rule=w.get("rule"),
             fingerprint=w.get("fingerprint"), paths=tuple(w.get("paths", ())),
             owner=str(w.get("owner", "")), ticket=str(w.get("ticket", "")), index=i,
+            until_fixed=bool(w.get("until_fixed", False)), vex=str(w.get("vex", "affected")),
+            justification=str(w.get("justification", "")),
         )
         for i, w in enumerate(raw.get("waivers", []))
     )

@@ -154,9 +154,19 @@ class PathClass:
 DEFAULT_PATHS = tuple(PathClass(name, patterns) for name, patterns in PATH_CLASSES.items())
 
 
+# OpenVEX's justification labels for a ``not_affected`` statement.
+VEX_JUSTIFICATIONS = ("component_not_present", "vulnerable_code_not_present",
+                      "vulnerable_code_not_in_execute_path",
+                      "vulnerable_code_cannot_be_controlled_by_adversary",
+                      "inline_mitigations_already_exist")
+
+
 @dataclass(frozen=True)
 class Waiver:
-    """A ``[[waivers]]`` entry: accept a finding until ``expires`` (inclusive, UTC)."""
+    """A ``[[waivers]]`` entry: accept a finding until ``expires`` (inclusive, UTC); with
+    ``until_fixed``, only until the advisory data shows a version that fixes it. ``vex``
+    (``affected`` or ``not_affected``, with an OpenVEX ``justification``) is what the VEX
+    document says of the advisories it waives."""
 
     reason: str
     expires: dt.date
@@ -166,6 +176,9 @@ class Waiver:
     owner: str = ""
     ticket: str = ""
     index: int = 0
+    until_fixed: bool = False
+    vex: str = "affected"
+    justification: str = ""
 
     @property
     def label(self) -> str:

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gate.deps.findings import ADVISORY_ID, ONE_ADVISORY_ID
 from gate.guards.validators import (
     BOOL,
     SEVERITY_WORDS,
@@ -20,7 +21,7 @@ from gate.guards.validators import (
 )
 from gate.policy.errors import PolicyIssue
 from gate.policy.locate import locate
-from gate.policy.model import LEVEL_WORDS, PATH_CLASSES
+from gate.policy.model import LEVEL_WORDS, PATH_CLASSES, VEX_JUSTIFICATIONS
 from gate.scanners import REGISTRY
 
 KNOWN_SCANNERS = tuple(REGISTRY)  # as registered at import; validation reads REGISTRY
@@ -104,7 +105,11 @@ WAIVER_KEYS: dict[str, Check] = {
     "expires": toml_date,
     "owner": STRING,
     "ticket": STRING,
+    "until_fixed": BOOL,
+    "vex": choice("affected", "not_affected"),
+    "justification": choice(*VEX_JUSTIFICATIONS),
 }
+ADVISORY_PREFIXES = "PYSEC-, GHSA-, CVE-, OSV- or MAL-"
 
 
 class _Collector:
@@ -206,3 +211,33 @@ def _array(out: _Collector, key: str, value: Any) -> None:
                 if required not in entry:
                     example = "2026-12-31" if required == "expires" else '"why this is accepted"'
                     out.add(path, f"a waiver needs '{required}' (e.g. {required} = {example})")
+            _advisory_waiver(out, path, entry)
+
+
+def _advisory_waiver(out: _Collector, path: tuple[str | int, ...],
+                     entry: Mapping[str, Any]) -> None:
+    """``until_fixed`` and ``vex``/``justification`` are for dependency advisories only:
+    ``until_fixed`` needs ``rule`` naming one advisory id, ``vex = "not_affected"`` a
+    ``rule`` naming advisories and a ``justification``."""
+    rule = entry.get("rule")
+    rule = rule if isinstance(rule, str) else ""
+    if entry.get("until_fixed") is True and not ONE_ADVISORY_ID.match(rule):
+        got = f"rule = {rule!r}" if rule else "no 'rule'"
+        out.add((*path, "until_fixed"),
+                "until_fixed = true is only for a dependency advisory: it needs 'rule' naming "
+                f"one advisory id ({ADVISORY_PREFIXES}, no glob), like rule = "
+                f'"PYSEC-2023-74"; got {got}')
+    if entry.get("vex") == "not_affected":
+        if not ADVISORY_ID.match(rule):
+            got = f"rule = {rule!r}" if rule else "no 'rule'"
+            out.add((*path, "vex"),
+                    'vex = "not_affected" is only for dependency advisories: it needs \'rule\' '
+                    f"naming advisory ids ({ADVISORY_PREFIXES}); got {got}")
+        if "justification" not in entry:
+            out.add((*path, "vex"),
+                    'vex = "not_affected" needs a \'justification\', one of '
+                    + ", ".join(VEX_JUSTIFICATIONS))
+    elif "justification" in entry:
+        out.add((*path, "justification"),
+                'justification is what a vex = "not_affected" waiver says; add '
+                'vex = "not_affected" or remove it')

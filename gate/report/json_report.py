@@ -57,7 +57,8 @@ def to_dict(decision: Decision) -> dict[str, Any]:
              "paths": list(s.waiver.paths), "reason": s.waiver.reason,
              "expires": s.waiver.expires.isoformat(), "owner": s.waiver.owner,
              "ticket": s.waiver.ticket, "status": s.status, "days_left": s.days_left,
-             "expiring": s.expiring, "matched": s.matched}
+             "expiring": s.expiring, "matched": s.matched,
+             **({"until_fixed": True, "fixed_by": s.fixed_by} if s.waiver.until_fixed else {})}
             for s in decision.waivers
         ],
         "skipped_by_gate": [asdict(s) for s in decision.skipped],

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -44,7 +43,6 @@ from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Reso
 UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSION
 NAME = "pip-audit"
 OK_CODES = (0, 1)  # 0: no known vulnerabilities, 1: vulnerabilities found (with JSON on stdout)
-_ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
 LOCK_KINDS = frozenset({"pylock", "uv.lock", "poetry.lock", "Pipfile.lock"})  # whole trees
 ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
 
@@ -71,7 +69,7 @@ class PipAuditScanner(BaseScanner):
 
     def owns_rule(self, pattern: str) -> bool:
         """Advisory ids (PYSEC, GHSA, CVE, OSV) and the gate's own dependency rules."""
-        return _ADVISORY.match(pattern) is not None or super().owns_rule(pattern)
+        return dep.ADVISORY_ID.match(pattern) is not None or super().owns_rule(pattern)
 
     def select(self, files: Sequence[str], root: Path) -> list[str]:
         """Manifests the gate reads, plus known kinds it reports as unsupported, and the
