@@ -14,8 +14,12 @@ from gate import __version__, suppressions
 from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.cache.store import open_cache
-from gate.deps import manifests
-from gate.errors import UsageError
+from gate.deps import fixes, manifests
+from gate.deps.advisory_store import read_status
+from gate.deps.fixes import FixState
+from gate.deps.live_records import LiveRecords, unreachable
+from gate.deps.osv import AdvisoryDatabase
+from gate.errors import AdvisoryDataError, UsageError
 from gate.findings import Finding
 from gate.guards.bounded import loads_json
 from gate.guards.redact import scrub_finding
@@ -24,7 +28,7 @@ from gate.policy import evaluate as policy_eval
 from gate.policy import from_ref as ref_policy
 from gate.policy.decision import Decision
 from gate.policy.load import load
-from gate.policy.model import Level, Policy
+from gate.policy.model import Level, Policy, Waiver
 from gate.policy.provenance import origins
 from gate.policy.what_if import class_effects, what_if
 from gate.runs import ScannerRun
@@ -480,3 +484,54 @@ def policy_origins(root: Path, decision: Decision) -> dict[str, str]:
         source = RefSource.open(root, decision.policy_ref)
         return origins(decision.policy.chain, source.reader())
     return origins(decision.policy.chain)
+
+
+@dataclass(frozen=True)
+class AwaitedFixes:
+    """The policy's ``until_fixed`` waivers, each with what the advisory data says of its
+    advisory, and which data said it."""
+
+    data: str
+    waivers: tuple[tuple[Waiver, FixState], ...]
+
+    @property
+    def fixed(self) -> list[tuple[Waiver, FixState]]:
+        """The waivers whose advisory now has a fixed version."""
+        return [(w, s) for w, s in self.waivers if s.fixed]
+
+
+def until_fixed_waivers(root: Path, policy_file: Path | None) -> tuple[Policy, list[Waiver]]:
+    """The policy for ``root`` and its ``until_fixed`` waivers."""
+    policy = load(find_root([root]), policy_file)
+    return policy, [w for w in policy.waivers if w.until_fixed]
+
+
+def awaited_fixes(policy: Policy, waivers: Sequence[Waiver], *, store: Path,
+                  advisory_db: Path | None, osv_url: str | None, today: dt.date,
+                  timeout: float = 10.0) -> AwaitedFixes:
+    """Look each waiver's advisory up in the advisory data a scan would use: ``advisory_db``
+    (``--advisory-db``, else the policy's), else the downloaded copy in ``store``, else the
+    live service (``osv_url``, else the policy's, else api.osv.dev; AdvisoryDataError when it
+    does not answer)."""
+    options = policy.scanner("pip-audit").options
+    ids = [w.rule or "" for w in waivers]
+    db = advisory_db or (Path(str(options["advisory_db"])) if options.get("advisory_db")
+                         else None)
+    local = read_status(store) if db is None else None
+    data = f"advisory data: {db}"
+    if local is not None:
+        db, data = local.path, local.describe(today)
+    if db is not None:
+        states = fixes.from_database(ids, AdvisoryDatabase(db))
+    else:
+        url = osv_url or (str(options["osv_url"]) if options.get("osv_url") else None)
+        why = unreachable(url, timeout)
+        if why:
+            raise AdvisoryDataError(f"cannot look the until_fixed waivers' advisories up: the "
+                                    f"advisory service is unreachable ({why})",
+                                    hint="run 'gate advisories update' where it is "
+                                    "reachable, or pass --advisory-db PATH")
+        live = LiveRecords(url, store.parent.parent / "osv-records", timeout)
+        states = fixes.from_service(ids, live)
+        data = f"advisory data: the live OSV service ({url or 'osv.dev'})"
+    return AwaitedFixes(data, tuple(zip(waivers, states, strict=True)))

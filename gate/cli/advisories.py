@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gate.cli.scan_options import CacheDir, pinned_today
+from gate import app as gate_app
+from gate.cli.scan_options import AdvisoryDb, CacheDir, OsvUrl, PolicyFile, pinned_today
 from gate.deps.advisory_store import DEFAULT_URL, read_status, store_dir, update
 
 advisories_app = typer.Typer(no_args_is_help=True,
@@ -33,13 +35,42 @@ def update_cmd(
 
 
 @advisories_app.command("status")
-def status_cmd(cache_dir: CacheDir = None) -> None:
-    """Print the local advisory data's source, record count and age (exit 1 when absent)."""
+def status_cmd(
+    cache_dir: CacheDir = None,
+    policy: PolicyFile = None,
+    root: Annotated[Path, typer.Option(help="Repository root (where the policy is found).")
+                    ] = Path("."),
+    advisory_db: AdvisoryDb = None,
+    osv_url: OsvUrl = None,
+) -> None:
+    """Print the local advisory data's source, record count and age, and each until_fixed
+    waiver of the policy whose advisory now has a fixed version.
+
+    Exit 1 when such a fix has appeared (upgrade, then remove the waiver: the next scan
+    judges the finding without it), 0 when none has; without until_fixed waivers, exit 1
+    when there is no local copy; 3 when the advisory data cannot be read or reached."""
     folder = store_dir(cache_dir)
     info = read_status(folder)
-    if info is None:
+    loaded, waivers = gate_app.until_fixed_waivers(root, policy)
+    if info is None and not waivers:
         typer.echo(f"no local advisory data in {folder}: scans use the live OSV service; "
                    "run 'gate advisories update' to download it")
         raise typer.Exit(1)
-    typer.echo(f"source: {info.source}\nrecords: {info.records}\n{info.describe(_today())}\n"
-               f"stored in {info.path}")
+    today = _today()
+    if info is not None:
+        typer.echo(f"source: {info.source}\nrecords: {info.records}\n{info.describe(today)}\n"
+                   f"stored in {info.path}")
+    if not waivers:
+        return
+    found = gate_app.awaited_fixes(loaded, waivers, store=folder, advisory_db=advisory_db,
+                                   osv_url=osv_url, today=today)
+    typer.echo(f"until_fixed waivers: {len(waivers)}, {len(found.fixed)} fixed "
+               f"({found.data})")
+    for waiver, state in found.waivers:
+        word = "fixed" if state.fixed else "waiting"
+        then = (": upgrade, then remove the waiver (a scan ends it once a fix lies above "
+                "the pin)") if state.fixed else ""
+        typer.echo(f"  {word:<8}{waiver.label}: {state.describe()} (expires "
+                   f"{waiver.expires.isoformat()}){then}")
+    if found.fixed:
+        raise typer.Exit(1)

@@ -168,3 +168,58 @@ def test_local_file_and_zip_bomb(tmp_path: Path) -> None:
     assert refused.code == 3 and "refused" in refused.stderr
     status = run_gate("advisories", "status", *cache, cwd=tmp_path)
     assert "records: 4" in status.stdout  # the good copy is still in place
+
+
+UNTIL_FIXED = """version = 1
+[[waivers]]
+rule = "{rule}"
+reason = "waiting for upstream"
+expires = 2027-01-31
+until_fixed = true
+"""
+
+
+def _waiting_for(repo: Path, *rules: str) -> None:
+    (repo / "gate.toml").write_text("".join(
+        UNTIL_FIXED.replace("version = 1\n", "" if n else "version = 1\n").format(rule=r)
+        for n, r in enumerate(rules)), encoding="utf-8")
+
+
+def test_status_lists_until_fixed_waivers_whose_fix_appeared(tmp_path: Path) -> None:
+    from tests.deps.conftest import write_database
+
+    db = write_database(tmp_path / "db")  # PYSEC-9999-1 (alias CVE-9999-0001) fixed in 2.20.0
+    repo = make_repo(tmp_path / "app", {"app.py": ""})
+    _waiting_for(repo, "CVE-9999-0001", "PYSEC-9999-4")
+    cache = ("--cache-dir", str(tmp_path / "cache"))  # no local copy: --advisory-db is read
+    fixed = run_gate("advisories", "status", *cache, "--advisory-db", str(db), cwd=repo,
+                     env={"GATE_TODAY": "2026-11-27"})
+    assert fixed.code == 1, fixed.stderr
+    assert "no local advisory data" not in fixed.stdout
+    assert f"until_fixed waivers: 2, 1 fixed (advisory data: {db})" in fixed.stdout
+    assert ("  fixed   waiver #1 (CVE-9999-0001): requests 2.20.0 (expires 2027-01-31): "
+            "upgrade, then remove the waiver") in fixed.stdout
+    assert ("  waiting waiver #2 (PYSEC-9999-4): no fixed version yet (expires 2027-01-31)"
+            ) in fixed.stdout
+    _waiting_for(repo, "PYSEC-9999-4")
+    waiting = run_gate("advisories", "status", *cache, cwd=repo,
+                       env={"GATE_ADVISORY_DB": str(db)})
+    assert waiting.code == 0, waiting.stderr
+    assert "until_fixed waivers: 1, 0 fixed" in waiting.stdout
+    # no local copy, no --advisory-db: the live service, here down -> exit 3
+    down = run_gate("advisories", "status", *cache, "--osv-url", DEAD_OSV, cwd=repo)
+    assert down.code == 3 and "advisory service is unreachable" in down.stderr
+    assert "Traceback" not in down.stderr
+
+
+def test_status_reads_the_downloaded_copy(tmp_path: Path) -> None:
+    archive = export(tmp_path / "src", days_old=0)
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    assert run_gate("advisories", "update", "--from", str(archive), *cache,
+                    cwd=tmp_path).code == 0
+    repo = make_repo(tmp_path / "app", {"app.py": ""})
+    _waiting_for(repo, "GHSA-jjjj-2222-bbbb")
+    result = run_gate("advisories", "status", *cache, cwd=repo)
+    assert result.code == 1, result.stderr
+    assert "records: 4" in result.stdout
+    assert "  fixed   waiver #1 (GHSA-jjjj-2222-bbbb): jinja2 2.11.3" in result.stdout
