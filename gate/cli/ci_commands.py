@@ -26,6 +26,7 @@ from gate.cli.report_options import (
     GitlabSast,
     NewOnly,
     SarifIncludeWaived,
+    Vex,
 )
 from gate.cli.scan_options import pinned_today
 from gate.github import pr_comment
@@ -63,6 +64,7 @@ def merge(
         help="Write JUnit XML here ('-': standard output).")] = None,
     codequality: CodeQuality = None,
     gitlab_sast: GitlabSast = None,
+    vex: Vex = None,
 ) -> None:
     """Merge the shard reports into the outputs of one full scan; exit like 'gate scan'.
 
@@ -75,12 +77,12 @@ def merge(
         category=_category(category), today=pinned_today(), baseline_file=baseline,
         new_only=new_only, what_if=html is not None)
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html,
-                               codequality=codequality, gitlab_sast=gitlab_sast)
+                               codequality=codequality, gitlab_sast=gitlab_sast, vex=vex)
     decision = gate_app.merge(reports, request)
     _emit(decision, sarif, json_out, sarif_include_waived,
           integrations.console_format(output_format), quiet,
           more=integrations.ReportFiles(junit, html, root, codequality=codequality,
-                                        gitlab_sast=gitlab_sast),
+                                        gitlab_sast=gitlab_sast, vex=vex),
           pr_comment=pr_comment_file)
 
 

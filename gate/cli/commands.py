@@ -25,6 +25,7 @@ from gate.cli.report_options import (
     GitlabSast,
     NewOnly,
     SarifIncludeWaived,
+    Vex,
 )
 from gate.cli.scan_options import (
     AdvisoryDb,
@@ -145,6 +146,7 @@ def scan(
     pr_comment: Annotated[Path | None, PR_COMMENT] = None,
     codequality: CodeQuality = None,
     gitlab_sast: GitlabSast = None,
+    vex: Vex = None,
 ) -> None:
     """Scan PATHS, write reports, and exit 0 (pass), 1 (fail), 2 (usage) or 3 (scanner error).
 
@@ -152,7 +154,7 @@ def scan(
     if hook:
         check_hook_paths(ctx, len(paths or ()))
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html,
-                               codequality=codequality, gitlab_sast=gitlab_sast)
+                               codequality=codequality, gitlab_sast=gitlab_sast, vex=vex)
     request = gate_app.ScanRequest(
         paths=tuple(paths or [Path(".")]),
         policy_file=policy,
@@ -179,8 +181,8 @@ def scan(
     fmt = integrations.console_format(output_format)
     display = progress.Progress(sys.stderr, progress.wanted(sys.stderr, quiet or hook))
     if request.shard is not None:
-        _scan_shard(request, json_out, sarif is not None or hook or changed_since is not None,
-                    display, quiet, fmt)
+        _scan_shard(request, json_out, sarif is not None or vex is not None or hook
+                    or changed_since is not None, display, quiet, fmt)
     with display:
         decision = gate_app.scan(request, on_done=display.done)
     if sbom:
@@ -189,7 +191,8 @@ def scan(
         _write(sbom, sbom_render.render(decision), _tree(request.paths[0]))
     _emit(decision, sarif, json_out, sarif_include_waived, fmt, quiet or hook,
           more=integrations.ReportFiles(junit, html, request.paths[0], codequality=codequality,
-                                        gitlab_sast=gitlab_sast), pr_comment=pr_comment)
+                                        gitlab_sast=gitlab_sast, vex=vex),
+          pr_comment=pr_comment)
 
 
 def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts: bool,
@@ -200,7 +203,8 @@ def _scan_shard(request: gate_app.ScanRequest, json_out: Path | None, conflicts:
     come from the merge job only."""
     if json_out is None or conflicts:
         raise UsageError("--shard writes a shard report: give --json FILE, and no --sarif, "
-                         "--hook or --changed-since ('gate merge' writes the SARIF)")
+                         "--vex, --hook or --changed-since ('gate merge' writes the SARIF "
+                         "and the VEX)")
     with display:
         decision, report = gate_app.scan_shard(request, on_done=display.done)
     decision = with_overrides(decision)
@@ -265,11 +269,15 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
         decision = _write_sarif(sarif, decision, include_waived, tree)
     if json_out:
         _write(json_out, json_report.render(decision), tree)
-    for path, content in integrations.reports(
-            decision, junit=more.junit, html=more.html, source=more.source,
-            codequality=more.codequality, gitlab_sast=more.gitlab_sast,
-            origins=lambda: gate_app.policy_origins(find_root([more.root]), decision)):
+    written = integrations.reports(
+        decision, junit=more.junit, html=more.html, source=more.source,
+        codequality=more.codequality, gitlab_sast=more.gitlab_sast, vex=more.vex,
+        origins=lambda: gate_app.policy_origins(find_root([more.root]), decision))
+    for path, content in written:
         _write(path, content, tree)
+    if more.vex is not None and all(path != more.vex for path, _ in written):
+        typer.echo(f"gate: no VEX document written to {more.vex}: no dependency advisory "
+                   "to state", err=True)
     links = integrations.source_links()
     if pr_comment:
         _write(pr_comment, comment.body(decision, links), tree)
@@ -277,7 +285,7 @@ def _emit(decision: Decision, sarif: Path | None, json_out: Path | None, include
         integrations.github_files(decision, str(sarif or ""), _append, links)
     to_stderr = integrations.stdout_report(sarif=sarif, json=json_out, junit=more.junit,
                                            html=more.html, codequality=more.codequality,
-                                           gitlab_sast=more.gitlab_sast)
+                                           gitlab_sast=more.gitlab_sast, vex=more.vex)
     stream = sys.stderr if to_stderr else sys.stdout
     typer.echo(integrations.console(decision, fmt, quiet=quiet,
                                     color=integrations.colour(stream)), nl=False, err=to_stderr)
@@ -391,10 +399,11 @@ def evaluate_cmd(
                      ] = False,
     codequality: CodeQuality = None,
     gitlab_sast: GitlabSast = None,
+    vex: Vex = None,
 ) -> None:
     """Apply the policy to SARIF files or one JSON report, without scanning; exit like scan."""
     integrations.stdout_report(sarif=sarif, json=json_out, junit=junit, html=html,
-                               codequality=codequality, gitlab_sast=gitlab_sast)
+                               codequality=codequality, gitlab_sast=gitlab_sast, vex=vex)
     request = gate_app.ScanRequest(
         paths=(root,), policy_file=policy, fail_on=_level(fail_on) if fail_on else None,
         fail_on_set=fail_on is not None, category=_category(category), today=pinned_today(),
@@ -403,7 +412,7 @@ def evaluate_cmd(
     _emit(decision, sarif, json_out, sarif_include_waived, integrations.console_format(None),
           quiet, more=integrations.ReportFiles(junit, html, root, ", ".join(map(str, files)),
                                                codequality=codequality,
-                                               gitlab_sast=gitlab_sast))
+                                               gitlab_sast=gitlab_sast, vex=vex))
 
 
 @app.command("report")

@@ -76,17 +76,20 @@ class ReportFiles:
     source: str = ""
     codequality: Path | None = None
     gitlab_sast: Path | None = None
+    vex: Path | None = None
 
 
 def reports(decision: Decision, *, junit: Path | None, html: Path | None,
             origins: Callable[[], Mapping[str, str]], source: str = "",
-            codequality: Path | None = None, gitlab_sast: Path | None = None
-            ) -> list[tuple[Path, str]]:
-    """The JUnit, HTML and GitLab reports asked for, as (file, text); ``origins`` gives the
-    policy's provenance (read only when the HTML report is wanted)."""
+            codequality: Path | None = None, gitlab_sast: Path | None = None,
+            vex: Path | None = None) -> list[tuple[Path, str]]:
+    """The JUnit, HTML, GitLab and OpenVEX reports asked for, as (file, text); ``origins``
+    gives the policy's provenance (read only when the HTML report is wanted). A VEX document
+    with nothing to state is left out."""
     from gate.report import gitlab
     from gate.report import html as html_report
     from gate.report import junit as junit_report
+    from gate.report import vex as vex_report
 
     out: list[tuple[Path, str]] = []
     if junit is not None:
@@ -97,6 +100,10 @@ def reports(decision: Decision, *, junit: Path | None, html: Path | None,
         out.append((codequality, gitlab.render_code_quality(decision)))
     if gitlab_sast is not None:
         out.append((gitlab_sast, gitlab.render_sast(decision)))
+    if vex is not None:
+        text = vex_report.render(decision)
+        if text:
+            out.append((vex, text))
     return out
 
 

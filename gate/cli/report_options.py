@@ -17,6 +17,9 @@ SarifIncludeWaived = Annotated[bool, typer.Option(
 CodeQuality = Annotated[Path | None, typer.Option(
     "--codequality", help="Write GitLab's Code Quality report (JSON) here ('-': standard "
     "output).")]
+Vex = Annotated[Path | None, typer.Option(
+    "--vex", help="Write an OpenVEX 0.2.0 document of the dependency advisories here "
+    "('-': standard output; nothing is written when there is no advisory).")]
 GitlabSast = Annotated[Path | None, typer.Option(
     "--gitlab-sast", help="Write GitLab's SAST report (JSON, schema 15) here ('-': standard "
     "output).")]

@@ -27,6 +27,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from gate import __version__
+from gate.deps.findings import purl
 from gate.findings import Severity
 from gate.policy.decision import Decided, Decision
 from gate.runs import Component as Audited
@@ -36,11 +37,6 @@ _SEVERITY = {Severity.CRITICAL: VulnerabilitySeverity.CRITICAL,
              Severity.MEDIUM: VulnerabilitySeverity.MEDIUM,
              Severity.LOW: VulnerabilitySeverity.LOW,
              Severity.INFO: VulnerabilitySeverity.INFO}
-
-
-def purl(name: str, version: str) -> str:
-    """The package URL of a PyPI release."""
-    return str(PackageURL(type="pypi", name=name, version=version))
 
 
 def _components(audited: Iterable[Audited]) -> dict[str, Component]:
