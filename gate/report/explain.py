@@ -163,6 +163,8 @@ def render_decision(decision: Decision, origins: Mapping[str, str], today: dt.da
     for state in decision.waivers:
         if state.status is WaiverStatus.EXPIRED:
             out.append(f"  {state.waiver.label} expired on {state.waiver.expires.isoformat()}")
+        elif state.fixed_by:
+            out.append(f"  {state.waiver.label} ended (until_fixed): {plain(state.fixed_by)}")
     for warning in decision.warnings:
         out.append(f"  warning: {plain(warning)}")
     return "\n".join(out) + "\n"

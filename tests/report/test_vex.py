@@ -163,6 +163,9 @@ def test_scan_writes_valid_openvex_of_the_decisions(tmp_path: Path) -> None:
                          cwd=repo, env=TODAY)
     assert evaluated.code == 1, evaluated.stderr
     assert (out / "vex3.json").read_bytes() == (out / "vex.json").read_bytes()
+    explained = run_gate("policy", "explain", str(out / "r.json"), cwd=repo, env=TODAY)
+    assert ("  waiver #1 (PYSEC-9999-20) ended (until_fixed): flask 1.1 fixes PYSEC-9999-20"
+            ) in explained.stdout
     # from the gate's SARIF: package, version, fixes and reachability are read back
     from_sarif = run_gate("evaluate", str(out / "r.sarif"), "--vex", "-", cwd=repo, env=TODAY)
     assert from_sarif.code == 1, from_sarif.stderr
