@@ -3,6 +3,12 @@
 Every declared dependency becomes either a ``Declared`` entry (a named requirement, pinned or
 not) or an ``Unaudited`` entry (a line the gate cannot audit, with the reason). Manifest kinds
 the gate does not read become ``Unsupported`` entries: nothing is skipped in silence.
+
+Each entry carries its ``ManifestClass``: ``production``, or ``dev``, ``test`` or ``docs`` when
+only development installs it (a requirements file named so or in a ``docs/``/``tests/``
+folder, an optional-dependency or dependency group named so, Pipfile's ``dev-packages``).
+A requirements file that a production requirements file includes with ``-r``/``-c`` is
+production.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,6 +40,63 @@ _INCLUDE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
 _EDITABLE_OPTIONS = ("-e", "--editable")
 _HASH_RE = re.compile(r"\s--hash[=\s]\S+")
 
+PRODUCTION, DEV, TEST, DOCS = "production", "dev", "test", "docs"
+# Words of a file or group name (split at -, _ and .) that say only development installs it.
+_ROLE_WORDS = {
+    **dict.fromkeys(("test", "tests", "testing"), TEST),
+    **dict.fromkeys(("doc", "docs", "documentation"), DOCS),
+    **dict.fromkeys(("dev", "devel", "develop", "development", "lint", "linting", "linters",
+                     "typing", "mypy", "ci", "tox"), DEV),
+}
+# Folders whose requirements files only development installs (``docs/requirements.txt``).
+_ROLE_FOLDERS = {"docs": DOCS, "doc": DOCS, "tests": TEST, "test": TEST, "testing": TEST}
+_WORD_SPLIT = re.compile(r"[-_.\s]+")
+
+
+@dataclass(frozen=True)
+class ManifestClass:
+    """Who installs a manifest entry: ``production``, or only ``dev``, ``test`` or ``docs``;
+    ``why`` says how that was told (empty for a production manifest by default)."""
+
+    name: str = PRODUCTION
+    why: str = ""
+
+    @property
+    def development(self) -> bool:
+        """True for ``dev``, ``test`` and ``docs``."""
+        return self.name != PRODUCTION
+
+
+PRODUCTION_CLASS = ManifestClass()
+
+
+def role_of_name(name: str) -> str:
+    """``dev``, ``test`` or ``docs`` when a word of ``name`` says so, else ``production``."""
+    for word in _WORD_SPLIT.split(name.lower()):
+        if word in _ROLE_WORDS:
+            return _ROLE_WORDS[word]
+    return PRODUCTION
+
+
+def requirements_class(path: str) -> ManifestClass:
+    """A requirements file's class by its name (``requirements-dev.txt``,
+    ``requirements/test.txt``, ``docs-requirements.in``) or its folders (``docs/``,
+    ``tests/``); includes are not considered here."""
+    folders, _, base = path.rpartition("/")
+    role = role_of_name(base.rsplit(".", 1)[0])
+    if role != PRODUCTION:
+        return ManifestClass(role, f"{path}, by its name")
+    for folder in reversed(folders.lower().split("/") if folders else []):
+        if folder in _ROLE_FOLDERS:
+            return ManifestClass(_ROLE_FOLDERS[folder], f"{path}, in a {folder}/ folder")
+    return PRODUCTION_CLASS
+
+
+def group_class(kind: str, group: str) -> ManifestClass:
+    """The class of a named group of dependencies (``optional-dependencies`` ``dev``)."""
+    role = role_of_name(group)
+    return ManifestClass(role, f"{kind} {group!r}") if role != PRODUCTION else PRODUCTION_CLASS
+
 
 @dataclass(frozen=True)
 class Declared:
@@ -45,6 +108,7 @@ class Declared:
     version: str | None
     spec: str
     library: bool = False  # library metadata or a compile input: ranges are by design
+    manifest_class: ManifestClass = PRODUCTION_CLASS
 
 
 @dataclass(frozen=True)
@@ -55,6 +119,7 @@ class Unaudited:
     line: int
     text: str
     reason: str
+    manifest_class: ManifestClass = PRODUCTION_CLASS
 
 
 @dataclass(frozen=True)
@@ -74,6 +139,8 @@ class Manifests:
     unsupported: list[Unsupported] = field(default_factory=list)
     read: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was seen and is no finding
+    # requirements file -> the requirements files that include it directly (-r/-c)
+    included_by: dict[str, list[str]] = field(default_factory=dict)
 
 
 def is_requirements_file(path: str) -> bool:
@@ -142,7 +209,29 @@ def read_manifests(root: Path, files: Sequence[str]) -> Manifests:
                 _read_toml_lock(path, text, kind, out)
         except (tomli.TOMLDecodeError, ValueError) as exc:
             out.unaudited.append(Unaudited(path, 1, "", f"manifest cannot be parsed: {exc}"))
+    _classify_requirements(out)
     return out
+
+
+def _classify_requirements(out: Manifests) -> None:
+    """Each requirements file's entries get its class by name, unless a production
+    requirements file includes it (directly or through other includes): then production."""
+    classes = {path: requirements_class(path) for path in out.read if is_requirements_file(path)}
+    includes: dict[str, list[str]] = {}
+    for included, including in out.included_by.items():
+        for path in including:
+            includes.setdefault(path, []).append(included)
+    for top in sorted(p for p, k in classes.items() if not k.development):
+        stack = list(includes.get(top, []))
+        while stack:
+            path = stack.pop()
+            if path in classes and classes[path].development:
+                classes[path] = ManifestClass(PRODUCTION, f"included by {top}")
+                stack += includes.get(path, [])
+    out.declared = [replace(d, manifest_class=classes[d.path]) if d.path in classes else d
+                    for d in out.declared]
+    out.unaudited = [replace(u, manifest_class=classes[u.path]) if u.path in classes else u
+                     for u in out.unaudited]
 
 
 def includes(root: Path, files: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -309,29 +398,33 @@ def _follow_include(
     if not resolved.is_file():
         out.unaudited.append(Unaudited(path, number, line, "included file does not exist"))
         return
+    out.included_by.setdefault(relative, []).append(path)
     _read_requirements(root, relative, out, seen)
 
 
 def _add_requirement(path: str, number: int, text: str, out: Manifests,
-                     library: bool = False) -> None:
+                     library: bool = False, klass: ManifestClass = PRODUCTION_CLASS) -> None:
     short = text[:120]
     if _URL_RE.match(text) or text.startswith((".", "/", "~")) or re.search(r"\s@\s|^\S+@", text):
-        out.unaudited.append(Unaudited(path, number, short, "direct URL or path is not audited"))
+        out.unaudited.append(Unaudited(path, number, short, "direct URL or path is not audited",
+                                       klass))
         return
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
-        out.unaudited.append(Unaudited(path, number, short, f"not a valid requirement: {exc}"))
+        out.unaudited.append(Unaudited(path, number, short, f"not a valid requirement: {exc}",
+                                       klass))
         return
     if requirement.url:
-        out.unaudited.append(Unaudited(path, number, short, "direct URL or path is not audited"))
+        out.unaudited.append(Unaudited(path, number, short, "direct URL or path is not audited",
+                                       klass))
         return
     specs = list(requirement.specifier)
     version = None
     if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
         version = specs[0].version
     name = normalize(requirement.name)
-    out.declared.append(Declared(path, number, name, version, str(requirement), library))
+    out.declared.append(Declared(path, number, name, version, str(requirement), library, klass))
 
 
 class _LineFinder:
@@ -351,7 +444,7 @@ class _LineFinder:
                         self.used.add((index, column))
                         return index + 1
                     column = self.lines[index].find(quoted, column + 1)
-        return max(after, 1)
+        return after + 1  # not found: the line of the section's header
 
     def section(self, header: str) -> int:
         pattern = re.compile(r"^\s*\[\s*" + re.escape(header) + r"\s*\]")
@@ -375,34 +468,59 @@ def _read_pyproject(path: str, text: str, out: Manifests) -> None:
                     "which the gate never runs)",
                 )
             )
-        groups: list[Any] = [project.get("dependencies") or []]
-        groups += list((project.get("optional-dependencies") or {}).values())
-        for group in groups:
-            for item in group if isinstance(group, list) else []:
-                if isinstance(item, str):
-                    _add_requirement(path, finder.find(item, start), item, out, library=True)
+        _add_group(path, project.get("dependencies"), PRODUCTION_CLASS, finder, start, out, True)
+        _add_groups(path, project.get("optional-dependencies"), "optional-dependencies group",
+                    finder, start, out, True)
     dependency_groups = data.get("dependency-groups")
     if isinstance(dependency_groups, dict):
         start = finder.section("dependency-groups")
-        for group in dependency_groups.values():
-            for item in group if isinstance(group, list) else []:
-                if isinstance(item, str):
-                    _add_requirement(path, finder.find(item, start), item, out)
+        classes = _dependency_group_classes(dependency_groups)
+        for name, group in dependency_groups.items():
+            _add_group(path, group, classes[name], finder, start, out, False)
     tool = data.get("tool") or {}
     flit = tool.get("flit", {}).get("metadata") if isinstance(tool, dict) else None
     if isinstance(flit, dict):
         start = finder.section("tool.flit.metadata")
-        groups = [flit.get("requires") or []]
-        groups += list((flit.get("requires-extra") or {}).values())
-        for group in groups:
-            for item in group if isinstance(group, list) else []:
-                if isinstance(item, str):
-                    _add_requirement(path, finder.find(item, start), item, out, library=True)
+        _add_group(path, flit.get("requires"), PRODUCTION_CLASS, finder, start, out, True)
+        _add_groups(path, flit.get("requires-extra"), "flit requires-extra", finder, start,
+                    out, True)
     if isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
         if "dependencies" in tool["poetry"]:
             out.unsupported.append(
                 Unsupported(path, "[tool.poetry.dependencies] is not read; audit poetry.lock")
             )
+
+
+def _add_groups(path: str, groups: object, kind: str, finder: _LineFinder, start: int,
+                out: Manifests, library: bool) -> None:
+    """Each named group of a table (extras), in the class its name says."""
+    for name, group in groups.items() if isinstance(groups, dict) else []:
+        _add_group(path, group, group_class(kind, str(name)), finder, start, out, library)
+
+
+def _add_group(path: str, group: object, klass: ManifestClass, finder: _LineFinder,
+               start: int, out: Manifests, library: bool) -> None:
+    """The requirement strings of one TOML list, each at its own line."""
+    for item in group if isinstance(group, list) else []:
+        if isinstance(item, str):
+            _add_requirement(path, finder.find(item, start), item, out, library, klass)
+
+
+def _dependency_group_classes(groups: dict[str, Any]) -> dict[str, ManifestClass]:
+    """Each PEP 735 group's class by its name; a production group's ``include-group``s
+    (directly or further down) are production too."""
+    classes = {name: group_class("dependency group", name) for name in groups}
+    for top in [name for name, klass in classes.items() if not klass.development]:
+        stack = [top]
+        while stack:
+            group = groups.get(stack.pop())
+            for item in group if isinstance(group, list) else []:
+                target = item.get("include-group") if isinstance(item, dict) else None
+                if target in classes and classes[target].development:
+                    classes[target] = ManifestClass(
+                        PRODUCTION, f"dependency group {target!r} included by {top!r}")
+                    stack.append(target)
+    return classes
 
 
 def _package_blocks(text: str, header: str) -> list[int]:
@@ -454,10 +572,28 @@ def _read_toml_lock(path: str, text: str, kind: str, out: Manifests) -> None:
         if kind == "pylock" and any(k in package for k in ("vcs", "directory", "archive")):
             out.unaudited.append(Unaudited(path, number, short, "direct source is not audited"))
             continue
+        klass = _poetry_class(package) if kind == "poetry.lock" else PRODUCTION_CLASS
         if not name or not isinstance(version, str):
-            out.unaudited.append(Unaudited(path, number, short, "locked package has no version"))
+            out.unaudited.append(Unaudited(path, number, short, "locked package has no version",
+                                           klass))
             continue
-        out.declared.append(Declared(path, number, normalize(name), version, f"{name}=={version}"))
+        out.declared.append(Declared(path, number, normalize(name), version,
+                                     f"{name}=={version}", manifest_class=klass))
+
+
+def _poetry_class(package: dict[str, Any]) -> ManifestClass:
+    """A poetry.lock entry's class: ``category = "dev"`` (Poetry 1), or ``groups`` that all
+    name development (Poetry 2: ``["dev", "test"]``; ``"main"`` or any other group is
+    production)."""
+    if package.get("category") == "dev":
+        return ManifestClass(DEV, 'poetry.lock category "dev"')
+    groups = package.get("groups")
+    if isinstance(groups, list) and groups and all(isinstance(g, str) for g in groups):
+        roles = [role_of_name(g) for g in groups]
+        if PRODUCTION not in roles:
+            listed = ", ".join(repr(g) for g in groups)
+            return ManifestClass(roles[0], f"poetry.lock group(s) {listed}")
+    return PRODUCTION_CLASS
 
 
 def _read_pipfile_lock(path: str, text: str, out: Manifests) -> None:
@@ -468,20 +604,23 @@ def _read_pipfile_lock(path: str, text: str, out: Manifests) -> None:
     for section in ("default", "develop"):
         entries = data.get(section) or {}
         start = next((i for i, ln in enumerate(finder.lines) if f'"{section}"' in ln), 0)
+        klass = ManifestClass(DEV, 'Pipfile.lock "develop"') if section == "develop" \
+            else PRODUCTION_CLASS
         for name, entry in entries.items() if isinstance(entries, dict) else []:
             number = finder.find(name, start)
             if not isinstance(entry, dict):
                 continue
             if any(k in entry for k in ("git", "path", "file", "editable")):
-                out.unaudited.append(Unaudited(path, number, name, "direct source is not audited"))
+                out.unaudited.append(Unaudited(path, number, name, "direct source is not audited",
+                                               klass))
                 continue
             version = str(entry.get("version", ""))
             if not version.startswith("=="):
-                out.unaudited.append(Unaudited(path, number, name, "locked package has no version"))
+                out.unaudited.append(Unaudited(path, number, name,
+                                               "locked package has no version", klass))
                 continue
-            out.declared.append(
-                Declared(path, number, normalize(name), version[2:], f"{name}{version}")
-            )
+            out.declared.append(Declared(path, number, normalize(name), version[2:],
+                                         f"{name}{version}", manifest_class=klass))
 
 
 def _read_setup_cfg(path: str, text: str, out: Manifests) -> None:
@@ -495,17 +634,18 @@ def _read_setup_cfg(path: str, text: str, out: Manifests) -> None:
         out.unsupported.append(Unsupported(path, f"setup.cfg cannot be parsed: {exc.message}"))
         return
     lines = text.splitlines()
-    values: list[str] = []
+    values: list[tuple[str, ManifestClass]] = []
     if parser.has_option("options", "install_requires"):
-        values.append(parser.get("options", "install_requires"))
+        values.append((parser.get("options", "install_requires"), PRODUCTION_CLASS))
     if parser.has_section("options.extras_require"):
-        values += [v for _, v in parser.items("options.extras_require")]
+        values += [(v, group_class("extras_require", k))
+                   for k, v in parser.items("options.extras_require")]
     used: set[int] = set()
-    for value in values:
+    for value, klass in values:
         for item in value.splitlines():
             item = re.sub(r"(^|\s)[#;].*$", "", item).strip()
             if item:
-                _add_requirement(path, _line_of(lines, item, used), item, out, library=True)
+                _add_requirement(path, _line_of(lines, item, used), item, out, True, klass)
 
 
 def _line_of(lines: Sequence[str], item: str, used: set[int]) -> int:
@@ -554,7 +694,11 @@ def _read_setup_py(path: str, text: str, out: Manifests) -> None:
             if isinstance(value, ast.Name):
                 value = names.get(value.id, value)
             lists = list(value.values) if isinstance(value, ast.Dict) else [value]
-            for item in lists:
+            keys = ([k.value if isinstance(k, ast.Constant) else None for k in value.keys]
+                    if isinstance(value, ast.Dict) else [None])
+            for key, item in zip(keys, lists, strict=True):
+                klass = (group_class("extras_require", key) if isinstance(key, str)
+                         else PRODUCTION_CLASS)
                 item = names.get(item.id, item) if isinstance(item, ast.Name) else item
                 if not isinstance(item, (ast.List, ast.Tuple)) or not all(
                         isinstance(e, ast.Constant) and isinstance(e.value, str)
@@ -565,8 +709,8 @@ def _read_setup_py(path: str, text: str, out: Manifests) -> None:
                     continue
                 for element in item.elts:
                     assert isinstance(element, ast.Constant)
-                    _add_requirement(path, element.lineno, str(element.value), out,
-                                     library=True)
+                    _add_requirement(path, element.lineno, str(element.value), out, True,
+                                     klass)
     if not found:  # no dependencies declared, or a script that is no setuptools setup
         out.notes.append(f"{path}: declares no dependencies in a setup() call; "
                          "not a manifest")
@@ -591,11 +735,14 @@ def _read_pipfile(path: str, text: str, out: Manifests) -> None:
         table = data.get(section)
         if not isinstance(table, dict):
             continue
+        klass = ManifestClass(DEV, "Pipfile [dev-packages]") if section == "dev-packages" \
+            else PRODUCTION_CLASS
         for name, value in table.items():
             version = value.get("version", "*") if isinstance(value, dict) else value
             if isinstance(value, dict) and any(k in value for k in ("git", "path", "file")):
                 out.unaudited.append(Unaudited(path, _line_of(lines, name, used), str(name),
-                                               "VCS, path or file dependency is not audited"))
+                                               "VCS, path or file dependency is not audited",
+                                               klass))
                 continue
             spec = str(name) if version in ("*", "") else f"{name}{version}"
-            _add_requirement(path, _line_of(lines, str(name), used), spec, out, library=True)
+            _add_requirement(path, _line_of(lines, str(name), used), spec, out, True, klass)

@@ -27,7 +27,7 @@ from gate.deps.advisory_data import data_version
 from gate.deps.advisory_store import read_status, store_dir
 from gate.deps.existence import judge, requirement_groups
 from gate.deps.live_records import LiveRecords, unreachable
-from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
+from gate.deps.manifests import Declared, ManifestClass, Manifests, kind_of, read_manifests
 from gate.deps.matcher import fixes_all, fixes_all_reported, match, merge_reported, related
 from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
 from gate.deps.reachability import NOT_IMPORTED, UNKNOWN, Reach, analyse, is_source
@@ -253,15 +253,16 @@ class _Audit:
             self.notes.append(f"{item.path}: found but not supported: {item.reason}")
             self.findings.append(dep.unsupported(NAME, item.path, item.reason))
         for line in manifests.unaudited:
-            self._unaudited(line.path, line.line, line.text, line.reason)
+            self._unaudited(line.path, line.line, line.text, line.reason, line.manifest_class)
         if self.options.resolve is Resolve.PINS:
             for declared in manifests.declared:
                 if declared.version is None:
                     self.findings.append(dep.unpinned(NAME, declared))
 
-    def _unaudited(self, path: str, line: int, text: str, reason: str) -> None:
+    def _unaudited(self, path: str, line: int, text: str, reason: str,
+                   klass: ManifestClass) -> None:
         self.findings.append(dep.unaudited(NAME, path, line, text, reason,
-                                           self.options.unaudited_severity))
+                                           self.options.unaudited_severity, klass))
 
     # -- the gate's matcher on local data ----------------------------------------------------
 
@@ -390,6 +391,7 @@ class _Audit:
                         declared.line,
                         declared.spec,
                         f"pip-audit skipped it: {dependency['skip_reason']}",
+                        declared.manifest_class,
                     )
                 continue
             transitive = False
