@@ -30,6 +30,8 @@ from gate.guards.bounded import loads_json, loads_toml
 from gate.tree.repo_files import read_text
 
 LOCK_NAMES = ("uv.lock", "poetry.lock", "Pipfile.lock")
+LOCK_KINDS = frozenset({"pylock", *LOCK_NAMES})  # kinds that pin a whole tree
+METADATA_KINDS = frozenset({"pyproject", "Pipfile", "setup.cfg", "setup.py"})
 UNSUPPORTED = {
     "pdm.lock": "pdm.lock is not read; export it to requirements.txt or pylock.toml",
 }
@@ -234,6 +236,23 @@ def _classify_requirements(out: Manifests) -> None:
                      for u in out.unaudited]
 
 
+def locked_ranges(manifests: Manifests) -> dict[Declared, str]:
+    """Each unpinned entry of project metadata (``pyproject.toml``, ``Pipfile``,
+    ``setup.cfg``, ``setup.py``) whose package a lock file in the same folder pins -> that
+    lock: the version installed is the lock's, and it is audited there."""
+    pinned: dict[tuple[str, str], str] = {}  # (folder, package) -> the lock
+    for declared in manifests.declared:
+        if declared.version is not None and kind_of(declared.path) in LOCK_KINDS:
+            pinned.setdefault((declared.path.rpartition("/")[0], declared.name), declared.path)
+    out: dict[Declared, str] = {}
+    for declared in manifests.declared:
+        folder = declared.path.rpartition("/")[0]
+        if declared.version is None and kind_of(declared.path) in METADATA_KINDS and \
+                (folder, declared.name) in pinned:
+            out[declared] = pinned[(folder, declared.name)]
+    return out
+
+
 def includes(root: Path, files: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Each requirements file among ``files`` -> every file it includes with ``-r``/``-c``,
     directly or through another include (repository-relative; URLs, files outside the
@@ -429,29 +448,61 @@ def _add_requirement(path: str, number: int, text: str, out: Manifests,
 
 class _LineFinder:
     """Finds the line of a quoted string in a TOML file, each occurrence used once (several
-    on one line, as in a one-line ``dependencies = [...]``, each keep that line)."""
+    on one line, as in a one-line ``dependencies = [...]``, each keep that line), searched
+    from the line of the key that holds the list (``keywords = ["flask"]`` before
+    ``dependencies = ["flask"]`` is not the dependency)."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.used: set[tuple[int, int]] = set()  # (line index, column) of each occurrence
 
     def find(self, value: str, after: int = 0) -> int:
-        for quoted in (json.dumps(value), f"'{value}'"):
-            for index in range(after, len(self.lines)):
+        quotings = (json.dumps(value), f"'{value}'")  # a basic or a literal string
+        for index in range(after, len(self.lines)):
+            for quoted in quotings:
                 column = self.lines[index].find(quoted)
                 while column >= 0:
                     if (index, column) not in self.used:
                         self.used.add((index, column))
                         return index + 1
                     column = self.lines[index].find(quoted, column + 1)
-        return after + 1  # not found: the line of the section's header
+        return after + 1  # not found: the line of the key or the table's header
 
-    def section(self, header: str) -> int:
+    def table(self, header: str) -> int | None:
+        """0-based index of the ``[header]`` line, or None."""
         pattern = re.compile(r"^\s*\[\s*" + re.escape(header) + r"\s*\]")
-        for index, line in enumerate(self.lines):
-            if pattern.match(line):
+        return next((i for i, line in enumerate(self.lines) if pattern.match(line)), None)
+
+    def key(self, header: str, name: str) -> int | None:
+        """0-based index of the line ``name = ...`` in the table ``[header]``, or None."""
+        start = self.table(header)
+        if start is None:
+            return None
+        quoted = re.escape(name)
+        pattern = re.compile(rf"""^\s*(?:{quoted}|"{quoted}"|'{quoted}')\s*=""")
+        for index in range(start + 1, len(self.lines)):
+            if _TABLE_HEADER.match(self.lines[index]):
+                return None
+            if pattern.match(self.lines[index]):
                 return index
+        return None
+
+    def start(self, header: str, name: str, *within: tuple[str, str]) -> int:
+        """Where to search the list ``name`` of ``[header]``: its key's line, else that of
+        the first key of ``within`` (an inline table such as ``optional-dependencies = {...}``
+        in ``[project]``), else the first header found, else the top."""
+        for table, key in ((header, name), *within):
+            found = self.key(table, key)
+            if found is not None:
+                return found
+        for table in (header, *(t for t, _ in within)):
+            found = self.table(table)
+            if found is not None:
+                return found
         return 0
+
+
+_TABLE_HEADER = re.compile(r"^\s*\[\[?\s*[\w\"'.-][^\]]*\]\]?\s*(?:#.*)?$")
 
 
 def _read_pyproject(path: str, text: str, out: Manifests) -> None:
@@ -459,7 +510,6 @@ def _read_pyproject(path: str, text: str, out: Manifests) -> None:
     finder = _LineFinder(text)
     project = data.get("project")
     if isinstance(project, dict):
-        start = finder.section("project")
         if "dependencies" in (project.get("dynamic") or ()):
             out.unsupported.append(
                 Unsupported(
@@ -468,22 +518,29 @@ def _read_pyproject(path: str, text: str, out: Manifests) -> None:
                     "which the gate never runs)",
                 )
             )
-        _add_group(path, project.get("dependencies"), PRODUCTION_CLASS, finder, start, out, True)
-        _add_groups(path, project.get("optional-dependencies"), "optional-dependencies group",
-                    finder, start, out, True)
+        _add_group(path, project.get("dependencies"), PRODUCTION_CLASS, finder,
+                   finder.start("project", "dependencies"), out, True)
+        extras = project.get("optional-dependencies")
+        for name, group in extras.items() if isinstance(extras, dict) else []:
+            _add_group(path, group, group_class("optional-dependencies group", str(name)),
+                       finder, finder.start("project.optional-dependencies", str(name),
+                                            ("project", "optional-dependencies")), out, True)
     dependency_groups = data.get("dependency-groups")
     if isinstance(dependency_groups, dict):
-        start = finder.section("dependency-groups")
         classes = _dependency_group_classes(dependency_groups)
         for name, group in dependency_groups.items():
-            _add_group(path, group, classes[name], finder, start, out, False)
+            _add_group(path, group, classes[name], finder,
+                       finder.start("dependency-groups", name), out, False)
     tool = data.get("tool") or {}
     flit = tool.get("flit", {}).get("metadata") if isinstance(tool, dict) else None
     if isinstance(flit, dict):
-        start = finder.section("tool.flit.metadata")
-        _add_group(path, flit.get("requires"), PRODUCTION_CLASS, finder, start, out, True)
-        _add_groups(path, flit.get("requires-extra"), "flit requires-extra", finder, start,
-                    out, True)
+        _add_group(path, flit.get("requires"), PRODUCTION_CLASS, finder,
+                   finder.start("tool.flit.metadata", "requires"), out, True)
+        extras = flit.get("requires-extra")
+        for name, group in extras.items() if isinstance(extras, dict) else []:
+            _add_group(path, group, group_class("flit requires-extra", str(name)), finder,
+                       finder.start("tool.flit.metadata.requires-extra", str(name),
+                                    ("tool.flit.metadata", "requires-extra")), out, True)
     if isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
         if "dependencies" in tool["poetry"]:
             out.unsupported.append(
@@ -491,16 +548,10 @@ def _read_pyproject(path: str, text: str, out: Manifests) -> None:
             )
 
 
-def _add_groups(path: str, groups: object, kind: str, finder: _LineFinder, start: int,
-                out: Manifests, library: bool) -> None:
-    """Each named group of a table (extras), in the class its name says."""
-    for name, group in groups.items() if isinstance(groups, dict) else []:
-        _add_group(path, group, group_class(kind, str(name)), finder, start, out, library)
-
-
 def _add_group(path: str, group: object, klass: ManifestClass, finder: _LineFinder,
                start: int, out: Manifests, library: bool) -> None:
-    """The requirement strings of one TOML list, each at its own line."""
+    """The requirement strings of one TOML list, each at its own line (searched from
+    ``start``, a 0-based line index)."""
     for item in group if isinstance(group, list) else []:
         if isinstance(item, str):
             _add_requirement(path, finder.find(item, start), item, out, library, klass)
@@ -526,7 +577,8 @@ def _dependency_group_classes(groups: dict[str, Any]) -> dict[str, ManifestClass
 def _package_blocks(text: str, header: str) -> list[int]:
     """0-based line index of the ``name =`` line of each ``[[header]]`` block, in order."""
     lines = text.splitlines()
-    starts = [i for i, ln in enumerate(lines) if ln.strip() == f"[[{header}]]"]
+    pattern = re.compile(r"^\s*\[\[\s*" + re.escape(header) + r"\s*\]\]\s*(?:#.*)?$")
+    starts = [i for i, ln in enumerate(lines) if pattern.match(ln)]
     result = []
     for block, start in enumerate(starts):
         end = starts[block + 1] if block + 1 < len(starts) else len(lines)
@@ -603,11 +655,11 @@ def _read_pipfile_lock(path: str, text: str, out: Manifests) -> None:
     finder = _LineFinder(text)
     for section in ("default", "develop"):
         entries = data.get(section) or {}
-        start = next((i for i, ln in enumerate(finder.lines) if f'"{section}"' in ln), 0)
+        start = _json_key(finder, section, 0)
         klass = ManifestClass(DEV, 'Pipfile.lock "develop"') if section == "develop" \
             else PRODUCTION_CLASS
         for name, entry in entries.items() if isinstance(entries, dict) else []:
-            number = finder.find(name, start)
+            number = _json_key(finder, name, start) + 1
             if not isinstance(entry, dict):
                 continue
             if any(k in entry for k in ("git", "path", "file", "editable")):
@@ -621,6 +673,17 @@ def _read_pipfile_lock(path: str, text: str, out: Manifests) -> None:
                 continue
             out.declared.append(Declared(path, number, normalize(name), version[2:],
                                          f"{name}{version}", manifest_class=klass))
+
+
+def _json_key(finder: _LineFinder, key: str, after: int) -> int:
+    """0-based index of the first line from ``after`` that opens the object member
+    ``"key":`` (a package's entry, not the same string as a value elsewhere); else the line
+    of the string anywhere after it (a minified file)."""
+    pattern = re.compile(r"^\s*" + re.escape(json.dumps(key)) + r"\s*:")
+    for index in range(after, len(finder.lines)):
+        if pattern.match(finder.lines[index]):
+            return index
+    return finder.find(key, after) - 1
 
 
 def _read_setup_cfg(path: str, text: str, out: Manifests) -> None:

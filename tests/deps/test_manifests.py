@@ -361,3 +361,30 @@ def test_development_sections_of_other_manifests(tmp_path: Path) -> None:
         ("setup.py", "flask", "production"), ("setup.py", "sphinx", "docs"),
         ("setup.py", "pyyaml", "production"),
     }
+
+
+def test_each_dependency_of_a_multi_line_list_keeps_its_own_line(tmp_path: Path) -> None:
+    """Searched from the list's own key: a keyword or classifier that spells the same
+    string earlier is not the dependency."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\n'                                # 1
+        'name = "app"\n'                             # 2
+        'keywords = ["flask", "pyyaml==5.3"]\n'      # 3
+        'dependencies = [\n'                         # 4
+        '    "flask",\n'                             # 5
+        "    'pyyaml==5.3',\n"                       # 6
+        '    "requests[socks]==2.19.0; python_version >= \\"3.8\\"",\n'  # 7
+        ']\n'                                        # 8
+        'optional-dependencies = { dev = ["flask"], docs = [\n'  # 9
+        '    "sphinx==7.0.0",\n'                     # 10
+        ']}\n'                                       # 11
+        '[dependency-groups]\n'                      # 12
+        'lint = [\n'                                 # 13
+        '  "ruff==0.1.0",\n'                         # 14
+        ']\n'                                        # 15
+        'test = ["flask", "pyyaml==5.3"]\n',         # 16
+        encoding="utf-8")
+    found = read_manifests(tmp_path, ["pyproject.toml"])
+    assert [(d.name, d.line) for d in found.declared] == [
+        ("flask", 5), ("pyyaml", 6), ("requests", 7), ("flask", 9), ("sphinx", 10),
+        ("ruff", 14), ("flask", 16), ("pyyaml", 16)]

@@ -27,7 +27,15 @@ from gate.deps.advisory_data import data_version
 from gate.deps.advisory_store import read_status, store_dir
 from gate.deps.existence import judge, requirement_groups
 from gate.deps.live_records import LiveRecords, unreachable
-from gate.deps.manifests import Declared, ManifestClass, Manifests, kind_of, read_manifests
+from gate.deps.manifests import (
+    LOCK_KINDS,
+    Declared,
+    ManifestClass,
+    Manifests,
+    kind_of,
+    locked_ranges,
+    read_manifests,
+)
 from gate.deps.matcher import fixes_all, fixes_all_reported, match, merge_reported, related
 from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
 from gate.deps.reachability import NOT_IMPORTED, UNKNOWN, Reach, analyse, is_source
@@ -45,7 +53,6 @@ UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSIO
 NAME = "pip-audit"
 OK_CODES = (0, 1)  # 0: no known vulnerabilities, 1: vulnerabilities found (with JSON on stdout)
 _ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
-LOCK_KINDS = frozenset({"pylock", "uv.lock", "poetry.lock", "Pipfile.lock"})  # whole trees
 ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
 
 OFFLINE_WAYS: tuple[str, ...] = (
@@ -255,9 +262,16 @@ class _Audit:
         for line in manifests.unaudited:
             self._unaudited(line.path, line.line, line.text, line.reason, line.manifest_class)
         if self.options.resolve is Resolve.PINS:
+            locked = locked_ranges(manifests)
             for declared in manifests.declared:
-                if declared.version is None:
+                if declared.version is None and declared not in locked:
                     self.findings.append(dep.unpinned(NAME, declared))
+            counts: dict[tuple[str, str], int] = {}
+            for declared, lock in locked.items():
+                counts[(declared.path, lock)] = counts.get((declared.path, lock), 0) + 1
+            self.notes += [f"{path}: {count} range(s) pinned by {lock} beside it (no "
+                           "gate/unpinned-dependency: the lock's versions are audited)"
+                           for (path, lock), count in sorted(counts.items())]
 
     def _unaudited(self, path: str, line: int, text: str, reason: str,
                    klass: ManifestClass) -> None:
