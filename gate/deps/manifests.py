@@ -594,6 +594,8 @@ def _read_toml_lock(path: str, text: str, kind: str, out: Manifests) -> None:
     header = "packages" if kind == "pylock" else "package"
     packages = data.get(header) or []
     lines = _package_blocks(text, header)
+    uv_classes = _uv_classes(packages) if kind == "uv.lock" and isinstance(packages, list) \
+        else {}
     for index, package in enumerate(packages if isinstance(packages, list) else []):
         if not isinstance(package, dict):
             continue
@@ -624,13 +626,54 @@ def _read_toml_lock(path: str, text: str, kind: str, out: Manifests) -> None:
         if kind == "pylock" and any(k in package for k in ("vcs", "directory", "archive")):
             out.unaudited.append(Unaudited(path, number, short, "direct source is not audited"))
             continue
-        klass = _poetry_class(package) if kind == "poetry.lock" else PRODUCTION_CLASS
+        klass = (_poetry_class(package) if kind == "poetry.lock"
+                 else uv_classes.get(normalize(name), PRODUCTION_CLASS))
         if not name or not isinstance(version, str):
             out.unaudited.append(Unaudited(path, number, short, "locked package has no version",
                                            klass))
             continue
         out.declared.append(Declared(path, number, normalize(name), version,
                                      f"{name}=={version}", manifest_class=klass))
+
+
+def _uv_classes(packages: list[Any]) -> dict[str, ManifestClass]:
+    """uv.lock: the packages that only the project's development groups need (its
+    ``dev-dependencies`` groups and extras named for development), directly or further down,
+    each in the class of the first such group; whatever a production dependency needs is
+    production (every extra of a dependency counts)."""
+    edges: dict[str, set[str]] = {}
+    production: list[str] = []
+    development: list[tuple[str, ManifestClass]] = []
+    for package in packages:
+        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+            continue
+        source = package.get("source")
+        own = isinstance(source, dict) and bool({"editable", "virtual"} & set(source))
+        groups = [(PRODUCTION_CLASS, package.get("dependencies"))]
+        for key, kind in (("optional-dependencies", "optional-dependencies group"),
+                          ("dev-dependencies", "dependency group")):
+            table = package.get(key)
+            for group, items in table.items() if isinstance(table, dict) else []:
+                groups.append((group_class(f"uv.lock, only for the project's {kind}",
+                                           str(group)), items))
+        for klass, items in groups:
+            names = [normalize(i["name"]) for i in items if isinstance(i, dict)
+                     and isinstance(i.get("name"), str)] if isinstance(items, list) else []
+            if not own:
+                edges.setdefault(normalize(package["name"]), set()).update(names)
+            elif klass.development:
+                development += [(n, klass) for n in names]
+            else:
+                production += names
+    out: dict[str, ManifestClass] = {}
+    for start, klass in [(n, PRODUCTION_CLASS) for n in production] + development:
+        stack = [start]
+        while stack:
+            name = stack.pop()
+            if name not in out:
+                out[name] = klass
+                stack += edges.get(name, ())
+    return out
 
 
 def _poetry_class(package: dict[str, Any]) -> ManifestClass:

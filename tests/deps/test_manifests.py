@@ -388,3 +388,33 @@ def test_each_dependency_of_a_multi_line_list_keeps_its_own_line(tmp_path: Path)
     assert [(d.name, d.line) for d in found.declared] == [
         ("flask", 5), ("pyyaml", 6), ("requests", 7), ("flask", 9), ("sphinx", 10),
         ("ruff", 14), ("flask", 16), ("pyyaml", 16)]
+
+
+def test_uv_lock_packages_only_development_groups_need(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n'
+        '[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+        'dependencies = [{ name = "flask" }]\n\n'
+        '[package.optional-dependencies]\ndocs = [{ name = "sphinx" }]\n\n'
+        '[package.dev-dependencies]\ndev = [{ name = "pytest" }, { name = "jinja2" }]\n\n'
+        '[[package]]\nname = "flask"\nversion = "1.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n'
+        'dependencies = [{ name = "jinja2" }]\n\n'
+        '[[package]]\nname = "jinja2"\nversion = "2.10"\n'
+        'source = { registry = "https://pypi.org/simple" }\n\n'
+        '[[package]]\nname = "pytest"\nversion = "8.0.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n'
+        'dependencies = [{ name = "pluggy" }]\n\n'
+        '[[package]]\nname = "pluggy"\nversion = "1.0.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n\n'
+        '[[package]]\nname = "sphinx"\nversion = "7.0.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n', encoding="utf-8")
+    found = read_manifests(tmp_path, ["uv.lock"])
+    assert {d.name: (d.manifest_class.name, d.manifest_class.why) for d in found.declared} == {
+        "flask": ("production", ""),
+        "jinja2": ("production", ""),  # a dev group names it, but flask needs it
+        "pytest": ("dev", "uv.lock, only for the project's dependency group 'dev'"),
+        "pluggy": ("dev", "uv.lock, only for the project's dependency group 'dev'"),
+        "sphinx": ("docs", "uv.lock, only for the project's optional-dependencies group "
+                           "'docs'"),
+    }

@@ -54,6 +54,9 @@ NAME = "pip-audit"
 OK_CODES = (0, 1)  # 0: no known vulnerabilities, 1: vulnerabilities found (with JSON on stdout)
 _ADVISORY = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
 ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
+# Part of the audit's cache key: raised when what the gate reads from manifests changes (a
+# cached audit from before would lack it). 2: manifest classes, entry lines, locked ranges.
+READING = "2"
 
 OFFLINE_WAYS: tuple[str, ...] = (
     "to audit without reaching the advisory service: run 'gate advisories update' once "
@@ -100,7 +103,7 @@ class PipAuditScanner(BaseScanner):
         version = self.tool_version()
         if version == "unknown":  # a replaced command: nothing reliable to key on
             return None
-        for part in (version, data_version(Path(options.advisory_db)),
+        for part in (READING, version, data_version(Path(options.advisory_db)),
                      json.dumps(dict(ctx.options), sort_keys=True, default=str),
                      json.dumps([ctx.test_paths, ctx.partial])):
             digest.update(part.encode() + b"\0")
