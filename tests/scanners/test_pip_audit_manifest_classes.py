@@ -32,6 +32,8 @@ def _scan(repo: Path, db: Path, out: Path) -> tuple[int, dict[str, Any], dict[st
                       "--no-cache", "--json", str(out / "r.json"), "--sarif",
                       str(out / "r.sarif"), cwd=repo)
     assert result.code in (0, 1), result.stderr + result.stdout
+    assert "requests 2.19.0 [imported] [dev manifest] (requirements-dev.txt:1)" in (
+        result.stdout)
     return result.code, load_json(out / "r.json"), load_json(out / "r.sarif")
 
 
