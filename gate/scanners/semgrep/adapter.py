@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from gate.findings import (
     fingerprint,
     read_lines,
 )
-from gate.process import tool_path
+from gate.process import ProcessResult, tool_path
 from gate.runs import ScanResult, SkippedFile
 from gate.scanners.common import (
     ToolFailure,
@@ -42,6 +43,10 @@ _Parsed = tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]
 # No limit of semgrep's own: the gate's discovery refuses files over its 10 MB limit (and says
 # so), and the two command lines treat the limit differently for named files (engine.py).
 MAX_TARGET_BYTES = 0
+RUNS_AT_ONCE = 2
+"""Semgrep runs of one scan started at once: the small runs' start-up and the word-bound
+packs' runs use the core the big run leaves (``--jobs`` is often 1 beside the other
+scanners), and the whole scan shares one deadline."""
 _NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?P<colon>\s*:)?(?P<rest>[^#]*)", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9_.*?\-/]+")
 # Dockerfile-named binaries that are no Dockerfile: archives, images, executables.
@@ -176,15 +181,25 @@ class SemgrepScanner(BaseScanner):
         findings: list[Finding] = []
         skipped: list[SkippedFile] = []
         shown: list[str] = []
-        version, exit_code, duration = "unknown", 0, 0.0
-        for plan in self._plans(ctx):
+        version, exit_code = "unknown", 0
+        plans = self._plans(ctx)
+        started = time.monotonic()
+        deadline = started + ctx.timeout
+
+        def one(plan: targets.SemgrepRun) -> ProcessResult | ToolFailure:
+            return invoke(self, self.command_line(plan, ctx.timeout, max(1, ctx.jobs)), ctx,
+                          timeout=max(1.0, deadline - time.monotonic()))
+
+        # The run with the most packs (the outside-data taint packs) starts first, so that it
+        # does not end alone on one core; results are read in plan order.
+        order = sorted(range(len(plans)), key=lambda i: -len(plans[i].packs))
+        with ThreadPoolExecutor(max_workers=max(1, min(len(plans), RUNS_AT_ONCE))) as pool:
+            futures = {i: pool.submit(one, plans[i]) for i in order}
+            results = [futures[i].result() for i in range(len(plans))]
+        duration = time.monotonic() - started
+        for plan, result in zip(plans, results, strict=True):
             args = self.arguments(plan, ctx.timeout)
             shown += (["&&"] if shown else []) + args
-            real = self.command_line(plan, ctx.timeout, max(1, ctx.jobs))
-            started = time.monotonic()
-            result = invoke(self, real, ctx,
-                            timeout=max(1.0, ctx.timeout - duration))
-            duration += time.monotonic() - started
             if isinstance(result, ToolFailure):
                 return self.failed(ctx, result.reason, exit_code=result.exit_code,
                                    arguments=shown, duration=duration)
