@@ -87,6 +87,8 @@ def test_waivers_baseline_and_defaulted_severities_match_the_json_report(
     assert dom.find("section", id="severity-defaulted")[0]["data-count"] == "1"
 
 
+@pytest.mark.slow  # eight more gate runs (~8 s); the what-if counts are tested without them
+# in test_what_if_from_sarif_marks_lower_bounds and tests/policy/test_path_classes.py
 def test_what_if_rows_equal_gate_scan_and_gate_evaluate_with_each_fail_on(
         scanned: Scanned, dom: Dom) -> None:
     rows = {r["data-fail-on"]: (int(r["data-failing"]), int(r["data-exit-code"]))
