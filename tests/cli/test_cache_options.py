@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import cache_entries, load_json, make_repo, run_gate
 
 SCAN = ("scan", "--scanners", "bandit,secrets", "--format", "markdown")
