@@ -166,12 +166,12 @@ def fetch_sdist(requirement: str, cache: Path) -> Path:
     return tree
 
 
-def run_gate(root: Path, target: str, out: Path) -> dict[str, Any]:
-    """The default policy with every scanner it enables and offline advisory data; the JSON
-    report."""
+def run_gate(root: Path, target: str, out: Path, extra: Sequence[str] = ()) -> dict[str, Any]:
+    """The default policy with every scanner it enables (or as ``extra`` arguments say) and
+    offline advisory data; the JSON report."""
     argv = [sys.executable, "-P", "-m", "gate", "scan", target or ".", "--quiet",
             "--no-cache", "--json", str(out),
-            "--policy", str(REPO / "policies" / "default.toml")]
+            "--policy", str(REPO / "policies" / "default.toml"), *extra]
     if (SHARED / "advisory-database").is_dir():
         argv += ["--advisory-db", str(SHARED / "advisory-database")]
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -75,7 +75,8 @@ def judge(scanner: str, named: Sequence[Declared], *, index_option: str | None,
             out.findings.append(dep.unaudited(
                 scanner, declared.path, declared.line, declared.spec,
                 f"package '{declared.name}' does not exist on the index {index} "
-                "(add it to private_packages if it is yours)", unaudited_severity))
+                "(add it to private_packages if it is yours)", unaudited_severity,
+                declared.manifest_class))
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from packageurl import PackageURL
 from packaging.version import InvalidVersion, Version
 
-from gate.deps.manifests import Declared
+from gate.deps.manifests import PRODUCTION_CLASS, Declared, ManifestClass
 from gate.deps.osv import Advisory
 from gate.deps.severity import MALICIOUS_PREFIX, Scored, resolve
 from gate.findings import SEVERITY_DEFAULTED, Confidence, Finding, Location, Severity, fingerprint
@@ -28,29 +28,40 @@ DEFAULTED = "default"  # severity_source of a finding no record scores
 # The ids OSV gives PyPI advisories (a rule glob naming advisories starts so too).
 ADVISORY_ID = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-", re.IGNORECASE)
 ONE_ADVISORY_ID = re.compile(r"^(PYSEC|GHSA|CVE|OSV|MAL)-[A-Za-z0-9._-]+$", re.IGNORECASE)
+MANIFEST_CLASS, MANIFEST_CLASS_WHY = "manifest_class", "manifest_class_why"  # Finding.extra
 
 
 def dependency_finding(scanner: str, rule_id: str, rule_name: str, message: str,
                        severity: Severity, path: str, line: int, content: str, *,
-                       remediation: str, tags: tuple[str, ...] = (), **more: Any) -> Finding:
+                       remediation: str, tags: tuple[str, ...] = (),
+                       manifest_class: ManifestClass = PRODUCTION_CLASS,
+                       extra: tuple[tuple[str, str], ...] = (), **more: Any) -> Finding:
     """A dependency Finding at a manifest line; ``content`` feeds the fingerprint (the
-    declaration, not the line number, so it survives lines moving)."""
+    declaration, not the line number, so it survives lines moving). Its ``extra`` names the
+    manifest class (``manifest_class``, ``manifest_class_why``); the message says it when
+    it is not the plain production one."""
+    if manifest_class.why:
+        message += f"; manifest class: {manifest_class.name} ({manifest_class.why})"
     return Finding(
         scanner=scanner, rule_id=rule_id, rule_name=rule_name, message=message,
         severity=severity, confidence=Confidence.HIGH, location=Location(path, line, 1, line),
         fingerprint=fingerprint(rule_id, path, content), remediation=remediation,
-        tags=("dependency", "security", *tags), **more)
+        tags=("dependency", "security", *tags),
+        extra=(*extra, (MANIFEST_CLASS, manifest_class.name),
+               *(((MANIFEST_CLASS_WHY, manifest_class.why),) if manifest_class.why else ())),
+        **more)
 
 
 def unaudited(scanner: str, path: str, line: int, text: str, reason: str,
-              severity: Severity) -> Finding:
+              severity: Severity, manifest_class: ManifestClass = PRODUCTION_CLASS) -> Finding:
     """A declaration the audit cannot check (unpinned, a URL, unknown to the index)."""
     what = f"'{text}' " if text else ""
     return dependency_finding(
         scanner, UNAUDITED, "Dependency the audit cannot check",
         f"{what}is not audited: {reason}", severity, path, line, text or reason,
         remediation="Pin the dependency to one version from the package index with '==', "
-        "or allow-list it (private_packages) or waive this finding with a reason.")
+        "or allow-list it (private_packages) or waive this finding with a reason.",
+        manifest_class=manifest_class)
 
 
 def unpinned(scanner: str, declared: Declared) -> Finding:
@@ -64,7 +75,8 @@ def unpinned(scanner: str, declared: Declared) -> Finding:
         "checks pinned versions only", Severity.LOW if declared.library else Severity.MEDIUM,
         declared.path, declared.line, declared.spec,
         remediation="Audit the versions that are installed: pin them in a lock or "
-        "requirements file (the gate audits those), or pin this line with '=='.")
+        "requirements file (the gate audits those), or pin this line with '=='.",
+        manifest_class=declared.manifest_class)
 
 
 def unsupported(scanner: str, path: str, reason: str) -> Finding:
@@ -84,7 +96,7 @@ def confusion(scanner: str, declared: Declared, index: str) -> Finding:
         Severity.HIGH, declared.path, declared.line, declared.name,
         remediation="Install private packages only from the private index (no "
         "--extra-index-url), pin them with hashes, or rename them.",
-        tags=("dependency-confusion",))
+        tags=("dependency-confusion",), manifest_class=declared.manifest_class)
 
 
 def choose_rule_id(ids: Sequence[str]) -> str:
@@ -149,7 +161,7 @@ def vulnerability(scanner: str, declared: Declared, version: str, vuln: dict[str
         scanner, rule_id, summary or f"Vulnerable dependency ({rule_id})", message, severity,
         declared.path, declared.line, f"{name}=={version}",
         cwe=cwe, help_uri=f"https://osv.dev/vulnerability/{ids[0]}", remediation=remediation,
-        tags=(*cwe_tags, *aliases), aliases=aliases,
+        tags=(*cwe_tags, *aliases), aliases=aliases, manifest_class=declared.manifest_class,
         extra=(("package", name), ("version", version),
                ("fixed_versions", ",".join(str(f) for f in fixes)),
                ("severity_source", source),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from gate import suppressions
 from gate.baseline import Baseline, BaselineState
 from gate.baseline import match as baseline_match
-from gate.deps.findings import fixing_version
+from gate.deps.findings import MANIFEST_CLASS, MANIFEST_CLASS_WHY, fixing_version
 from gate.deps.reachability import NOT_IMPORTED
 from gate.errors import EXIT_FAIL, EXIT_PASS, EXIT_SCANNER
 from gate.findings import Finding, Severity
@@ -308,6 +308,13 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
     klass = policy.path_class(finding.location.path)
     effects: list[str] = []
     applied = None
+    by_manifest = ""
+    if klass is None:
+        extra = dict(finding.extra)
+        klass = policy.manifest_path_class(extra.get(MANIFEST_CLASS, ""))
+        if klass is not None:
+            by_manifest = (f"judged in [paths.{klass.name}] as a {extra[MANIFEST_CLASS]} "
+                           f"manifest entry ({extra.get(MANIFEST_CLASS_WHY, '')})")
     why_code = ctx.as_code.get(finding.location.path)
     if klass is not None and klass.adjusts and why_code is not None:
         effects.append(f"not relaxed by {klass.describe()}: judged as code ({why_code})")
@@ -322,6 +329,8 @@ def _decide(policy: Policy, finding: Finding, ctx: Context, used: dict[int, int]
                            f"({what}) are never relaxed by path")
     decided = _disposition(policy, finding, ctx, used, expired_hits, ended, in_baseline,
                            applied, effects)
+    if by_manifest and effects:  # why a class applies to a file of none
+        effects.insert(0, by_manifest)
     setting = tuple(r for r in policy.rules if r.severity is not None and not r.ignore
                     and rule_matches(r, finding))
     naming = tuple(w for w in policy.waivers if waiver_matches(w, finding))

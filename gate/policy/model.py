@@ -153,6 +153,11 @@ class PathClass:
 
 DEFAULT_PATHS = tuple(PathClass(name, patterns) for name, patterns in PATH_CLASSES.items())
 
+# A development-only manifest entry (its finding's ``manifest_class`` from gate.deps: a
+# requirements file named for dev, tests or docs, an extra or dependency group named so) is
+# judged in this path class when its file has no class of its own.
+MANIFEST_PATH_CLASSES: Mapping[str, str] = {"dev": "tests", "test": "tests", "docs": "docs"}
+
 
 # OpenVEX's justification labels for a ``not_affected`` statement.
 VEX_JUSTIFICATIONS = ("component_not_present", "vulnerable_code_not_present",
@@ -222,6 +227,12 @@ class Policy:
             if klass.patterns and path_matches(klass.patterns, path):
                 return klass
         return None
+
+    def manifest_path_class(self, manifest_class: str) -> PathClass | None:
+        """The class a development-only manifest entry is judged in (``dev`` and ``test``:
+        tests, ``docs``: docs), or None (production, or the class is turned off)."""
+        name = MANIFEST_PATH_CLASSES.get(manifest_class)
+        return next((k for k in self.paths if k.name == name and k.patterns), None)
 
     def without_path_class(self, name: str) -> Policy:
         """A copy where class ``name`` keeps its files but adjusts nothing (the what-if)."""

@@ -37,7 +37,8 @@ class PackageGroup:
 
     def headline(self) -> str:
         """``django 1.8.3 [imported] (requirements.txt:1): 2 advisories (1 critical, 1 high);
-        upgrade to 1.8.19 fixes all`` (the reachability word when the scanner gave one)."""
+        upgrade to 1.8.19 fixes all`` (the reachability word when the scanner gave one, and
+        ``[dev manifest]`` when only development installs the pin)."""
         extra = dict(self.first.finding.extra)
         loc = self.first.finding.location
         counts = Counter(i.severity for i in self.items)
@@ -46,6 +47,8 @@ class PackageGroup:
         fix = extra.get("fixes_all", "")
         action = f"upgrade to {fix} fixes all" if fix else "no unaffected version"
         reach = f" [{extra['reachability']}]" if extra.get("reachability") else ""
+        if extra.get("manifest_class", "production") != "production":
+            reach += f" [{extra['manifest_class']} manifest]"
         return (f"{extra.get('package', '')} {extra.get('version', '')}{reach} "
                 f"({loc.path}:{loc.start_line}): {n} advisor{'y' if n == 1 else 'ies'} "
                 f"({words}); {action}")

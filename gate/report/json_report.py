@@ -108,5 +108,5 @@ def _item(item: Decided) -> dict[str, Any]:
         "twins": [_twin(t) for t in item.twins],
         "path_class": item.path_class, "path_effects": list(item.path_effects),
         **_dependency(dict(f.extra)),
-        **({"member": dict(f.extra)["member"]} if "member" in dict(f.extra) else {}),
+        **{key: value for key, value in f.extra if key in ("member", "manifest_class")},
     }

@@ -188,6 +188,8 @@ def _result(item: Decided, rule_index: int, rule_cwe: tuple[int, ...]) -> om.Res
                 props["gate/reachable-at"] = extra["reachable_at"]
     if "member" in extra:  # found inside an archive or database: the location is the file
         props["gate/member"] = extra["member"]
+    if "manifest_class" in extra:  # a dependency: production, or a dev, test or docs manifest
+        props["gate/manifest-class"] = extra["manifest_class"]
     result = om.Result(
         message=om.Message(text=text),
         rule_id=f.rule_id,

@@ -3,7 +3,8 @@
 A file in a relaxed class (``tests/``, ``test_*.py``, ``docs/``...) that code in no relaxed
 class imports is production code: it is judged as code. A requirements file included with
 ``-r``/``-c`` is judged in the class of the file that includes it: one that a manifest in no
-relaxed class includes is judged as code (a vulnerable pin in ``requirements/test.txt`` that
+relaxed class (and not development-only by its name, such as ``requirements-dev.txt``)
+includes is judged as code (a vulnerable pin in ``requirements/test.txt`` that
 ``requirements.txt`` includes is a production pin).
 
 The import scan is cheap and errs on the strict side: every first-party ``.py`` file is
@@ -18,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
-from gate.deps.manifests import includes
+from gate.deps.manifests import includes, requirements_class
 from gate.policy.model import Policy
 from gate.tree import repo_files
 
@@ -44,7 +45,7 @@ def judged_as_code(root: Path, files: Sequence[str], policy: Policy) -> dict[str
                 for target in modules.get(name, ()):
                     out.setdefault(target, f"imported by {path}, which is code")
     for including, included in includes(root, files).items():
-        if relaxed(including):
+        if relaxed(including) or requirements_class(including).development:
             continue  # a test requirements file including the production one relaxes nothing
         for path in included:
             if relaxed(path):

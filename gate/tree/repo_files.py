@@ -25,15 +25,23 @@ def read_source(root: Path, path: str) -> str | None:
     """The text of a Python file decoded as Python decodes it: its ``# coding:`` declaration
     (``unicode_escape`` turns ``\\n`` into a line break) or BOM, else UTF-8; undecodable
     bytes replaced; None if unreadable."""
+    both = read_both_ways(root, path)
+    return None if both is None else both[1]
+
+
+def read_both_ways(root: Path, path: str) -> tuple[str, str] | None:
+    """A Python file read once: its text as UTF-8 (``read_text``) and as Python decodes it
+    (``read_source``); None if unreadable."""
     try:
         data = (root / path).read_bytes()
     except OSError:
         return None
+    utf8 = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding, errors="replace")
+        return utf8, data.decode(encoding, errors="replace")
     except (SyntaxError, LookupError, UnicodeError, ValueError):
-        return data.decode("utf-8", errors="replace")
+        return utf8, data.decode("utf-8", errors="replace")
 
 
 def head(root: Path, path: str, chars: int) -> str | None:

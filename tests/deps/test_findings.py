@@ -56,7 +56,7 @@ def test_vulnerability_with_its_offline_record(osv_db: Path) -> None:
     assert f.help_uri == "https://osv.dev/vulnerability/PYSEC-9999-1"
     assert dict(f.extra) == {"package": "requests", "version": "2.19.0",
                              "fixed_versions": "2.20.0", "severity_source": "CVSS_V3 9.8",
-                             "fixes_all": ""}
+                             "fixes_all": "", "manifest_class": "production"}
 
 
 def test_vulnerability_without_severity_data_or_fix() -> None:

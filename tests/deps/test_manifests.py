@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gate.deps.findings import unpinned
-from gate.deps.manifests import kind_of, read_manifests
+from gate.deps.manifests import kind_of, read_manifests, requirements_class
 
 
 def test_requirements_with_includes(app: Path) -> None:
@@ -256,3 +256,165 @@ def test_each_dependency_of_a_one_line_list_keeps_its_line(tmp_path: Path) -> No
     assert [(d.name, d.line) for d in found.declared] == [
         ("flask", 4), ("pyyaml", 4), ("jinja2", 4), ("requests", 4), ("flask", 6),
         ("pytest", 8), ("flask", 8)]
+
+
+@pytest.mark.parametrize(("path", "klass"), [
+    ("requirements.txt", "production"),
+    ("requirements/prod.txt", "production"),
+    ("requirements-latest.txt", "production"),  # words, not substrings
+    ("requirements-dev.txt", "dev"),
+    ("dev-requirements.txt", "dev"),
+    ("requirements/lint.txt", "dev"),
+    ("requirements_typing.in", "dev"),
+    ("requirements/test.txt", "test"),
+    ("test-requirements.txt", "test"),
+    ("requirements-tests.txt", "test"),
+    ("requirements_docs.in", "docs"),
+    ("docs/requirements.txt", "docs"),
+    ("docs/source/requirements.txt", "docs"),
+    ("tests/requirements.txt", "test"),
+])
+def test_requirements_files_are_classed_by_name(path: str, klass: str) -> None:
+    assert requirements_class(path).name == klass
+
+
+def test_a_production_requirements_file_keeps_what_it_includes_in_production(
+        tmp_path: Path) -> None:
+    files = {
+        "requirements.txt": "flask==1.0\n-r requirements-lint.txt\n",
+        "requirements-lint.txt": "ruff==0.1.0\n-r requirements/test.txt\nhttps://e.invalid/x\n",
+        "requirements/test.txt": "pytest==8.0.0\n",
+        "requirements-dev.txt": "-r requirements.txt\n-r requirements-docs.txt\nblack==24.1.0\n",
+        "requirements-docs.txt": "sphinx==7.0.0\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    found = read_manifests(tmp_path, sorted(files))
+    classes = {d.name: (d.manifest_class.name, d.manifest_class.why) for d in found.declared}
+    assert classes == {
+        "flask": ("production", ""),
+        "ruff": ("production", "included by requirements.txt"),
+        "pytest": ("production", "included by requirements.txt"),  # through the lint file
+        "black": ("dev", "requirements-dev.txt, by its name"),
+        "sphinx": ("docs", "requirements-docs.txt, by its name"),  # a dev file's include
+    }
+    [url] = found.unaudited
+    assert url.manifest_class.name == "production"
+
+
+def test_dependency_groups_are_classed_by_their_names(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["flask==1.0"]\n'
+        '[project.optional-dependencies]\n'
+        'postgres = ["psycopg2==2.9.0"]\n'
+        'dev = ["black==24.1.0"]\n'
+        'tests = ["pytest==8.0.0"]\n'
+        'docs = ["sphinx==7.0.0"]\n'
+        '[dependency-groups]\n'
+        'lint = ["ruff==0.1.0"]\n'
+        'typing = ["mypy==1.8.0"]\n'
+        'test = ["hypothesis==6.0.0"]\n'
+        'server = ["gunicorn==19.9.0", {include-group = "test"}]\n', encoding="utf-8")
+    found = read_manifests(tmp_path, ["pyproject.toml"])
+    assert {d.name: (d.line, d.manifest_class.name, d.manifest_class.why)
+            for d in found.declared} == {
+        "flask": (4, "production", ""),
+        "psycopg2": (6, "production", ""),  # an extra not named for development
+        "black": (7, "dev", "optional-dependencies group 'dev'"),
+        "pytest": (8, "test", "optional-dependencies group 'tests'"),
+        "sphinx": (9, "docs", "optional-dependencies group 'docs'"),
+        "ruff": (11, "dev", "dependency group 'lint'"),
+        "mypy": (12, "dev", "dependency group 'typing'"),
+        # a production group includes it
+        "hypothesis": (13, "production", "dependency group 'test' included by 'server'"),
+        "gunicorn": (14, "production", ""),
+    }
+
+
+def test_development_sections_of_other_manifests(tmp_path: Path) -> None:
+    (tmp_path / "Pipfile").write_text('[packages]\nflask = "==1.0"\n[dev-packages]\n'
+                                      'pytest = "==8.0.0"\n', encoding="utf-8")
+    (tmp_path / "Pipfile.lock").write_text(json.dumps(
+        {"_meta": {}, "default": {"flask": {"version": "==1.0"}},
+         "develop": {"pytest": {"version": "==8.0.0"}}}, indent=4), encoding="utf-8")
+    (tmp_path / "poetry.lock").write_text(
+        '[[package]]\nname = "black"\nversion = "24.1.0"\ncategory = "dev"\n\n'
+        '[[package]]\nname = "sphinx"\nversion = "7.0.0"\ngroups = ["docs"]\n\n'
+        '[[package]]\nname = "click"\nversion = "8.0.0"\ngroups = ["main", "dev"]\n',
+        encoding="utf-8")
+    (tmp_path / "setup.cfg").write_text(
+        "[options]\ninstall_requires =\n    flask==1.0\n[options.extras_require]\n"
+        "testing =\n    pytest==8.0.0\n", encoding="utf-8")
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\nsetup(install_requires=['flask==1.0'],\n"
+        "      extras_require={'docs': ['sphinx==7.0.0'], 'yaml': ['pyyaml==5.3']})\n",
+        encoding="utf-8")
+    found = read_manifests(tmp_path, ["Pipfile", "Pipfile.lock", "poetry.lock", "setup.cfg",
+                                      "setup.py"])
+    assert {(d.path, d.name, d.manifest_class.name) for d in found.declared} == {
+        ("Pipfile", "flask", "production"), ("Pipfile", "pytest", "dev"),
+        ("Pipfile.lock", "flask", "production"), ("Pipfile.lock", "pytest", "dev"),
+        ("poetry.lock", "black", "dev"), ("poetry.lock", "sphinx", "docs"),
+        ("poetry.lock", "click", "production"),
+        ("setup.cfg", "flask", "production"), ("setup.cfg", "pytest", "test"),
+        ("setup.py", "flask", "production"), ("setup.py", "sphinx", "docs"),
+        ("setup.py", "pyyaml", "production"),
+    }
+
+
+def test_each_dependency_of_a_multi_line_list_keeps_its_own_line(tmp_path: Path) -> None:
+    """Searched from the list's own key: a keyword or classifier that spells the same
+    string earlier is not the dependency."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\n'                                # 1
+        'name = "app"\n'                             # 2
+        'keywords = ["flask", "pyyaml==5.3"]\n'      # 3
+        'dependencies = [\n'                         # 4
+        '    "flask",\n'                             # 5
+        "    'pyyaml==5.3',\n"                       # 6
+        '    "requests[socks]==2.19.0; python_version >= \\"3.8\\"",\n'  # 7
+        ']\n'                                        # 8
+        'optional-dependencies = { dev = ["flask"], docs = [\n'  # 9
+        '    "sphinx==7.0.0",\n'                     # 10
+        ']}\n'                                       # 11
+        '[dependency-groups]\n'                      # 12
+        'lint = [\n'                                 # 13
+        '  "ruff==0.1.0",\n'                         # 14
+        ']\n'                                        # 15
+        'test = ["flask", "pyyaml==5.3"]\n',         # 16
+        encoding="utf-8")
+    found = read_manifests(tmp_path, ["pyproject.toml"])
+    assert [(d.name, d.line) for d in found.declared] == [
+        ("flask", 5), ("pyyaml", 6), ("requests", 7), ("flask", 9), ("sphinx", 10),
+        ("ruff", 14), ("flask", 16), ("pyyaml", 16)]
+
+
+def test_uv_lock_packages_only_development_groups_need(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n'
+        '[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+        'dependencies = [{ name = "flask" }]\n\n'
+        '[package.optional-dependencies]\ndocs = [{ name = "sphinx" }]\n\n'
+        '[package.dev-dependencies]\ndev = [{ name = "pytest" }, { name = "jinja2" }]\n\n'
+        '[[package]]\nname = "flask"\nversion = "1.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n'
+        'dependencies = [{ name = "jinja2" }]\n\n'
+        '[[package]]\nname = "jinja2"\nversion = "2.10"\n'
+        'source = { registry = "https://pypi.org/simple" }\n\n'
+        '[[package]]\nname = "pytest"\nversion = "8.0.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n'
+        'dependencies = [{ name = "pluggy" }]\n\n'
+        '[[package]]\nname = "pluggy"\nversion = "1.0.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n\n'
+        '[[package]]\nname = "sphinx"\nversion = "7.0.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n', encoding="utf-8")
+    found = read_manifests(tmp_path, ["uv.lock"])
+    assert {d.name: (d.manifest_class.name, d.manifest_class.why) for d in found.declared} == {
+        "flask": ("production", ""),
+        "jinja2": ("production", ""),  # a dev group names it, but flask needs it
+        "pytest": ("dev", "uv.lock, only for the project's dependency group 'dev'"),
+        "pluggy": ("dev", "uv.lock, only for the project's dependency group 'dev'"),
+        "sphinx": ("docs", "uv.lock, only for the project's optional-dependencies group "
+                           "'docs'"),
+    }

@@ -207,6 +207,32 @@ def test_dependency_findings_have_path_classes() -> None:
     assert (decided.path_class, decided.disposition) == ("examples", Disposition.WARN)
 
 
+def _pin(manifest_class: str, path: str = "pyproject.toml") -> Finding:
+    item = finding("PYSEC-2020-1", path, scanner="pip-audit", cwe=())
+    why = (("manifest_class_why", "optional-dependencies group 'dev'"),)
+    return replace(item, extra=(("manifest_class", manifest_class),
+                                *(why if manifest_class != "production" else ())))
+
+
+def test_a_development_manifest_entry_is_judged_in_its_class() -> None:
+    """A vulnerable pin in a dev extra, a test group or docs requirements warns under the
+    default preset; the same pin for production fails."""
+    judged = {klass: _one(DEFAULT, _pin(klass))
+              for klass in ("production", "dev", "test", "docs")}
+    assert {k: (d.path_class, d.disposition) for k, d in judged.items()} == {
+        "production": (None, Disposition.FAIL), "dev": ("tests", Disposition.WARN),
+        "test": ("tests", Disposition.WARN), "docs": ("docs", Disposition.WARN)}
+    assert judged["dev"].path_effects == (
+        "judged in [paths.tests] as a dev manifest entry (optional-dependencies group 'dev')",
+        'fail_on = critical by [paths.tests] (instead of high): kept from failing')
+    # the file's own class comes first; a class turned off judges nothing
+    assert _one(DEFAULT, _pin("dev", "examples/pyproject.toml")).path_class == "examples"
+    off = load_text('version = 1\nextends = "default"\n[paths.tests]\npatterns = []\n',
+                    "p.toml")
+    assert (_one(off, _pin("dev")).path_class, _one(off, _pin("dev")).disposition) == (
+        None, Disposition.FAIL)
+
+
 @pytest.mark.parametrize("text,line,words", [
     ('version = 1\n[paths.test]\nfail_on = "high"\n', 2,
      ["[paths.test]", "did you mean 'tests'", "docs, examples"]),

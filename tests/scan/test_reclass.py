@@ -34,3 +34,19 @@ def test_imports_and_includes(tmp_path: Path) -> None:
                           "requirements/test.txt"}
     assert found["pkg/tests/helpers.py"] == "imported by pkg/main.py, which is code"
     assert found["requirements/test.txt"].startswith("included by requirements.txt")
+
+
+def test_a_development_manifest_including_a_relaxed_one_relaxes_nothing(
+        tmp_path: Path) -> None:
+    """``requirements-dev.txt`` is in no path class, but only development installs it: what
+    it includes from ``tests/`` or ``docs/`` stays relaxed; what ``requirements.txt``
+    includes is code."""
+    files = _write(tmp_path, {
+        "requirements-dev.txt": "-r tests/requirements.txt\n-r docs/requirements.txt\n",
+        "tests/requirements.txt": "pytest==8.0.0\n",
+        "docs/requirements.txt": "sphinx==7.0.0\n",
+        "requirements.txt": "-r docs/requirements.txt\n",
+    })
+    found = judged_as_code(tmp_path, files, load(tmp_path, None))
+    assert found == {"docs/requirements.txt": "included by requirements.txt, a manifest in "
+                                              "no relaxed class"}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from gate.scanners.semgrep.rulepacks import rules_dir
+from gate.scanners.semgrep.rulepacks import rule_ids, rules_dir
 from gate.scanners.semgrep.targets import (
     HEAD_CHARS,
     NEEDS,
@@ -300,3 +301,21 @@ def test_plan_gives_each_conditional_pack_its_own_run() -> None:
         SemgrepRun(tuple(p for p in packs_for({"python", "template"}) if p not in NEEDS),
                    ("a.py", "b.py", "t/x.html")),
         SemgrepRun(("web-weak-random.yml",), ("b.py",))]
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+_RULEID = re.compile(r"#\s*ruleid:\s*([\w\-, ]+?)\s*$", re.MULTILINE)
+
+
+def test_no_fixture_line_a_rule_must_flag_is_kept_from_its_pack() -> None:
+    """``NEEDS`` is sound on every annotated rule fixture and detection case: a file with a
+    ``# ruleid:`` line of a conditional pack's rule holds that pack's words."""
+    pack_of = {rule: pack for pack in NEEDS for rule in rule_ids(pack.removesuffix(".yml"))}
+    checked = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        wanted = {pack_of[rule.strip()] for ids in _RULEID.findall(text)
+                  for rule in ids.split(",") if rule.strip() in pack_of}
+        assert not wanted & unneeded(text), (path, sorted(wanted & unneeded(text)))
+        checked += bool(wanted)
+    assert checked >= len(set(NEEDS.values())), checked

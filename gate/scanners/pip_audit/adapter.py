@@ -26,7 +26,15 @@ from gate.deps.advisory_data import data_version
 from gate.deps.advisory_store import read_status, store_dir
 from gate.deps.existence import judge, requirement_groups
 from gate.deps.live_records import LiveRecords, unreachable
-from gate.deps.manifests import Declared, Manifests, kind_of, read_manifests
+from gate.deps.manifests import (
+    LOCK_KINDS,
+    Declared,
+    ManifestClass,
+    Manifests,
+    kind_of,
+    locked_ranges,
+    read_manifests,
+)
 from gate.deps.matcher import fixes_all, fixes_all_reported, match, merge_reported, related
 from gate.deps.osv import Advisory, AdvisoryDatabase, normalize
 from gate.deps.reachability import NOT_IMPORTED, UNKNOWN, Reach, analyse, is_source
@@ -43,8 +51,10 @@ from gate.scanners.pip_audit.options import CHECKS, OfflineEngine, Options, Reso
 UNAUDITED, UNSUPPORTED, CONFUSION = dep.UNAUDITED, dep.UNSUPPORTED, dep.CONFUSION
 NAME = "pip-audit"
 OK_CODES = (0, 1)  # 0: no known vulnerabilities, 1: vulnerabilities found (with JSON on stdout)
-LOCK_KINDS = frozenset({"pylock", "uv.lock", "poetry.lock", "Pipfile.lock"})  # whole trees
 ENGINE_LOCAL = "gate-osv-matcher"  # the run record's arguments name the engine that matched
+# Part of the audit's cache key: raised when what the gate reads from manifests changes (a
+# cached audit from before would lack it). 2: manifest classes, entry lines, locked ranges.
+READING = "2"
 
 OFFLINE_WAYS: tuple[str, ...] = (
     "to audit without reaching the advisory service: run 'gate advisories update' once "
@@ -91,7 +101,7 @@ class PipAuditScanner(BaseScanner):
         version = self.tool_version()
         if version == "unknown":  # a replaced command: nothing reliable to key on
             return None
-        for part in (version, data_version(Path(options.advisory_db)),
+        for part in (READING, version, data_version(Path(options.advisory_db)),
                      json.dumps(dict(ctx.options), sort_keys=True, default=str),
                      json.dumps([ctx.test_paths, ctx.partial])):
             digest.update(part.encode() + b"\0")
@@ -251,15 +261,23 @@ class _Audit:
             self.notes.append(f"{item.path}: found but not supported: {item.reason}")
             self.findings.append(dep.unsupported(NAME, item.path, item.reason))
         for line in manifests.unaudited:
-            self._unaudited(line.path, line.line, line.text, line.reason)
+            self._unaudited(line.path, line.line, line.text, line.reason, line.manifest_class)
         if self.options.resolve is Resolve.PINS:
+            locked = locked_ranges(manifests)
             for declared in manifests.declared:
-                if declared.version is None:
+                if declared.version is None and declared not in locked:
                     self.findings.append(dep.unpinned(NAME, declared))
+            counts: dict[tuple[str, str], int] = {}
+            for declared, lock in locked.items():
+                counts[(declared.path, lock)] = counts.get((declared.path, lock), 0) + 1
+            self.notes += [f"{path}: {count} range(s) pinned by {lock} beside it (no "
+                           "gate/unpinned-dependency: the lock's versions are audited)"
+                           for (path, lock), count in sorted(counts.items())]
 
-    def _unaudited(self, path: str, line: int, text: str, reason: str) -> None:
+    def _unaudited(self, path: str, line: int, text: str, reason: str,
+                   klass: ManifestClass) -> None:
         self.findings.append(dep.unaudited(NAME, path, line, text, reason,
-                                           self.options.unaudited_severity))
+                                           self.options.unaudited_severity, klass))
 
     # -- the gate's matcher on local data ----------------------------------------------------
 
@@ -388,6 +406,7 @@ class _Audit:
                         declared.line,
                         declared.spec,
                         f"pip-audit skipped it: {dependency['skip_reason']}",
+                        declared.manifest_class,
                     )
                 continue
             transitive = False

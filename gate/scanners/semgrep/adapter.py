@@ -61,6 +61,7 @@ class SemgrepScanner(BaseScanner):
 
     def __init__(self, engine: Engine | None = None) -> None:
         self._engine = engine
+        self._planned: tuple[tuple[str, tuple[str, ...]], list[targets.SemgrepRun]] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -164,7 +165,11 @@ class SemgrepScanner(BaseScanner):
         return targets.plan_semgrep_runs(kinds, unneeded)
 
     def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
-        return self.plans(ctx.files, ctx.root)
+        """The plan of ``ctx``, made once for its arguments and its run (files are read)."""
+        key = (str(ctx.root), tuple(ctx.files))
+        if self._planned is None or self._planned[0] != key:
+            self._planned = (key, self.plans(ctx.files, ctx.root))
+        return self._planned[1]
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run semgrep from the root; ``.semgrepignore`` does not apply to explicit targets."""
@@ -271,9 +276,8 @@ def _kind(path: str, root: Path) -> targets.SemgrepKind | None:
 def _unneeded(path: str, root: Path) -> frozenset[str]:
     """The packs and rules ``path`` cannot match, judged on its text as semgrep reads it (UTF-8) and
     as Python decodes it (a ``# coding:`` declaration); unreadable, none left out."""
-    texts = [t for t in (repo_files.read_text(root, path), repo_files.read_source(root, path))
-             if t is not None]
-    return targets.unneeded(*texts) if texts else frozenset()
+    texts = repo_files.read_both_ways(root, path)
+    return targets.unneeded(*texts) if texts is not None else frozenset()
 
 
 def _helm_template(path: str, root: Path) -> bool:

@@ -13,8 +13,10 @@ Some packs cannot match a file that lacks certain words (``NEEDS``): every
 taint rule of the outside-data packs starts at a request, a route function, a WSGI
 ``environ`` or an ``http.server`` handler, all written with a word the file must hold; the
 weak-random and weak-hash rules need ``random`` and ``hashlib``/``Crypto``, the SQL-string
-rule a cursor's ``execute`` or SQLAlchemy. Semgrep's own prefilter cannot see this (a
-source such as ``@$APP.$METHOD(...)`` has no literal), and matching those rules on every
+rule a cursor's ``execute`` or SQLAlchemy, the cookie rules ``cookie``, the hard-coded
+credential rule a credential's name or format (``CREDENTIAL_WORDS``). Semgrep's own
+prefilter cannot see this (a source such as ``@$APP.$METHOD(...)`` has no literal, a name
+regex no fixed word), and matching those rules on every
 file costs most of a scan; so those packs run in runs of their own, each given only the
 Python files it can match (:func:`unneeded`). Semgrep matches within one file, so nothing
 is lost; a file given to two runs is parsed twice, which costs far less.
@@ -79,11 +81,22 @@ OUTSIDE_DATA_WORDS: Final = re.compile(
     rf"|@[\s\\(]*[\w.\s\\]*\.{_GAP}(?:{'|'.join(ROUTE_METHODS)})[\s\\)]*\(")
 """What a file holds if one of the shared outside-data sources can match in it."""
 
+CREDENTIAL_WORDS: Final = re.compile(
+    r"(?i)passw|pwd|passphrase|secret|token|api_?key|apikey|access_?key|private_?key"
+    r"|signing_?key|auth_?key|credential|login|jwt|HTTPBasicAuth"  # by name or position
+    r"|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|[sr]k_live_|SG\.|AIza|PRIVATE KEY"
+    r"|://[^\s:/@]+:[^\s:/@]{6,}@")  # a URL with a password, inside one literal
+"""What a file holds if ``web-hardcoded-credentials.yml`` can match in it: the words of its
+name regex, the callees of its positional patterns, and its formats' fixed parts (semgrep
+matches a literal as written: it neither decodes escapes nor joins adjacent literals)."""
+
 NEEDS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType({
     **{pack: OUTSIDE_DATA_WORDS for pack in OUTSIDE_DATA_PACKS},
     "web-weak-random.yml": re.compile(r"\brandom\b"),
     "web-weak-hash.yml": re.compile(r"\b(?:hashlib|Crypto|Cryptodome)\b"),
     "python-sql-strings.yml": re.compile(r"\b(?:execute|executemany|sqlalchemy)\b"),
+    "web-cookies.yml": re.compile(r"(?i)cookie"),
+    "web-hardcoded-credentials.yml": CREDENTIAL_WORDS,
 })
 """Python packs that can match only a file holding one of these words."""
 
