@@ -218,6 +218,8 @@ def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
     return width, height, len(set(zlib.decompress(chunks)))
 
 
+@pytest.mark.slow  # a third Chromium screenshot (~2 s); the phone and desktop screenshots above
+# make the same checks in the fast tier
 def test_a_screenshot_of_the_report(scanned: Scanned, tmp_path: Path) -> None:
     shot = screenshot((scanned.out / "report.html").as_uri(), tmp_path / "report.png",
                       tmp_path / "profile")
