@@ -34,7 +34,7 @@ from gate.policy.what_if import class_effects, what_if
 from gate.runs import ScannerRun
 from gate.scan.reclass import judged_as_code
 from gate.scan.run import ScanOutcome, coverage, plan, run_scanners
-from gate.scanners import REGISTRY
+from gate.scanners import REGISTRY, accepting
 from gate.scanners.interface import ScanContext
 from gate.shards import plan as shards
 from gate.shards import report as shard_report
@@ -513,7 +513,7 @@ def awaited_fixes(policy: Policy, waivers: Sequence[Waiver], *, store: Path,
     (``--advisory-db``, else the policy's), else the downloaded copy in ``store``, else the
     live service (``osv_url``, else the policy's, else api.osv.dev; AdvisoryDataError when it
     does not answer)."""
-    options = policy.scanner("pip-audit").options
+    options = policy.scanner(accepting("advisory_db")[0]).options  # the dependency audit
     ids = [w.rule or "" for w in waivers]
     db = advisory_db or (Path(str(options["advisory_db"])) if options.get("advisory_db")
                          else None)

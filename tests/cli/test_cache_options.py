@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import cache_entries, load_json, make_repo, run_gate
 
 SCAN = ("scan", "--scanners", "bandit,secrets", "--format", "markdown")
@@ -14,6 +16,8 @@ def _entries(cache: Path) -> set[tuple[str, str]]:
     return cache_entries(cache)
 
 
+@pytest.mark.slow  # three scans on a new cache folder, kingfisher building its rule cache
+# (~15 s); pruning is tested on the store in tests/cache/test_store.py, GATE_CACHE_DIR below
 def test_gate_cache_dir_is_the_cache_and_prune_keeps_the_current_tree(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n", "b.py": "y = 2\n"})
     cache = tmp_path / "cache"

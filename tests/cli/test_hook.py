@@ -22,6 +22,8 @@ def staged(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return repo, env
 
 
+@pytest.mark.slow  # every hook scanner on a new cache folder, kingfisher building its rule
+# cache (~7 s); the warning is tested on the adapter in tests/scanners/test_pip_audit.py
 def test_hook_warns_that_the_dependencies_were_not_audited(
         staged: tuple[Path, dict[str, str]]) -> None:
     repo, env = staged

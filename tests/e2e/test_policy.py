@@ -88,6 +88,8 @@ def test_inline_suppression_allowed_then_denied(repo: Path, tmp_path: Path) -> N
     assert ("bandit", "B324", "app.py", 6) in sarif_results(sarif)
 
 
+@pytest.mark.slow  # three scans and the SARIF validator (~4 s); a baseline of shifted lines is
+# tested in tests/core/test_baseline.py, create then --new-only in tests/cli/test_commands.py
 def test_baseline_shifted_lines_and_a_second_copy(repo: Path, tmp_path: Path,
                                                   sarif_validator: None) -> None:
     # MD5 with no known purpose warns under the default preset: fail at medium here, so that

@@ -14,6 +14,7 @@ APP = ('"""Runs a report."""\nimport subprocess\n\n\ndef run_report(name):\n'
        '    subprocess.call("report " + name, shell=True)\n')
 
 
+@pytest.mark.slow  # kingfisher builds its rule cache from nothing (~6 s)
 def test_kingfisher_keeps_its_compiled_rules_in_the_cache_folder(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"notes.txt": "nothing secret\n"})
     cache = tmp_path / "cache"

@@ -38,7 +38,13 @@ def _linked(tmp: Path) -> tuple[Path, Path]:
     return repo, outside
 
 
-@pytest.mark.parametrize("option", OUTPUTS)
+# Every output goes through the same writer (gate/cli/outfiles.py): two stay in the fast tier,
+# the others (a gate run each) are slow.
+FAST_OUTPUTS = ("--sarif", "--html")
+
+
+@pytest.mark.parametrize("option", [
+    o if o in FAST_OUTPUTS else pytest.param(o, marks=pytest.mark.slow) for o in OUTPUTS])
 def test_an_output_link_is_replaced_not_followed(tmp_path: Path, option: str) -> None:
     repo, outside = _linked(tmp_path)
     target = repo / "out" / option.strip("-")

@@ -87,6 +87,8 @@ def test_waivers_baseline_and_defaulted_severities_match_the_json_report(
     assert dom.find("section", id="severity-defaulted")[0]["data-count"] == "1"
 
 
+@pytest.mark.slow  # eight more gate runs (~8 s); the what-if counts are tested without them
+# in test_what_if_from_sarif_marks_lower_bounds and tests/policy/test_path_classes.py
 def test_what_if_rows_equal_gate_scan_and_gate_evaluate_with_each_fail_on(
         scanned: Scanned, dom: Dom) -> None:
     rows = {r["data-fail-on"]: (int(r["data-failing"]), int(r["data-exit-code"]))
@@ -216,6 +218,8 @@ def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
     return width, height, len(set(zlib.decompress(chunks)))
 
 
+@pytest.mark.slow  # a third Chromium screenshot (~2 s); the phone and desktop screenshots above
+# make the same checks in the fast tier
 def test_a_screenshot_of_the_report(scanned: Scanned, tmp_path: Path) -> None:
     shot = screenshot((scanned.out / "report.html").as_uri(), tmp_path / "report.png",
                       tmp_path / "profile")

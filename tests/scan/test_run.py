@@ -91,6 +91,8 @@ def test_sarif_contract(vulnerable_scan) -> None:
             assert not uri.startswith("/") and ".." not in uri
 
 
+@pytest.mark.slow  # two scans with every scanner and the validator (~4 s); SARIF stays
+# byte-identical from a cold to a warm run in tests/cache/test_store.py
 def test_sarif_is_deterministic_and_valid(vulnerable: Path, tmp_path: Path,
                                           sarif_validator: None) -> None:
     run_gate("scan", ".", "--sarif", str(tmp_path / "1.sarif"), cwd=vulnerable)
@@ -100,6 +102,9 @@ def test_sarif_is_deterministic_and_valid(vulnerable: Path, tmp_path: Path,
     assert code == 0, tail
 
 
+@pytest.mark.slow  # two scans with every scanner (~4 s); each scanner's fingerprint is tested
+# to survive moved lines in tests/scanners/test_bandit.py and test_zizmor.py, the baseline's
+# match in tests/core/test_baseline.py
 def test_fingerprints_survive_lines_inserted_above(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", source=FIXTURES / "core/vulnerable")
     run_gate("scan", ".", "--sarif", str(tmp_path / "before.sarif"), cwd=repo)

@@ -268,8 +268,11 @@ SUMMARY = "print(json.dumps({{'findings': {n}, 'blobs_scanned': 6}}))\n"
 
 
 def _stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    # Asked for its version (a replaced command is), it answers at once: the body would
+    # search the folder it runs in, which is then the test process's.
+    version = "if '--version' in sys.argv:\n    print('kingfisher 2.14.0')\n    sys.exit(0)\n"
     monkeypatch.setenv("GATE_SECRETS_COMMAND",
-                       fake_command(tmp_path, MIRRORED_PATH + body + "sys.exit(200)\n"))
+                       fake_command(tmp_path, version + MIRRORED_PATH + body + "sys.exit(200)\n"))
 
 
 def test_every_report_kingfisher_prints_is_read(

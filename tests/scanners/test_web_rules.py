@@ -103,6 +103,8 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bool, 
             for rel, (flaw, cwe) in labels.items()}
 
 
+@pytest.mark.slow  # semgrep over the whole detection corpus (~25 s); each web rule's annotated
+# fixtures in test_rule_packs.py run in the fast tier
 def test_the_web_packs_match_the_corpus_labels(verdicts: dict[str, tuple[bool, bool]]) -> None:
     wrong = sorted(rel for rel, (flaw, hit) in verdicts.items() if flaw != hit and rel not in KNOWN)
     assert wrong == []
