@@ -15,7 +15,7 @@ from gate.baseline import Baseline
 from gate.baseline import create as baseline_create
 from gate.cache.store import open_cache
 from gate.deps import fixes, manifests
-from gate.deps.advisory_store import read_status
+from gate.deps.advisory_store import read_status, records_dir
 from gate.deps.fixes import FixState
 from gate.deps.live_records import LiveRecords, unreachable
 from gate.deps.osv import AdvisoryDatabase
@@ -531,7 +531,7 @@ def awaited_fixes(policy: Policy, waivers: Sequence[Waiver], *, store: Path,
                                     f"advisory service is unreachable ({why})",
                                     hint="run 'gate advisories update' where it is "
                                     "reachable, or pass --advisory-db PATH")
-        live = LiveRecords(url, store.parent.parent / "osv-records", timeout)
+        live = LiveRecords(url, records_dir(store), timeout)
         states = fixes.from_service(ids, live)
         data = f"advisory data: the live OSV service ({url or 'osv.dev'})"
     return AwaitedFixes(data, tuple(zip(waivers, states, strict=True)))

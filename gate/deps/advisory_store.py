@@ -68,6 +68,12 @@ def store_dir(cache_dir: Path | None = None) -> Path:
     return (cache_dir if cache_dir is not None else default_dir()) / "advisories" / "PyPI"
 
 
+def records_dir(store: Path | None = None) -> Path:
+    """Where OSV records read by id from the live service are kept a day: beside the
+    advisory store ``store`` (``store_dir``'s folder), ``<cache>/osv-records``."""
+    return (store.parent.parent if store is not None else default_dir()) / "osv-records"
+
+
 def parse_time(value: object) -> dt.datetime | None:
     """An OSV timestamp (RFC 3339 text, or a YAML datetime/date) as an aware datetime."""
     if isinstance(value, dt.datetime):

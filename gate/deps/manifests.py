@@ -17,7 +17,7 @@ import fnmatch
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -223,13 +223,9 @@ def _classify_requirements(out: Manifests) -> None:
     for included, including in out.included_by.items():
         for path in including:
             includes.setdefault(path, []).append(included)
-    for top in sorted(p for p, k in classes.items() if not k.development):
-        stack = list(includes.get(top, []))
-        while stack:
-            path = stack.pop()
-            if path in classes and classes[path].development:
-                classes[path] = ManifestClass(PRODUCTION, f"included by {top}")
-                stack += includes.get(path, [])
+    _production_reach(classes, includes, sorted(p for p, k in classes.items()
+                                                if not k.development),
+                      lambda path, top: f"included by {top}")
     out.declared = [replace(d, manifest_class=classes[d.path]) if d.path in classes else d
                     for d in out.declared]
     out.unaudited = [replace(u, manifest_class=classes[u.path]) if u.path in classes else u
@@ -561,17 +557,25 @@ def _dependency_group_classes(groups: dict[str, Any]) -> dict[str, ManifestClass
     """Each PEP 735 group's class by its name; a production group's ``include-group``s
     (directly or further down) are production too."""
     classes = {name: group_class("dependency group", name) for name in groups}
-    for top in [name for name, klass in classes.items() if not klass.development]:
-        stack = [top]
-        while stack:
-            group = groups.get(stack.pop())
-            for item in group if isinstance(group, list) else []:
-                target = item.get("include-group") if isinstance(item, dict) else None
-                if target in classes and classes[target].development:
-                    classes[target] = ManifestClass(
-                        PRODUCTION, f"dependency group {target!r} included by {top!r}")
-                    stack.append(target)
+    includes = {name: [item["include-group"] for item in group if isinstance(item, dict)
+                       and isinstance(item.get("include-group"), str)]
+                for name, group in groups.items() if isinstance(group, list)}
+    _production_reach(classes, includes, [n for n, k in classes.items() if not k.development],
+                      lambda name, top: f"dependency group {name!r} included by {top!r}")
     return classes
+
+
+def _production_reach(classes: dict[str, ManifestClass], includes: dict[str, list[str]],
+                      tops: Sequence[str], why: Callable[[str, str], str]) -> None:
+    """Make production every development entry of ``classes`` that one of the production
+    ``tops`` includes, directly or through other includes (``why(entry, top)`` says so)."""
+    for top in tops:
+        stack = list(includes.get(top, ()))
+        while stack:
+            name = stack.pop()
+            if name in classes and classes[name].development:
+                classes[name] = ManifestClass(PRODUCTION, why(name, top))
+                stack += includes.get(name, ())
 
 
 def _package_blocks(text: str, header: str) -> list[int]:

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gate.deps.findings import DEFAULTED
+from gate.deps.findings import DEFAULTED, MANIFEST_CLASS
+from gate.deps.manifests import PRODUCTION
 from gate.findings import Severity
 from gate.policy.decision import Decided, Decision
 
@@ -47,8 +48,8 @@ class PackageGroup:
         fix = extra.get("fixes_all", "")
         action = f"upgrade to {fix} fixes all" if fix else "no unaffected version"
         reach = f" [{extra['reachability']}]" if extra.get("reachability") else ""
-        if extra.get("manifest_class", "production") != "production":
-            reach += f" [{extra['manifest_class']} manifest]"
+        if extra.get(MANIFEST_CLASS, PRODUCTION) != PRODUCTION:
+            reach += f" [{extra[MANIFEST_CLASS]} manifest]"
         return (f"{extra.get('package', '')} {extra.get('version', '')}{reach} "
                 f"({loc.path}:{loc.start_line}): {n} advisor{'y' if n == 1 else 'ies'} "
                 f"({words}); {action}")

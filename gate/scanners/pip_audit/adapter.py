@@ -20,10 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gate.cache.location import default_dir
 from gate.deps import findings as dep
 from gate.deps.advisory_data import data_version
-from gate.deps.advisory_store import read_status, store_dir
+from gate.deps.advisory_store import read_status, records_dir, store_dir
 from gate.deps.existence import judge, requirement_groups
 from gate.deps.live_records import LiveRecords, unreachable
 from gate.deps.manifests import (
@@ -447,7 +446,7 @@ class _Audit:
         if not ids:
             return {}
         store = self.options.advisory_store
-        cache = (Path(store).parent.parent if store else default_dir()) / "osv-records"
+        cache = records_dir(Path(store) if store else None)
         live = LiveRecords(self.options.osv_url, cache, min(10.0, max(self.ctx.timeout, 1.0)))
         found = live.records(ids)
         self.notes.append(f"{len(found)} OSV record(s) read by id for severities "

@@ -66,7 +66,6 @@ class SemgrepScanner(BaseScanner):
 
     def __init__(self, engine: Engine | None = None) -> None:
         self._engine = engine
-        self._planned: tuple[tuple[str, tuple[str, ...]], list[targets.SemgrepRun]] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -170,11 +169,7 @@ class SemgrepScanner(BaseScanner):
         return targets.plan_semgrep_runs(kinds, unneeded)
 
     def _plans(self, ctx: ScanContext) -> list[targets.SemgrepRun]:
-        """The plan of ``ctx``, made once for its arguments and its run (files are read)."""
-        key = (str(ctx.root), tuple(ctx.files))
-        if self._planned is None or self._planned[0] != key:
-            self._planned = (key, self.plans(ctx.files, ctx.root))
-        return self._planned[1]
+        return self.plans(ctx.files, ctx.root)
 
     def scan(self, ctx: ScanContext) -> ScanResult:
         """Run semgrep from the root; ``.semgrepignore`` does not apply to explicit targets."""
