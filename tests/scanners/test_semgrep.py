@@ -297,3 +297,22 @@ def test_each_pack_of_needs_reads_only_the_files_it_can_match(tmp_path: Path) ->
         ("web-command-injection", "views.py")]
     every = [run for run in scanner.plans(files, tmp_path, every_pack=True)]
     assert len(every) == 1 and set(every[0].packs) >= set(NEEDS)
+
+
+@pytest.mark.parametrize(("cores", "each"), [(1, 1), (2, 1), (4, 2), (5, 2)])
+def test_runs_at_once_share_the_scan_s_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              cores: int, each: int) -> None:
+    """Two runs at once split the cores (``--jobs 2`` twice on 2 cores burnt 2.6 x the CPU):
+    semgrep cannot show the ``--jobs`` it was given, so a stand-in writes it down."""
+    files = write(tmp_path, {"views.py": "from flask import request\n", "plain.py": "x = 1\n"})
+    log = tmp_path / "jobs.txt"
+    command = fake_tool(tmp_path / "semgrep.py", (
+        f"open({str(log)!r}, 'a').write(' '.join(a for a in sys.argv if a.startswith('--jobs'))"
+        " + '\\n')\n"
+        f"print({json.dumps(json.dumps({'version': '1.185.0', 'results': [], 'errors': []}))})"))
+    monkeypatch.setenv("GATE_SEMGREP_COMMAND", command)
+    scanner = SemgrepScanner()
+    result = scanner.scan(ScanContext(root=tmp_path, files=tuple(scanner.select(files, tmp_path)),
+                                      timeout=60, jobs=cores))
+    assert result.run.ok, result.run.error
+    assert log.read_text().split("\n") == [f"--jobs={each}"] * 2 + [""]

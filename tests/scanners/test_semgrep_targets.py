@@ -240,6 +240,7 @@ def test_chart_folders() -> None:
     "def view(  # a view\n    request, slug):\n    pass\n",
     "async def view(request: HttpRequest, pk: int):\n    pass\n",
     "def app(environ, start_response):\n    pass\n",
+    "def\\\n  app(environ, start_response):\n    pass\n",
     "from http.server import BaseHTTPRequestHandler as H\n",
     "slug = self.kwargs['slug']\n",
     "@app.get('/items/{item_id}')\nasync def read(item_id: int): ...\n",
@@ -255,6 +256,8 @@ def test_every_shape_of_a_shared_source_keeps_the_outside_data_packs(text: str) 
     "def helper(self, request):\n    return request\n",  # no view: request is not first
     "@property\ndef get(self):\n    return self._get\n",
     "x = os.environ.get('HOME')\n",
+    "storage = default_storage(request)\n",  # a call, not a def: "def" begins a name
+    "undefined(environ)\n",
 ])
 def test_files_without_a_source_skip_the_outside_data_packs(text: str) -> None:
     assert set(OUTSIDE_DATA_PACKS) <= unneeded(text), text

@@ -76,7 +76,7 @@ OUTSIDE_DATA_WORDS: Final = re.compile(
     r"\bflask\b"  # flask.request, however imported
     rf"|\b(?:request|req){_GAP}\.{_GAP}(?:{'|'.join(REQUEST_ATTRIBUTES)})\b"
     rf"|\bself{_GAP}\.{_GAP}kwargs\b"  # class-based views' URLconf kwargs
-    rf"|\bdef{_GAP}\w+{_GAP}\({_GAP}(?:request|environ)\b"  # Django views, WSGI apps
+    rf"|\bdef\b{_GAP}\w+{_GAP}\({_GAP}(?:request|environ)\b"  # Django views, WSGI apps
     r"|\bBaseHTTPRequestHandler\b"
     rf"|@[\s\\(]*[\w.\s\\]*\.{_GAP}(?:{'|'.join(ROUTE_METHODS)})[\s\\)]*\(")
 """What a file holds if one of the shared outside-data sources can match in it."""
