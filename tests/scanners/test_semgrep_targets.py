@@ -17,6 +17,7 @@ from gate.scanners.semgrep.targets import (
     REQUEST_ATTRIBUTES,
     ROUTE_METHODS,
     TEMPLATE_GLOBS,
+    URL_KWARGS,
     WEB_PACKS,
     SemgrepRun,
     chart_folders,
@@ -240,6 +241,11 @@ def test_chart_folders() -> None:
     "def view(  # a view\n    request, slug):\n    pass\n",
     "async def view(request: HttpRequest, pk: int):\n    pass\n",
     "def app(environ, start_response):\n    pass\n",
+    "def app(environ: dict[str, str], start_response: Callable) -> list[bytes]: ...\n",
+    "def app(environ=None, start_response=None): ...\n",
+    "def view(request, *, year: int = 2024): ...\n",
+    "def view(request,\n         form=Form(initial={'a': (1, 2)}),\n         page_id=None): ...\n",
+    "def view(request, sep=')', other=None): ...\n",  # a quote: unsure, kept
     "def\\\n  app(environ, start_response):\n    pass\n",
     "from http.server import BaseHTTPRequestHandler as H\n",
     "slug = self.kwargs['slug']\n",
@@ -258,6 +264,9 @@ def test_every_shape_of_a_shared_source_keeps_the_outside_data_packs(text: str) 
     "x = os.environ.get('HOME')\n",
     "storage = default_storage(request)\n",  # a call, not a def: "def" begins a name
     "undefined(environ)\n",
+    "def login(request, user, backend=None): ...\n",  # no URLconf name: a helper
+    "def _view_wrapper(request, *args, **kwargs): ...\n",
+    "def get_path_info(environ): ...\n",  # one parameter: no WSGI application
 ])
 def test_files_without_a_source_skip_the_outside_data_packs(text: str) -> None:
     assert set(OUTSIDE_DATA_PACKS) <= unneeded(text), text
@@ -287,6 +296,7 @@ def test_outside_data_packs_hold_only_rules_from_the_shared_sources() -> None:
     text = SOURCES.read_text(encoding="utf-8")
     assert "regex: ^(" + "|".join(REQUEST_ATTRIBUTES) + ")$" in text
     assert "regex: ^(" + "|".join(ROUTE_METHODS) + ")$" in text
+    assert "regex: ^(" + URL_KWARGS + ")$" in text
     taint_packs = {p for p in WEB_PACKS if all(
         r.get("mode") == "taint" and all(
             {k: v for k, v in s.items() if k not in ("label", "by-side-effect")} == shared

@@ -72,14 +72,64 @@ ROUTE_METHODS: Final = (
 """The decorator methods that make a route function (``@$APP.$METHOD(...)``)."""
 
 _GAP = r"(?:\s|\\|#[^\n]*)*"  # what may stand between two tokens: space, \, a comment
-OUTSIDE_DATA_WORDS: Final = re.compile(
+_WORDS: Final = re.compile(
     r"\bflask\b"  # flask.request, however imported
     rf"|\b(?:request|req){_GAP}\.{_GAP}(?:{'|'.join(REQUEST_ATTRIBUTES)})\b"
     rf"|\bself{_GAP}\.{_GAP}kwargs\b"  # class-based views' URLconf kwargs
-    rf"|\bdef\b{_GAP}\w+{_GAP}\({_GAP}(?:request|environ)\b"  # Django views, WSGI apps
     r"|\bBaseHTTPRequestHandler\b"
     rf"|@[\s\\(]*[\w.\s\\]*\.{_GAP}(?:{'|'.join(ROUTE_METHODS)})[\s\\)]*\(")
-"""What a file holds if one of the shared outside-data sources can match in it."""
+_FIRST_PARAMETER: Final = re.compile(
+    rf"\bdef\b{_GAP}\w+{_GAP}\({_GAP}(?P<first>request|environ)\b")
+
+URL_KWARGS: Final = (
+    r"slug|pk|id|uuid|\w+_(id|pk|slug|uuid|name|path)|name|username|path|subpath|url|next"
+    r"|filename|file_name|file|page|year|month|day|lang|language|code|token|key|kind"
+    r"|category|tag|q|query|search|term|format|ext|section|topic|item|title|message|msg"
+    r"|text|value|cmd|command|host|domain|target|dest|redirect_to|expr|service|label"
+    r"|action|mode|sort|order|field|column|table|group|status|state|type|version|branch"
+    r"|ref|repo|owner|project|env|region")
+"""The parameter names the shared Django-view source takes for URLconf keyword arguments
+(``def $VIEW(request, ..., $ARG, ...)``)."""
+_URL_KWARG = re.compile(rf"\b(?:{URL_KWARGS})\b")
+_SECOND_PARAMETER = re.compile(rf"{_GAP}(?:[:=][^,]*)?,{_GAP}[\w*]")
+
+
+def _parameters(text: str, start: int) -> str | None:
+    """The parameter list from ``start`` (just after the first parameter's name) to its
+    closing parenthesis, or None where a quote or a comment inside it could hide the end."""
+    depth = 1
+    for index in range(start, len(text)):
+        char = text[index]
+        if char in "'\"#":
+            return None
+        depth += (char in "([{") - (char in ")]}")
+        if depth == 0:
+            return text[start:index]
+    return None
+
+
+class OutsideDataWords:
+    """What a file holds if one of the shared outside-data sources can match in it: the
+    request's names, a route decorator, ``self.kwargs``, an ``http.server`` handler, a
+    function whose first parameter is ``request`` with a later one named as a URLconf
+    keyword argument (``URL_KWARGS``), or whose first is ``environ`` with a second (WSGI)."""
+
+    def search(self, text: str) -> bool:
+        """True if the outside-data packs can match in ``text``."""
+        if _WORDS.search(text):
+            return True
+        for match in _FIRST_PARAMETER.finditer(text):
+            rest = _parameters(text, match.end())
+            if rest is None:  # unsure: the packs read the file
+                return True
+            if (_URL_KWARG.search(rest) if match["first"] == "request"
+                    else _SECOND_PARAMETER.match(rest)):
+                return True
+        return False
+
+
+OUTSIDE_DATA_WORDS: Final = OutsideDataWords()
+"""The condition of the outside-data packs (:class:`OutsideDataWords`)."""
 
 CREDENTIAL_WORDS: Final = re.compile(
     r"(?i)passw|pwd|passphrase|secret|token|api_?key|apikey|access_?key|private_?key"
@@ -90,7 +140,7 @@ CREDENTIAL_WORDS: Final = re.compile(
 name regex, the callees of its positional patterns, and its formats' fixed parts (semgrep
 matches a literal as written: it neither decodes escapes nor joins adjacent literals)."""
 
-NEEDS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType({
+NEEDS: Final[Mapping[str, re.Pattern[str] | OutsideDataWords]] = MappingProxyType({
     **{pack: OUTSIDE_DATA_WORDS for pack in OUTSIDE_DATA_PACKS},
     "web-weak-random.yml": re.compile(r"\brandom\b"),
     "web-weak-hash.yml": re.compile(r"\b(?:hashlib|Crypto|Cryptodome)\b"),
@@ -272,7 +322,7 @@ def plan_semgrep_runs(targets: Iterable[tuple[str, SemgrepKind]],
         split = [] if unneeded is None else [p for p in packs if p in NEEDS]
         runs.append(SemgrepRun(tuple(p for p in packs if p not in split),
                                tuple(path for path, _ in known)))
-        conditions: dict[re.Pattern[str], list[str]] = {}
+        conditions: dict[re.Pattern[str] | OutsideDataWords, list[str]] = {}
         for pack in split:
             conditions.setdefault(NEEDS[pack], []).append(pack)
         for group in conditions.values():
