@@ -280,6 +280,27 @@ def test_a_coding_declaration_is_read_both_ways() -> None:
     assert "python-sql-strings.yml" not in unneeded("cur.executemany(q, rows)\n")
 
 
+@pytest.mark.parametrize("text", [
+    "cursor.execute(sql, params)\n",
+    "cur . executemany  (q, rows)\n",
+    "(cursor.execute  # the query\n    (sql))\n",
+    "from db import execute\nexecute(q)\n",
+    "from db import execute as run\nrun(q)\n",
+    "from sqlalchemy import text\n",
+])
+def test_every_shape_of_a_sql_sink_keeps_the_sql_strings_pack(text: str) -> None:
+    assert "python-sql-strings.yml" not in unneeded(text), text
+
+
+@pytest.mark.parametrize("text", [
+    '"""Select which database this QuerySet should execute against."""\n',
+    "# How many results to expect from a cursor.execute call\n",
+    "connection.ops.execute_sql_flush(sql)\n",
+])
+def test_execute_in_prose_skips_the_sql_strings_pack(text: str) -> None:
+    assert "python-sql-strings.yml" in unneeded(text), text
+
+
 SOURCES = Path(__file__).with_name("web_sources.yml")
 
 

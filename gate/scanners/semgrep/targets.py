@@ -13,8 +13,8 @@ Some packs cannot match a file that lacks certain words (``NEEDS``): every
 taint rule of the outside-data packs starts at a request, a route function, a WSGI
 ``environ`` or an ``http.server`` handler, all written with a word the file must hold; the
 weak-random and weak-hash rules need ``random`` and ``hashlib``/``Crypto``, the SQL-string
-rule a cursor's ``execute`` or SQLAlchemy, the cookie rules ``cookie``, the hard-coded
-credential rule a credential's name or format (``CREDENTIAL_WORDS``). Semgrep's own
+rule a call of ``execute``/``executemany`` or SQLAlchemy, the cookie rules ``cookie``, the
+hard-coded credential rule a credential's name or format (``CREDENTIAL_WORDS``). Semgrep's own
 prefilter cannot see this (a source such as ``@$APP.$METHOD(...)`` has no literal, a name
 regex no fixed word), and matching those rules on every
 file costs most of a scan; so those packs run in runs of their own, each given only the
@@ -144,7 +144,9 @@ NEEDS: Final[Mapping[str, re.Pattern[str] | OutsideDataWords]] = MappingProxyTyp
     **{pack: OUTSIDE_DATA_WORDS for pack in OUTSIDE_DATA_PACKS},
     "web-weak-random.yml": re.compile(r"\brandom\b"),
     "web-weak-hash.yml": re.compile(r"\b(?:hashlib|Crypto|Cryptodome)\b"),
-    "python-sql-strings.yml": re.compile(r"\b(?:execute|executemany|sqlalchemy)\b"),
+    # A call of execute()/executemany() (or an import renaming it), not the word in prose:
+    # Django's ORM modules say "execute" in docstrings and cost the most to match.
+    "python-sql-strings.yml": re.compile(rf"\bexecute(?:many)?{_GAP}(?:\(|as\b)|\bsqlalchemy\b"),
     "web-cookies.yml": re.compile(r"(?i)cookie"),
     "web-hardcoded-credentials.yml": CREDENTIAL_WORDS,
 })
