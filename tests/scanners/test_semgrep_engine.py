@@ -42,8 +42,9 @@ TARGETING = {
     # over semgrep's default --max-target-bytes (1 MB): the gate passes 0, no tool limit
     "big.py": "# padding line of a large generated module\n" * 26_000 + SHELL,
     # a partial parse; the comment names sinks so that the rules' prefilters let semgrep
-    # parse the file (without one, semgrep skips it unparsed and reports no error)
-    "broken.py": "# execute subprocess shell eval pickle\ndef f(:\n\tif\n  x ===== 3 ))))\n",
+    # parse the file (without one, semgrep skips it unparsed and reports no error): a call
+    # of execute( gives it to the SQL-string pack, whose rule selects it
+    "broken.py": "# execute( subprocess shell eval pickle\ndef f(:\n\tif\n  x ===== 3 ))))\n",
     "docker-compose.yml": "services:\n  web: [unclosed\n    image: \"x\n",  # no parse
     "nosem.py": NOSEM,
     "ignored.py": SHELL,  # listed in the in-tree .semgrepignore: named files are scanned
