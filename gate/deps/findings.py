@@ -184,9 +184,9 @@ def is_advisory(finding: Finding) -> bool:
 def fixing_version(finding: Finding) -> str | None:
     """The lowest version above the pin that the advisory data says fixes this vulnerable
     pin's advisory; None when none is known yet (or ``finding`` is no vulnerable pin)."""
-    extra = dict(finding.extra)
     if not is_advisory(finding):
         return None
+    extra = dict(finding.extra)
     fixes = versions([v for v in extra.get("fixed_versions", "").split(",") if v])
     later = later_fixes(fixes, extra.get("version", ""))
     return str(later[0]) if later else None
