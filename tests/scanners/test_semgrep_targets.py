@@ -16,10 +16,12 @@ from gate.scanners.semgrep.targets import (
     PACKS_BY_KIND,
     REQUEST_ATTRIBUTES,
     ROUTE_METHODS,
+    SOURCE_WORDS,
     TEMPLATE_GLOBS,
     URL_KWARGS,
     WEB_PACKS,
     SemgrepRun,
+    Words,
     chart_folders,
     is_compose,
     is_dockerfile,
@@ -353,3 +355,39 @@ def test_no_fixture_line_a_rule_must_flag_is_kept_from_its_pack() -> None:
         assert not wanted & unneeded(text), (path, sorted(wanted & unneeded(text)))
         checked += bool(wanted)
     assert checked >= len(set(NEEDS.values())), checked
+
+
+WORD_CONDITIONS = [w for w in dict.fromkeys([*SOURCE_WORDS, *NEEDS.values()])
+                   if isinstance(w, Words)]
+
+
+def _samples(words: Words) -> list[str]:
+    """Texts near each shortcut string: alone, in a line, in mixed case, beside non-ASCII
+    letters that fold to ASCII (the long s, the dotless i, the Kelvin sign)."""
+    out: list[str] = []
+    for word in (*words.needed, *words.sufficient):
+        for form in (word, word.upper(), word.title(), word.swapcase()):
+            out += [form, f"x = {form}(1)\n", f"# {form} here\n", f"\u017f{form}\u0131K\n",
+                    f"x_{form}_y = 'a'\n"]
+    return out
+
+
+@pytest.mark.parametrize("words", WORD_CONDITIONS, ids=lambda w: w.regex.pattern[:40])
+def test_each_word_condition_answers_as_its_regex_does(words: Words) -> None:
+    # The substring shortcuts may only save work: on every fixture file and on texts built
+    # around each shortcut string, the answer is the regex's own.
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((Path(__file__).parent.parent / "fixtures").rglob("*.py"))]
+    texts += _samples(words)
+    assert len(texts) > 100
+    for text in texts:
+        assert words.search(text) == (words.regex.search(text) is not None), (
+            words.regex.pattern, text[:200])
+
+
+@pytest.mark.parametrize("words", WORD_CONDITIONS, ids=lambda w: w.regex.pattern[:40])
+def test_each_shortcut_string_is_what_its_condition_says(words: Words) -> None:
+    for word in words.sufficient:  # each one is a match on its own
+        assert words.regex.search(word), word
+    if words.fold:  # compared with lower-cased text: they must be lower-case themselves
+        assert all(w == w.lower() for w in (*words.needed, *words.sufficient))
