@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from gate.scanners.common import (
     require_list,
 )
 from gate.scanners.interface import BaseScanner, ScanContext
-from gate.scanners.semgrep import rulepacks, targets
+from gate.scanners.semgrep import rulepacks, sinks, targets
 from gate.scanners.semgrep.engine import ENGINE_ARGS, Engine, engine_for, normalise
 from gate.tree import repo_files
 
@@ -40,6 +41,7 @@ _NATIVE_SEVERITY = {
     "LOW": Severity.LOW, "INFO": Severity.LOW, "INVENTORY": Severity.INFO,
 }
 _Parsed = tuple[str | None, list[Finding], tuple[SkippedFile, ...], str | None]
+_Outcome = ProcessResult | ToolFailure | None
 # No limit of semgrep's own: the gate's discovery refuses files over its 10 MB limit (and says
 # so), and the two command lines treat the limit differently for named files (engine.py).
 MAX_TARGET_BYTES = 0
@@ -141,12 +143,16 @@ class SemgrepScanner(BaseScanner):
         return args + [f"--config=policies/rules/{pack}" for pack in run.packs]
 
     def command_line(self, plan: targets.SemgrepRun, timeout: float,
-                     jobs: int | None = None) -> list[str]:
-        """The arguments of one semgrep run on ``plan``: the packs' install paths, the
-        targets after ``--`` (``--jobs`` only when given: it depends on the machine)."""
+                     jobs: int | None = None, configs: Sequence[Path] | None = None
+                     ) -> list[str]:
+        """The arguments of one semgrep run on ``plan``: the packs' install paths (or
+        ``configs``), the targets after ``--`` (``--jobs`` only when given: it depends on
+        the machine)."""
         args = [a for a in self.arguments(plan, timeout) if not a.startswith("--config=")]
         args += [f"--jobs={jobs}"] if jobs is not None else []
-        args += [f"--config={rulepacks.rules_dir() / pack}" for pack in plan.packs]
+        if configs is None:
+            configs = [rulepacks.rules_dir() / pack for pack in plan.packs]
+        args += [f"--config={config}" for config in configs]
         return [*args, "--", *plan.paths]
 
     def raw_argv(self, root: Path, files: Sequence[str]) -> list[str]:
@@ -186,9 +192,15 @@ class SemgrepScanner(BaseScanner):
         # cores burnt 2.6 x the CPU of --jobs 1 twice (its workers wait on one another).
         jobs = max(1, ctx.jobs // at_once)
 
-        def one(plan: targets.SemgrepRun) -> ProcessResult | ToolFailure:
-            return invoke(self, self.command_line(plan, ctx.timeout, jobs), ctx,
+        def run(plan: targets.SemgrepRun, configs: Sequence[Path] | None = None
+                ) -> ProcessResult | ToolFailure:
+            return invoke(self, self.command_line(plan, ctx.timeout, jobs, configs), ctx,
                           timeout=max(1.0, deadline - time.monotonic()))
+
+        def one(plan: targets.SemgrepRun) -> tuple[targets.SemgrepRun, _Outcome]:
+            if not sinks.worth_it(plan.packs, plan.paths):
+                return plan, run(plan, None)
+            return self._where_sinks_are(plan, run)
 
         # The run with the most packs (the outside-data taint packs) starts first, so that it
         # does not end alone on one core; results are read in plan order.
@@ -197,9 +209,11 @@ class SemgrepScanner(BaseScanner):
             futures = {i: pool.submit(one, plans[i]) for i in order}
             results = [futures[i].result() for i in range(len(plans))]
         duration = time.monotonic() - started
-        for plan, result in zip(plans, results, strict=True):
+        for plan, (ran, result) in zip(plans, results, strict=True):
             args = self.arguments(plan, ctx.timeout)
             shown += (["&&"] if shown else []) + args
+            if result is None:  # no sink of its rules in any of its files
+                continue
             if isinstance(result, ToolFailure):
                 return self.failed(ctx, result.reason, exit_code=result.exit_code,
                                    arguments=shown, duration=duration)
@@ -208,7 +222,7 @@ class SemgrepScanner(BaseScanner):
                                         for p in plan.packs))
 
             def parse(raw: dict[str, Any], known: frozenset[str] = known,
-                      given: tuple[str, ...] = plan.paths) -> _Parsed:
+                      given: tuple[str, ...] = ran.paths) -> _Parsed:
                 data = normalise(raw)
                 got = [self._finding(ctx, item, known) for item in require_list(data, "results")]
                 run_skipped, fatal = _errors(optional_list(data, "errors"))
@@ -235,6 +249,41 @@ class SemgrepScanner(BaseScanner):
         return ScanResult(tuple(findings), self.record(
             ctx, version=version, arguments=shown, exit_code=exit_code, duration=duration,
             skipped=skipped))
+
+    def _where_sinks_are(self, plan: targets.SemgrepRun,
+                         run: Callable[[targets.SemgrepRun, Sequence[Path] | None],
+                                       ProcessResult | ToolFailure]
+                         ) -> tuple[targets.SemgrepRun, _Outcome]:
+        """``plan``'s taint rules run only where their sinks match (see ``sinks``): a first
+        run of the sinks, then the packs, each rule limited to those files' names, on the
+        files with a sink or not read cleanly by the first run. The plan as it ran (its
+        files) and its result (None: no file to run); when the first run fails, the plan
+        runs whole."""
+        with tempfile.TemporaryDirectory(prefix="gate-semgrep-") as folder:
+            search = Path(folder, "sinks.json")
+            search.write_text(sinks.search_rules(plan.packs), encoding="utf-8")
+            first = run(targets.SemgrepRun((), plan.paths, plan.extra_args), [search])
+            rules = sinks.rule_ids(plan.packs)
+            found = None if isinstance(first, ToolFailure) else parse_output(
+                first, lambda raw: _sinks_found(normalise(raw), plan.paths, rules))
+            if found is None or isinstance(found, ToolFailure):
+                return plan, run(plan, None)
+            by_rule, every = found
+            paths = tuple(p for p in plan.paths
+                          if p in every or any(p in files for files in by_rule.values()))
+            if not paths:
+                return targets.SemgrepRun(plan.packs, (), plan.extra_args), None
+            limits = {rule_id: names for rule_id, names
+                      in sinks.includes(by_rule, every, rules).items() if names is not None}
+            configs: list[Path] = []
+            for pack in plan.packs:
+                text = sinks.restrict(
+                    (rulepacks.rules_dir() / pack).read_text(encoding="utf-8"), limits)
+                if text is not None:
+                    configs.append(Path(folder, pack))
+                    configs[-1].write_text(text, encoding="utf-8")
+            ran = targets.SemgrepRun(plan.packs, paths, plan.extra_args)
+            return ran, run(ran, configs)
 
     def _finding(self, ctx: ScanContext, item: dict[str, Any], known: frozenset[str]) -> Finding:
         rule = rulepacks.strip_rule_prefix(str(item["check_id"]), known)
@@ -322,6 +371,20 @@ def _cwes(value: object) -> tuple[int, ...]:
         if text.isdigit():
             out.append(int(text))
     return tuple(out)
+
+
+def _sinks_found(output: Mapping[str, Any], given: Sequence[str], rules: frozenset[str]
+                 ) -> tuple[dict[str, set[str]], set[str]]:
+    """From the sinks' first run: rule id -> paths with one of its sinks, and the paths it
+    did not read cleanly (an error, a skip, not scanned), to give every rule."""
+    by_rule = sinks.sink_files(
+        ({**item, "path": relative_path(str(item["path"]))}
+         for item in require_list(output, "results")), rules)
+    scanned = _scanned(output)
+    skipped, _ = _errors(optional_list(output, "errors"))
+    every = {s.path for s in skipped} | {s.path for s in _listed_skips(output)}
+    every |= {path for path in given if path not in scanned}
+    return by_rule, every
 
 
 def _scanned(output: Mapping[str, Any]) -> set[str]:

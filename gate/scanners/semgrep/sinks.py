@@ -1,0 +1,114 @@
+"""Taint rules run only on the files where one of their sinks matches.
+
+Semgrep's taint engine is intraprocedural and runs a rule's data-flow pass over every
+function of a file its prefilter admits, sink or no sink: on Django's ``django/`` 85 % of the
+outside-data packs' match time went to rule and file pairs where the rule's sinks match
+nothing. A rule can only report at a sink, so a first run of every rule's sinks as a search
+rule (the same formulas; a sink's ``requires`` dropped, which can only match more) tells which
+files each rule can report in. The taint run then gets only those files, each rule limited by
+its ``paths.include`` to their names (a basename pattern: other files of that name in the run
+only cost time). A file the first run did not read cleanly goes to the taint run with every
+rule, which reads and reports it as it always did.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from gate.scanners.semgrep import rulepacks
+
+MIN_FILES: Final = 8
+"""Files below which the first run costs more than it saves (its start and parse)."""
+MIN_RULES: Final = 3
+"""Taint rules below which the first run costs more than it saves."""
+_SEARCH_ONLY: Final = frozenset({"requires"})
+"""Sink keys that only a taint rule reads (dropped in the search: a superset of matches)."""
+_PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9_.-]+")
+"""A basename that is its own glob pattern (no glob, negation or comment character)."""
+_RULE_START: Final = re.compile(r"^(?P<indent> *)- id: (?P<id>[A-Za-z0-9_.-]+)[ \t]*$", re.M)
+
+
+@functools.cache
+def taint_rules(pack: str) -> tuple[tuple[str, str, tuple[Any, ...], dict[str, Any]], ...]:
+    """Pack file ``pack``'s taint rules: id, language list (JSON), sinks and options."""
+    import yaml
+
+    data = yaml.safe_load(rulepacks.pack_path(pack.removesuffix(".yml")).read_text("utf-8"))
+    return tuple((str(rule["id"]), json.dumps(rule["languages"]), tuple(rule["pattern-sinks"]),
+                  dict(rule.get("options") or {}))
+                 for rule in (data or {}).get("rules", []) if rule.get("mode") == "taint")
+
+
+def worth_it(packs: Sequence[str], paths: Sequence[str]) -> bool:
+    """Whether a run of ``packs`` on ``paths`` should first find its rules' sinks."""
+    rules = sum(len(taint_rules(pack)) for pack in packs)
+    return len(paths) >= MIN_FILES and rules >= MIN_RULES
+
+
+def search_rules(packs: Sequence[str]) -> str:
+    """Every taint rule of ``packs`` as a search rule of its sinks, under its own id (JSON,
+    which semgrep reads as YAML)."""
+    rules = []
+    for pack in packs:
+        for rule_id, languages, sinks, options in taint_rules(pack):
+            either = [{k: v for k, v in sink.items() if k not in _SEARCH_ONLY} for sink in sinks]
+            rules.append({"id": rule_id, "languages": json.loads(languages), "severity": "INFO",
+                          "message": "sink", "options": options, "pattern-either": either})
+    return json.dumps({"rules": rules}, indent=1)
+
+
+def sink_files(results: Iterable[Mapping[str, Any]], known: frozenset[str]
+               ) -> dict[str, set[str]]:
+    """Rule id -> the paths where one of its sinks matched, from the first run's results."""
+    out: dict[str, set[str]] = {}
+    for item in results:
+        rule_id = rulepacks.strip_rule_prefix(str(item["check_id"]), known)
+        out.setdefault(rule_id, set()).add(str(item["path"]))
+    return out
+
+
+def rule_ids(packs: Sequence[str]) -> frozenset[str]:
+    """The taint rule ids of ``packs``."""
+    return frozenset(rule_id for pack in packs for rule_id, *_ in taint_rules(pack))
+
+
+def restrict(pack_text: str, include: Mapping[str, Sequence[str]]) -> str | None:
+    """``pack_text`` with each rule named in ``include`` limited to those file names (its
+    ``paths.include``), or dropped when it has none; rules not named are left as they are.
+    None when no rule is left. The rest of the text is unchanged, byte for byte (semgrep
+    shares the matches of identical sanitiser and source entries across rules)."""
+    starts = list(_RULE_START.finditer(pack_text))
+    if not starts:
+        return pack_text
+    out = [pack_text[:starts[0].start()]]
+    kept = 0
+    for index, match in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(pack_text)
+        block = pack_text[match.start():end]
+        names = include.get(match["id"])
+        if names is None:
+            out.append(block)
+        elif names:
+            head = pack_text[match.start():match.end()]
+            body = " " * (len(match["indent"]) + 2)
+            paths = "".join(f"\n{body}    - {json.dumps(n)}" for n in names)
+            out.append(f"{head}\n{body}paths:\n{body}  include:{paths}{block[len(head):]}")
+        else:
+            continue
+        kept += 1
+    return "".join(out) if kept else None
+
+
+def includes(found: Mapping[str, set[str]], every: set[str], rules: frozenset[str]
+             ) -> dict[str, list[str] | None]:
+    """Each rule's file names: those of the files where its sinks matched and of ``every``
+    (files to give every rule); None (no limit) when one of them is no plain name."""
+    out: dict[str, list[str] | None] = {}
+    for rule_id in sorted(rules):
+        names = sorted({path.rsplit("/", 1)[-1] for path in found.get(rule_id, set()) | every})
+        out[rule_id] = names if all(_PLAIN_NAME.fullmatch(n) for n in names) else None
+    return out

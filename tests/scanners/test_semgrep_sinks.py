@@ -1,0 +1,158 @@
+"""Taint rules run only where their sinks match (gate/scanners/semgrep/sinks.py): the real
+semgrep, with and without the first run of the sinks, reports the same findings and skips,
+and a failed first run leaves the plan to run whole."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gate.process import run, tool_path
+from gate.runs import ScanResult
+from gate.scanners.interface import ScanContext
+from gate.scanners.semgrep import rulepacks, sinks
+from gate.scanners.semgrep.adapter import SemgrepScanner
+from gate.scanners.semgrep.targets import OUTSIDE_DATA_PACKS, SemgrepRun
+from tests.helpers import FIXTURES
+
+CORPUS = FIXTURES / "detection"
+# True cases and decoys of several sinks, and a view whose sink is reached in a helper only.
+CASES = sorted(p.relative_to(CORPUS).as_posix() for category in
+               ("command", "header-injection", "path", "redirect", "sql", "xss")
+               for p in sorted((CORPUS / category).glob("*.py"))[:3])
+NO_SINK = '''from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/hello")
+def hello():
+    name = request.args.get("name", "")
+    return {"greeting": len(name)}
+'''
+# A partial parse, with a source and sink words (a file no rule's prefilter admits is skipped
+# unparsed, with no error, in either run).
+BROKEN = ("from flask import request\nimport subprocess\n"
+          "def view(:\n\tif\n  subprocess.run(request.args ))))\n")
+
+
+def scan(root: Path, files: list[str]) -> ScanResult:
+    scanner = SemgrepScanner()
+    return scanner.scan(ScanContext(root=root, files=tuple(scanner.select(files, root)),
+                                    timeout=300))
+
+
+def summary(result: ScanResult) -> tuple[list[tuple[str, str, int]], list[str], list[str]]:
+    """Findings (rule, path, line), skipped paths and arguments: what must not change."""
+    return (sorted((f.rule_id, f.location.path, f.location.start_line)
+                   for f in result.findings),
+            sorted(s.path for s in result.run.skipped), list(result.run.arguments))
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("sinks")
+    for rel in CASES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(CORPUS / rel, root / rel)
+    (root / "app" / "views.py").parent.mkdir()
+    (root / "app" / "views.py").write_text(NO_SINK, encoding="utf-8")
+    (root / "app" / "broken.py").write_text(BROKEN, encoding="utf-8")
+    return root, sorted([*CASES, "app/views.py", "app/broken.py"])
+
+
+@pytest.fixture(scope="module")
+def whole(tree: tuple[Path, list[str]]) -> ScanResult:
+    """The scan with every taint rule on every file (no first run)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sinks, "worth_it", lambda packs, paths: False)
+        return scan(*tree)
+
+
+def test_the_tree_is_one_a_first_run_is_worth(tree: tuple[Path, list[str]]) -> None:
+    plans = SemgrepScanner().plans(tree[1], tree[0])
+    assert any(sinks.worth_it(p.packs, p.paths) for p in plans)
+
+
+def test_the_sinks_first_find_what_every_rule_everywhere_finds(
+        tree: tuple[Path, list[str]], whole: ScanResult) -> None:
+    limited = scan(*tree)
+    assert summary(limited) == summary(whole)
+    assert {f.rule_id for f in whole.findings} >= {
+        "web-command-injection", "web-header-injection", "web-path-traversal"}
+    # The file semgrep cannot parse is still listed, by the taint run it went to.
+    assert "app/broken.py" in summary(limited)[1]
+    assert limited.run.ok
+
+
+def test_a_failed_first_run_leaves_the_plan_to_run_whole(
+        tree: tuple[Path, list[str]], whole: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sinks, "search_rules", lambda packs: "rules: [{id: broken}]\n")
+    assert summary(scan(*tree)) == summary(whole)
+
+
+def test_no_sink_in_any_file_runs_no_taint_rule(tmp_path: Path) -> None:
+    names = [f"app/view{i}.py" for i in range(sinks.MIN_FILES)]
+    for name in names:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(NO_SINK, encoding="utf-8")
+    result = scan(tmp_path, names)
+    assert result.run.ok and result.findings == () and result.run.skipped == ()
+
+
+def test_every_taint_rules_sinks_make_a_search_semgrep_accepts(tmp_path: Path) -> None:
+    """The search rules of every outside-data pack load (an invalid one fails the first run
+    and so costs a second) and keep each rule's id, languages and sinks."""
+    text = sinks.search_rules(OUTSIDE_DATA_PACKS)
+    rules = yaml.safe_load(text)["rules"]
+    assert sorted(r["id"] for r in rules) == sorted(sinks.rule_ids(OUTSIDE_DATA_PACKS))
+    assert all("requires" not in sink for r in rules for sink in r["pattern-either"])
+    (tmp_path / "sinks.json").write_text(text, encoding="utf-8")
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    argv = SemgrepScanner().command_line(SemgrepRun((), ("a.py",)), 120, 1,
+                                         [tmp_path / "sinks.json"])
+    done = run([tool_path("semgrep"), *argv], cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["errors"] == []
+
+
+def test_restrict_adds_the_names_and_leaves_the_rest_byte_for_byte() -> None:
+    pack = "web-xss.yml"
+    text = (rulepacks.rules_dir() / pack).read_text(encoding="utf-8")
+    first, second = sorted(sinks.rule_ids([pack]))
+    limited = sinks.restrict(text, {first: ["views.py", "a-b.py"]})
+    assert limited is not None
+    rules = {r["id"]: r for r in yaml.safe_load(limited)["rules"]}
+    assert rules[first]["paths"] == {"include": ["views.py", "a-b.py"]}
+    assert "paths" not in rules[second]
+    without = "".join(line + "\n" for line in limited.splitlines()
+                      if line.strip() not in ("paths:", "include:", '- "views.py"', '- "a-b.py"'))
+    assert without == text
+    dropped = sinks.restrict(text, {first: []})
+    assert dropped is not None and first not in {r["id"] for r in yaml.safe_load(dropped)["rules"]}
+    assert sinks.restrict(text, {first: [], second: []}) is None
+
+
+def test_a_name_that_is_no_plain_glob_leaves_its_rule_unlimited() -> None:
+    found = {"r1": {"app/views.py"}, "r2": {"app/[x].py", "app/b.py"}}
+    limits = sinks.includes(found, {"app/skipped file.py"}, frozenset({"r1", "r2", "r3"}))
+    assert limits == {"r1": None, "r2": None, "r3": None}
+    limits = sinks.includes(found, set(), frozenset({"r1", "r2", "r3"}))
+    assert limits == {"r1": ["views.py"], "r2": None, "r3": []}
+
+
+@pytest.mark.slow  # the adapter twice over the whole detection corpus (~10 s); the tree above
+# holds the same in the fast tier
+def test_the_whole_corpus_gives_the_same_findings_either_way() -> None:
+    files = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sinks, "worth_it", lambda packs, paths: False)
+        whole = scan(CORPUS, files)
+    limited = scan(CORPUS, files)
+    assert whole.run.ok and limited.run.ok
+    assert summary(limited) == summary(whole)
+    assert len(whole.findings) > 200
