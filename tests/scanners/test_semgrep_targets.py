@@ -369,6 +369,10 @@ def _samples(words: Words) -> list[str]:
         for form in (word, word.upper(), word.title(), word.swapcase()):
             out += [form, f"x = {form}(1)\n", f"# {form} here\n", f"\u017f{form}\u0131K\n",
                     f"x_{form}_y = 'a'\n"]
+    if words.rest is not None:  # what only the rest decides: URLs with and without userinfo
+        out += [f"db = '{url}'\n" for url in (
+            "postgres://bob:hunter22@db", "https://bob:short@db", "https://bob@db",
+            "https://host:8080/x@y", "ftp://a:b c d e f@h", "HTTPS://BOB:HUNTER22@DB")]
     return out
 
 

@@ -35,18 +35,15 @@ _RULE_START: Final = re.compile(r"^(?P<indent> *)- id: (?P<id>[A-Za-z0-9_.-]+)[ 
 @functools.cache
 def taint_rules(pack: str) -> tuple[tuple[str, str, tuple[Any, ...], dict[str, Any]], ...]:
     """Pack file ``pack``'s taint rules: id, language list (JSON), sinks and options."""
-    import yaml
-
-    data = yaml.safe_load(rulepacks.pack_path(pack.removesuffix(".yml")).read_text("utf-8"))
     return tuple((str(rule["id"]), json.dumps(rule["languages"]), tuple(rule["pattern-sinks"]),
                   dict(rule.get("options") or {}))
-                 for rule in (data or {}).get("rules", []) if rule.get("mode") == "taint")
+                 for rule in rulepacks.rules(pack.removesuffix(".yml"))
+                 if rule.get("mode") == "taint")
 
 
 def worth_it(packs: Sequence[str], paths: Sequence[str]) -> bool:
     """Whether a run of ``packs`` on ``paths`` should first find its rules' sinks."""
-    rules = sum(len(taint_rules(pack)) for pack in packs)
-    return len(paths) >= MIN_FILES and rules >= MIN_RULES
+    return len(paths) >= MIN_FILES and sum(len(taint_rules(p)) for p in packs) >= MIN_RULES
 
 
 def search_rules(packs: Sequence[str]) -> str:
