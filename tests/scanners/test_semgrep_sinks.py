@@ -15,7 +15,7 @@ from gate.process import run, tool_path
 from gate.runs import ScanResult
 from gate.scanners.interface import ScanContext
 from gate.scanners.semgrep import rulepacks, sinks
-from gate.scanners.semgrep.adapter import SemgrepScanner
+from gate.scanners.semgrep.adapter import SemgrepScanner, sinks_found
 from gate.scanners.semgrep.targets import OUTSIDE_DATA_PACKS, SemgrepRun
 from tests.helpers import FIXTURES
 
@@ -156,3 +156,21 @@ def test_the_whole_corpus_gives_the_same_findings_either_way() -> None:
     assert whole.run.ok and limited.run.ok
     assert summary(limited) == summary(whole)
     assert len(whole.findings) > 200
+
+
+def test_what_the_first_run_found_and_what_it_leaves_to_every_rule() -> None:
+    rules = frozenset({"web-path-traversal", "web-ssrf"})
+    output = {
+        "results": [{"check_id": "tmp.x.web-path-traversal", "path": "./app/a.py"},
+                    {"check_id": "web-ssrf", "path": "app/b.py"}],
+        "errors": [{"type": "Timeout", "path": "app/slow.py", "level": "warn"}],
+        "paths": {"scanned": ["app/a.py", "app/b.py", "app/c.py", "app/slow.py"],
+                  "skipped": [{"path": "app/big.py", "reason": "too big"}]},
+    }
+    given = ["app/a.py", "app/b.py", "app/c.py", "app/slow.py", "app/big.py", "app/gone.py"]
+    assert sinks_found(output, given, rules) == (
+        {"web-path-traversal": {"app/a.py"}, "web-ssrf": {"app/b.py"}},
+        {"app/slow.py", "app/big.py", "app/gone.py"})
+    # An error of no file (a rule's) may have lost a rule's sinks: the plan runs whole.
+    ruled = {**output, "errors": [{"type": "Rule parse error", "level": "error"}]}
+    assert sinks_found(ruled, given, rules) is None

@@ -265,7 +265,7 @@ class SemgrepScanner(BaseScanner):
             first = run(targets.SemgrepRun((), plan.paths, plan.extra_args), [search])
             rules = sinks.rule_ids(plan.packs)
             found = None if isinstance(first, ToolFailure) else parse_output(
-                first, lambda raw: _sinks_found(normalise(raw), plan.paths, rules))
+                first, lambda raw: sinks_found(normalise(raw), plan.paths, rules))
             if found is None or isinstance(found, ToolFailure):
                 return plan, run(plan, None)
             by_rule, every = found
@@ -373,15 +373,19 @@ def _cwes(value: object) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _sinks_found(output: Mapping[str, Any], given: Sequence[str], rules: frozenset[str]
-                 ) -> tuple[dict[str, set[str]], set[str]]:
+def sinks_found(output: Mapping[str, Any], given: Sequence[str], rules: frozenset[str]
+                 ) -> tuple[dict[str, set[str]], set[str]] | None:
     """From the sinks' first run: rule id -> paths with one of its sinks, and the paths it
-    did not read cleanly (an error, a skip, not scanned), to give every rule."""
+    did not read cleanly (an error, a skip, not scanned), to give every rule; None when it
+    reported an error of no file (a rule's: its sinks may be missing)."""
+    errors = optional_list(output, "errors")
+    if any(not isinstance(e, dict) or not e.get("path") for e in errors):
+        return None
     by_rule = sinks.sink_files(
         ({**item, "path": relative_path(str(item["path"]))}
          for item in require_list(output, "results")), rules)
     scanned = _scanned(output)
-    skipped, _ = _errors(optional_list(output, "errors"))
+    skipped, _ = _errors(errors)
     every = {s.path for s in skipped} | {s.path for s in _listed_skips(output)}
     every |= {path for path in given if path not in scanned}
     return by_rule, every
