@@ -78,6 +78,15 @@ def test_the_tree_is_one_a_first_run_is_worth(tree: tuple[Path, list[str]]) -> N
     assert any(sinks.worth_it(p.packs, p.paths) for p in plans)
 
 
+def test_a_first_run_only_for_enough_files_and_taint_rules_only() -> None:
+    files = [f"f{i}.py" for i in range(sinks.MIN_FILES)]
+    assert sinks.worth_it(OUTSIDE_DATA_PACKS, files)
+    assert not sinks.worth_it(OUTSIDE_DATA_PACKS, files[1:])  # one file short
+    # A pack with a search rule beside its taint rules: that rule must see every file.
+    assert not sinks.worth_it(("web-weak-hash.yml", *OUTSIDE_DATA_PACKS), files)
+    assert not sinks.worth_it(("web-ldap.yml",), files)  # one rule
+
+
 def test_the_sinks_first_find_what_every_rule_everywhere_finds(
         tree: tuple[Path, list[str]], whole: ScanResult) -> None:
     limited = scan(*tree)

@@ -42,8 +42,12 @@ def taint_rules(pack: str) -> tuple[tuple[str, str, tuple[Any, ...], dict[str, A
 
 
 def worth_it(packs: Sequence[str], paths: Sequence[str]) -> bool:
-    """Whether a run of ``packs`` on ``paths`` should first find its rules' sinks."""
-    return len(paths) >= MIN_FILES and sum(len(taint_rules(p)) for p in packs) >= MIN_RULES
+    """Whether a run of ``packs`` on ``paths`` should first find its rules' sinks: enough
+    files and rules, and taint rules only (a search rule must see every file)."""
+    if len(paths) < MIN_FILES:
+        return False
+    rules = [rule for pack in packs for rule in rulepacks.rules(pack.removesuffix(".yml"))]
+    return len(rules) >= MIN_RULES and all(rule.get("mode") == "taint" for rule in rules)
 
 
 def search_rules(packs: Sequence[str]) -> str:
