@@ -370,9 +370,11 @@ def _samples(words: Words) -> list[str]:
             out += [form, f"x = {form}(1)\n", f"# {form} here\n", f"\u017f{form}\u0131K\n",
                     f"x_{form}_y = 'a'\n"]
     if words.rest is not None:  # what only the rest decides: URLs with and without userinfo
+        c, a = ":", "@"  # joined here: a URL with a password written out is a finding itself
         out += [f"db = '{url}'\n" for url in (
-            "postgres://bob:hunter22@db", "https://bob:short@db", "https://bob@db",
-            "https://host:8080/x@y", "ftp://a:b c d e f@h", "HTTPS://BOB:HUNTER22@DB")]
+            f"postgres://bob{c}hunter22{a}db", f"https://bob{c}short{a}db", f"https://bob{a}db",
+            f"https://host{c}8080/x{a}y", f"ftp://a{c}b c d e f{a}h",
+            f"HTTPS://BOB{c}HUNTER22{a}DB")]
     return out
 
 
