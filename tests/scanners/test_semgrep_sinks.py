@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from gate.process import run, tool_path
 from gate.runs import ScanResult
+from gate.scanners.common import invoke
 from gate.scanners.interface import ScanContext
-from gate.scanners.semgrep import rulepacks, sinks
+from gate.scanners.semgrep import adapter, rulepacks, sinks
 from gate.scanners.semgrep.adapter import SemgrepScanner, sinks_found
 from gate.scanners.semgrep.targets import OUTSIDE_DATA_PACKS, SemgrepRun
 from tests.helpers import FIXTURES
@@ -44,6 +47,23 @@ def scan(root: Path, files: list[str]) -> ScanResult:
     scanner = SemgrepScanner()
     return scanner.scan(ScanContext(root=root, files=tuple(scanner.select(files, root)),
                                     timeout=300))
+
+
+def scan_seen(root: Path, files: list[str], patch: pytest.MonkeyPatch
+              ) -> tuple[ScanResult, list[list[str]]]:
+    """``scan``, and each semgrep run's configs as it ran them (a shipped pack by its file
+    name, a generated one as ``made:NAME``): the real semgrep runs, the adapter's call of it
+    is only watched."""
+    seen: list[list[str]] = []
+
+    def watched(scanner: Any, args: Sequence[str], *rest: Any, **kw: Any) -> Any:
+        configs = [Path(a.removeprefix("--config=")) for a in args if a.startswith("--config=")]
+        seen.append([c.name if c.parent == rulepacks.rules_dir() else f"made:{c.name}"
+                     for c in configs])
+        return invoke(scanner, args, *rest, **kw)
+
+    patch.setattr(adapter, "invoke", watched)
+    return scan(root, files), seen
 
 
 def summary(result: ScanResult) -> tuple[list[tuple[str, str, int]], list[str], list[str]]:
@@ -88,8 +108,13 @@ def test_a_first_run_only_for_enough_files_and_taint_rules_only() -> None:
 
 
 def test_the_sinks_first_find_what_every_rule_everywhere_finds(
-        tree: tuple[Path, list[str]], whole: ScanResult) -> None:
-    limited = scan(*tree)
+        tree: tuple[Path, list[str]], whole: ScanResult, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    limited, seen = scan_seen(*tree, monkeypatch)
+    # The sinks ran first, then the packs limited (generated), none of them whole.
+    assert ["made:sinks.json"] in seen
+    assert any(c and all(n.startswith("made:web-") for n in c) for c in seen), seen
+    assert not any("web-header.yml" in c for c in seen), seen
     assert summary(limited) == summary(whole)
     assert {f.rule_id for f in whole.findings} >= {
         "web-command-injection", "web-header-injection", "web-path-traversal"}
@@ -101,15 +126,20 @@ def test_the_sinks_first_find_what_every_rule_everywhere_finds(
 def test_a_failed_first_run_leaves_the_plan_to_run_whole(
         tree: tuple[Path, list[str]], whole: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sinks, "search_rules", lambda packs: "rules: [{id: broken}]\n")
-    assert summary(scan(*tree)) == summary(whole)
+    result, seen = scan_seen(*tree, monkeypatch)
+    assert ["made:sinks.json"] in seen and any("web-header.yml" in c for c in seen), seen
+    assert summary(result) == summary(whole)
 
 
-def test_no_sink_in_any_file_runs_no_taint_rule(tmp_path: Path) -> None:
+def test_no_sink_in_any_file_runs_no_taint_rule(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     names = [f"app/view{i}.py" for i in range(sinks.MIN_FILES)]
     for name in names:
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(NO_SINK, encoding="utf-8")
-    result = scan(tmp_path, names)
+    result, seen = scan_seen(tmp_path, names, monkeypatch)
+    assert ["made:sinks.json"] in seen
+    assert not any(n.startswith(("web-header", "made:web-")) for c in seen for n in c), seen
     assert result.run.ok and result.findings == () and result.run.skipped == ()
 
 
@@ -118,7 +148,7 @@ def test_every_taint_rules_sinks_make_a_search_semgrep_accepts(tmp_path: Path) -
     and so costs a second) and keep each rule's id, languages and sinks."""
     text = sinks.search_rules(OUTSIDE_DATA_PACKS)
     rules = yaml.safe_load(text)["rules"]
-    assert sorted(r["id"] for r in rules) == sorted(sinks.rule_ids(OUTSIDE_DATA_PACKS))
+    assert sorted(r["id"] for r in rules) == sorted(rulepacks.file_rule_ids(OUTSIDE_DATA_PACKS))
     assert all("requires" not in sink for r in rules for sink in r["pattern-either"])
     (tmp_path / "sinks.json").write_text(text, encoding="utf-8")
     (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
@@ -132,7 +162,7 @@ def test_every_taint_rules_sinks_make_a_search_semgrep_accepts(tmp_path: Path) -
 def test_restrict_adds_the_names_and_leaves_the_rest_byte_for_byte() -> None:
     pack = "web-xss.yml"
     text = (rulepacks.rules_dir() / pack).read_text(encoding="utf-8")
-    first, second = sorted(sinks.rule_ids([pack]))
+    first, second = sorted(rulepacks.file_rule_ids([pack]))
     limited = sinks.restrict(text, {first: ["views.py", "a-b.py"]})
     assert limited is not None
     rules = {r["id"]: r for r in yaml.safe_load(limited)["rules"]}
@@ -161,7 +191,9 @@ def test_the_whole_corpus_gives_the_same_findings_either_way() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sinks, "worth_it", lambda packs, paths: False)
         whole = scan(CORPUS, files)
-    limited = scan(CORPUS, files)
+    with pytest.MonkeyPatch.context() as patch:
+        limited, seen = scan_seen(CORPUS, files, patch)
+    assert ["made:sinks.json"] in seen
     assert whole.run.ok and limited.run.ok
     assert summary(limited) == summary(whole)
     assert len(whole.findings) > 200

@@ -218,8 +218,7 @@ class SemgrepScanner(BaseScanner):
                 return self.failed(ctx, result.reason, exit_code=result.exit_code,
                                    arguments=shown, duration=duration)
             exit_code = result.returncode if result.returncode is not None else exit_code
-            known = frozenset().union(*(rulepacks.rule_ids(p.removesuffix(".yml"))
-                                        for p in plan.packs))
+            known = rulepacks.file_rule_ids(plan.packs)
 
             def parse(raw: dict[str, Any], known: frozenset[str] = known,
                       given: tuple[str, ...] = ran.paths) -> _Parsed:
@@ -263,22 +262,21 @@ class SemgrepScanner(BaseScanner):
             search = Path(folder, "sinks.json")
             search.write_text(sinks.search_rules(plan.packs), encoding="utf-8")
             first = run(targets.SemgrepRun((), plan.paths, plan.extra_args), [search])
-            rules = sinks.rule_ids(plan.packs)
+            rules = rulepacks.file_rule_ids(plan.packs)  # taint rules only (worth_it)
             found = None if isinstance(first, ToolFailure) else parse_output(
                 first, lambda raw: sinks_found(normalise(raw), plan.paths, rules))
             if found is None or isinstance(found, ToolFailure):
                 return plan, run(plan, None)
             by_rule, every = found
-            paths = tuple(p for p in plan.paths
-                          if p in every or any(p in files for files in by_rule.values()))
+            wanted = every.union(*by_rule.values())
+            paths = tuple(p for p in plan.paths if p in wanted)
             if not paths:
                 return targets.SemgrepRun(plan.packs, (), plan.extra_args), None
             limits = {rule_id: names for rule_id, names
                       in sinks.includes(by_rule, every, rules).items() if names is not None}
             configs: list[Path] = []
             for pack in plan.packs:
-                text = sinks.restrict(
-                    (rulepacks.rules_dir() / pack).read_text(encoding="utf-8"), limits)
+                text = sinks.restrict(rulepacks.pack_text(pack.removesuffix(".yml")), limits)
                 if text is not None:
                     configs.append(Path(folder, pack))
                     configs[-1].write_text(text, encoding="utf-8")
@@ -381,9 +379,10 @@ def sinks_found(output: Mapping[str, Any], given: Sequence[str], rules: frozense
     errors = optional_list(output, "errors")
     if any(not isinstance(e, dict) or not e.get("path") for e in errors):
         return None
-    by_rule = sinks.sink_files(
-        ({**item, "path": relative_path(str(item["path"]))}
-         for item in require_list(output, "results")), rules)
+    by_rule: dict[str, set[str]] = {}
+    for item in require_list(output, "results"):
+        rule_id = rulepacks.strip_rule_prefix(str(item["check_id"]), rules)
+        by_rule.setdefault(rule_id, set()).add(relative_path(str(item["path"])))
     scanned = _scanned(output)
     skipped, _ = _errors(errors)
     every = {s.path for s in skipped} | {s.path for s in _listed_skips(output)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,19 @@ def available_packs() -> list[str]:
 
 
 @functools.cache
+def pack_text(name: str) -> str:
+    """The text of pack ``name``, read once."""
+    return pack_path(name).read_text(encoding="utf-8")
+
+
+@functools.cache
 def rules(name: str) -> tuple[dict[str, Any], ...]:
     """The rules of pack ``name``, as YAML reads them (PyYAML imported on first use only;
     its C loader where built in: the pure-Python one took 1.4 s of a scan's CPU for the
     taint packs)."""
     import yaml
 
-    text = pack_path(name).read_text(encoding="utf-8")
+    text = pack_text(name)
     if hasattr(yaml, "CSafeLoader"):
         data = yaml.load(text, Loader=yaml.CSafeLoader) or {}
     else:
@@ -43,6 +50,11 @@ def rules(name: str) -> tuple[dict[str, Any], ...]:
 def rule_ids(name: str) -> frozenset[str]:
     """The rule ids declared in pack ``name``."""
     return frozenset(str(rule["id"]) for rule in rules(name) if "id" in rule)
+
+
+def file_rule_ids(files: Iterable[str]) -> frozenset[str]:
+    """The rule ids of the pack files ``files`` (``web-command.yml``, ...)."""
+    return frozenset().union(*(rule_ids(f.removesuffix(".yml")) for f in files))
 
 
 def all_rule_ids() -> frozenset[str]:

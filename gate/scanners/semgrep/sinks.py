@@ -13,10 +13,9 @@ rule, which reads and reports it as it always did.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from gate.scanners.semgrep import rulepacks
@@ -32,13 +31,10 @@ _PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9_.-]+")
 _RULE_START: Final = re.compile(r"^(?P<indent> *)- id: (?P<id>[A-Za-z0-9_.-]+)[ \t]*$", re.M)
 
 
-@functools.cache
-def taint_rules(pack: str) -> tuple[tuple[str, str, tuple[Any, ...], dict[str, Any]], ...]:
-    """Pack file ``pack``'s taint rules: id, language list (JSON), sinks and options."""
-    return tuple((str(rule["id"]), json.dumps(rule["languages"]), tuple(rule["pattern-sinks"]),
-                  dict(rule.get("options") or {}))
-                 for rule in rulepacks.rules(pack.removesuffix(".yml"))
-                 if rule.get("mode") == "taint")
+def taint_rules(pack: str) -> list[dict[str, Any]]:
+    """The taint rules of pack file ``pack`` (``web-command.yml``)."""
+    return [rule for rule in rulepacks.rules(pack.removesuffix(".yml"))
+            if rule.get("mode") == "taint"]
 
 
 def worth_it(packs: Sequence[str], paths: Sequence[str]) -> bool:
@@ -53,28 +49,12 @@ def worth_it(packs: Sequence[str], paths: Sequence[str]) -> bool:
 def search_rules(packs: Sequence[str]) -> str:
     """Every taint rule of ``packs`` as a search rule of its sinks, under its own id (JSON,
     which semgrep reads as YAML)."""
-    rules = []
-    for pack in packs:
-        for rule_id, languages, sinks, options in taint_rules(pack):
-            either = [{k: v for k, v in sink.items() if k not in _SEARCH_ONLY} for sink in sinks]
-            rules.append({"id": rule_id, "languages": json.loads(languages), "severity": "INFO",
-                          "message": "sink", "options": options, "pattern-either": either})
+    rules = [{"id": rule["id"], "languages": rule["languages"], "severity": "INFO",
+              "message": "sink", "options": rule.get("options") or {},
+              "pattern-either": [{k: v for k, v in sink.items() if k not in _SEARCH_ONLY}
+                                 for sink in rule["pattern-sinks"]]}
+             for pack in packs for rule in taint_rules(pack)]
     return json.dumps({"rules": rules}, indent=1)
-
-
-def sink_files(results: Iterable[Mapping[str, Any]], known: frozenset[str]
-               ) -> dict[str, set[str]]:
-    """Rule id -> the paths where one of its sinks matched, from the first run's results."""
-    out: dict[str, set[str]] = {}
-    for item in results:
-        rule_id = rulepacks.strip_rule_prefix(str(item["check_id"]), known)
-        out.setdefault(rule_id, set()).add(str(item["path"]))
-    return out
-
-
-def rule_ids(packs: Sequence[str]) -> frozenset[str]:
-    """The taint rule ids of ``packs``."""
-    return frozenset(rule_id for pack in packs for rule_id, *_ in taint_rules(pack))
 
 
 def restrict(pack_text: str, include: Mapping[str, Sequence[str]]) -> str | None:
